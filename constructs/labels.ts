@@ -1,0 +1,24 @@
+/** Who manages our objects: lets tooling tell ours from anything else in a cluster. */
+export const MANAGED_BY = 'career-copilot-migration';
+
+/**
+ * The labels a component's pods are selected by. They come from the component's model name only, never from
+ * the phase or the construct path, so a Deployment's selector (immutable) and a Service's selector are the same
+ * in every phase where the component exists.
+ */
+export function selectorLabels(name: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': name };
+}
+
+/**
+ * Descriptive labels for every object of a component. `app` and `version` are the labels Istio's telemetry
+ * and subsets read.
+ */
+export function componentLabels(name: string, component: string, partOf: string): Record<string, string> {
+  return {
+    ...selectorLabels(name),
+    'app.kubernetes.io/component': component,
+    'app.kubernetes.io/part-of': partOf,
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+  };
+}

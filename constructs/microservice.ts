@@ -1,0 +1,236 @@
+import { createHash } from 'crypto';
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ResourceRequirements } from '../phases/model/workload';
+import { ValidationError } from '../phases/model/validation-error';
+import { componentLabels, selectorLabels } from './labels';
+import { checkDnsLabel, checkEnvName, checkInteger, checkPinnedImage } from './prop-checks';
+import { cpuMillis, memoryMebibytes, parseCpu, parseMemory } from './quantities';
+
+/** An environment variable read from a key of a Secret that something else provisions. */
+export interface SecretEnvRef {
+  /** Environment variable name, e.g. `USER_DB_URL`. */
+  readonly env: string;
+  readonly secretName: string;
+  readonly key: string;
+}
+
+/** Horizontal autoscaling of a microservice. */
+export interface MicroserviceAutoscaling {
+  readonly maxReplicas: number;
+  /** @default 70 */
+  readonly targetCpuUtilizationPercent?: number;
+}
+
+/** Props of `Microservice`. */
+export interface MicroserviceProps {
+  /** Name of the Deployment, Service, ServiceAccount and ConfigMap; selector labels derive from it. */
+  readonly name: string;
+  /** Pinned image, `repository:version` or `repository@sha256:digest`. */
+  readonly image: string;
+  /** The `app.kubernetes.io/component` label. */
+  readonly component: string;
+  /** The `app.kubernetes.io/part-of` label. */
+  readonly partOf: string;
+  /** Container port serving HTTP, /health and /ready. @default 8000 */
+  readonly containerPort?: number;
+  /** Port of the ClusterIP Service. @default 80 */
+  readonly servicePort?: number;
+  /** Replicas at rest; with autoscaling, the autoscaler's floor. @default 2 */
+  readonly replicas?: number;
+  /** @default requests 100m CPU / 128Mi, limits 500m CPU / 256Mi */
+  readonly resources?: ResourceRequirements;
+  /** @default - no autoscaler; the Deployment keeps `replicas` */
+  readonly autoscaling?: MicroserviceAutoscaling;
+  /** Non-secret configuration, delivered through the component's ConfigMap as environment variables. @default {} */
+  readonly config?: Record<string, string>;
+  /** Credentials, as references to Secret keys; never inline values. @default [] */
+  readonly secretEnv?: readonly SecretEnvRef[];
+  /** Liveness and startup probe path. @default '/health' */
+  readonly healthPath?: string;
+  /** Readiness probe path. @default '/ready' */
+  readonly readyPath?: string;
+  /** Writable directories (emptyDir) under the read-only root filesystem. @default ['/tmp'] */
+  readonly writablePaths?: readonly string[];
+  /** Mount the service-account token; only workloads that call the Kubernetes API need it. @default false */
+  readonly mountServiceAccountToken?: boolean;
+  /** Extra pod labels (e.g. Istio's `version`). Never used in selectors. @default {} */
+  readonly podLabels?: Record<string, string>;
+}
+
+const DEFAULT_RESOURCES: ResourceRequirements = {
+  requests: { cpu: '100m', memory: '128Mi' },
+  limits: { cpu: '500m', memory: '256Mi' },
+};
+
+/**
+ * A stateless HTTP service, secure by default: restricted pod security (non-root, read-only root filesystem, no
+ * privilege escalation, all capabilities dropped, RuntimeDefault seccomp), no service-account token, requests and
+ * limits, startup/liveness probes on /health and readiness on /ready, a rolling update that never drops below the
+ * desired replicas, a PodDisruptionBudget and, optionally, a CPU autoscaler.
+ */
+export class Microservice extends Construct {
+  public readonly name: string;
+  /** Labels that select this service's pods; stable across phases. */
+  public readonly selector: Record<string, string>;
+  public readonly containerPort: number;
+  public readonly servicePort: number;
+  public readonly deployment: kplus.Deployment;
+  public readonly service: kplus.Service;
+  public readonly serviceAccount: kplus.ServiceAccount;
+  public readonly configMap: kplus.ConfigMap;
+
+  constructor(scope: Construct, id: string, props: MicroserviceProps) {
+    super(scope, id);
+    const containerPort = props.containerPort ?? 8000;
+    const servicePort = props.servicePort ?? 80;
+    const replicas = props.replicas ?? 2;
+    const resources = props.resources ?? DEFAULT_RESOURCES;
+    validate(props, { containerPort, servicePort, replicas, resources });
+
+    this.name = props.name;
+    this.selector = selectorLabels(props.name);
+    this.containerPort = containerPort;
+    this.servicePort = servicePort;
+    const labels = componentLabels(props.name, props.component, props.partOf);
+    const metadata = { name: props.name, labels };
+    const config = sortedRecord(props.config ?? {});
+
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
+      metadata,
+      automountToken: false,
+    });
+    this.configMap = new kplus.ConfigMap(this, 'ConfigMap', { metadata: { name: `${props.name}-config`, labels }, data: config });
+
+    this.deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata,
+      select: false,
+      replicas: props.autoscaling ? undefined : replicas,
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: props.mountServiceAccountToken ?? false,
+      // Surge one pod and never go below the desired count during a rollout.
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.absolute(1),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
+      podMetadata: {
+        labels: { ...labels, ...(props.podLabels ?? {}) },
+        // A config change rolls the pods, which read their environment only at start.
+        annotations: { 'checksum/config': createHash('sha256').update(JSON.stringify(config)).digest('hex') },
+      },
+      securityContext: { ensureNonRoot: true, user: 10001, group: 10001, fsGroup: 10001 },
+      containers: [this.container(props, containerPort, resources)],
+    });
+    this.deployment.select(kplus.LabelSelector.of({ labels: this.selector }));
+    for (const path of props.writablePaths ?? ['/tmp']) {
+      const volume = kplus.Volume.fromEmptyDir(this, `Writable${path}`, volumeName(path), { sizeLimit: parseMemory('writablePaths', '64Mi') });
+      this.deployment.containers[0].mount(path, volume);
+    }
+    this.deployment.containers[0].env.copyFrom(kplus.Env.fromConfigMap(this.configMap));
+    for (const ref of props.secretEnv ?? []) {
+      const secret = kplus.Secret.fromSecretName(this, `Secret-${ref.env}`, ref.secretName);
+      this.deployment.containers[0].env.addVariable(ref.env, kplus.EnvValue.fromSecretValue({ secret, key: ref.key }));
+    }
+
+    this.service = new kplus.Service(this, 'Service', {
+      metadata,
+      type: kplus.ServiceType.CLUSTER_IP,
+      ports: [{ name: 'http', port: servicePort, targetPort: containerPort, protocol: kplus.Protocol.TCP }],
+    });
+    for (const [key, value] of Object.entries(this.selector)) this.service.selectLabel(key, value);
+
+    new kplus.k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+      metadata,
+      spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.selector } },
+    });
+
+    if (props.autoscaling) {
+      new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
+        metadata,
+        target: this.deployment,
+        minReplicas: replicas,
+        maxReplicas: props.autoscaling.maxReplicas,
+        metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(props.autoscaling.targetCpuUtilizationPercent ?? 70))],
+      });
+    }
+  }
+
+  /** In-cluster URL of this service. */
+  public get url(): string {
+    return `http://${this.name}${this.servicePort === 80 ? '' : `:${this.servicePort}`}`;
+  }
+
+  private container(props: MicroserviceProps, port: number, resources: ResourceRequirements): kplus.ContainerProps {
+    const http = (path: string, failureThreshold: number) =>
+      kplus.Probe.fromHttpGet(path, { port, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(2), failureThreshold });
+    return {
+      name: 'app',
+      image: props.image,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      ports: [{ name: 'http', number: port }],
+      // Up to 5 minutes to start, then restarted after 30 s without /health.
+      startup: http(props.healthPath ?? '/health', 30),
+      liveness: http(props.healthPath ?? '/health', 3),
+      readiness: http(props.readyPath ?? '/ready', 3),
+      resources: {
+        cpu: { request: parseCpu('resources.requests.cpu', resources.requests.cpu), limit: parseCpu('resources.limits.cpu', resources.limits.cpu) },
+        memory: {
+          request: parseMemory('resources.requests.memory', resources.requests.memory),
+          limit: parseMemory('resources.limits.memory', resources.limits.memory),
+        },
+      },
+      securityContext: {
+        ensureNonRoot: true,
+        user: 10001,
+        group: 10001,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        capabilities: { drop: [kplus.Capability.ALL] },
+        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+      },
+    };
+  }
+}
+
+function validate(
+  props: MicroserviceProps,
+  resolved: { containerPort: number; servicePort: number; replicas: number; resources: ResourceRequirements },
+): void {
+  checkDnsLabel('name', props.name);
+  checkPinnedImage('image', props.image);
+  checkInteger('containerPort', resolved.containerPort, 1, 65535);
+  checkInteger('servicePort', resolved.servicePort, 1, 65535);
+  checkInteger('replicas', resolved.replicas, 1);
+  if (props.autoscaling) {
+    checkInteger('autoscaling.maxReplicas', props.autoscaling.maxReplicas, resolved.replicas);
+    checkInteger('autoscaling.targetCpuUtilizationPercent', props.autoscaling.targetCpuUtilizationPercent ?? 70, 1, 100);
+  }
+  const { requests, limits } = resolved.resources;
+  if (cpuMillis('resources.limits.cpu', limits.cpu) < cpuMillis('resources.requests.cpu', requests.cpu)) {
+    throw new ValidationError('resources.limits.cpu', `${limits.cpu} is below the request ${requests.cpu}`);
+  }
+  if (memoryMebibytes('resources.limits.memory', limits.memory) < memoryMebibytes('resources.requests.memory', requests.memory)) {
+    throw new ValidationError('resources.limits.memory', `${limits.memory} is below the request ${requests.memory}`);
+  }
+  Object.keys(props.config ?? {}).forEach((name) => checkEnvName(`config.${name}`, name));
+  (props.secretEnv ?? []).forEach((ref, i) => {
+    checkEnvName(`secretEnv[${i}].env`, ref.env);
+    checkDnsLabel(`secretEnv[${i}].secretName`, ref.secretName);
+    if (props.config && ref.env in props.config) {
+      throw new ValidationError(`secretEnv[${i}].env`, `${ref.env} is also set in config; a variable comes from one place`);
+    }
+  });
+  (props.writablePaths ?? []).forEach((path, i) => {
+    if (!/^\/[a-z0-9/_.-]*$/.test(path)) throw new ValidationError(`writablePaths[${i}]`, `${JSON.stringify(path)} is not an absolute path`);
+  });
+}
+
+function volumeName(path: string): string {
+  return `writable${path.replace(/[^a-z0-9]+/g, '-')}`.replace(/-+$/, '');
+}
+
+function sortedRecord(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}

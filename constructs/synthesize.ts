@@ -1,0 +1,38 @@
+import { ApiObject, App } from 'cdk8s';
+import { PhasePlan } from '../phases/phase-plan';
+import { PhaseChart } from './phase-chart';
+
+/** One Kubernetes object of a phase and the component (top-level construct) it belongs to. */
+export interface Manifest {
+  readonly component: string;
+  readonly document: KubernetesObject;
+}
+
+/** The fields every Kubernetes object has. */
+export interface KubernetesObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly [key: string]: unknown };
+  readonly [key: string]: unknown;
+}
+
+/** Construct id of the chart: fixed, so that construct paths never carry the phase. */
+export const CHART_ID = 'career-copilot';
+
+/**
+ * Builds the objects of one phase, in a deterministic order (construct creation order), and runs every
+ * construct's validation as `cdk8s synth` would.
+ */
+export function synthesizePhase(plan: PhasePlan): Manifest[] {
+  const app = new App();
+  const chart = new PhaseChart(app, CHART_ID, { plan });
+  const errors = app.node.findAll().flatMap((c) => c.node.validate().map((e) => `${c.node.path}: ${e}`));
+  if (errors.length > 0) throw new Error(`invalid constructs:\n${errors.join('\n')}`);
+  return chart.node
+    .findAll()
+    .filter((c): c is ApiObject => c instanceof ApiObject)
+    .map((object) => ({
+      component: object.node.scopes[2].node.id,
+      document: object.toJson() as KubernetesObject,
+    }));
+}

@@ -1,0 +1,28 @@
+import { loadPlatformModel } from '../model/load-model';
+import { PlatformModel } from '../model/platform-model';
+import { contexts } from './contexts';
+import { endpoints } from './endpoints';
+import { phases } from './phases';
+import { configServer, frontend, gateway, monolithBackend, sagaOrchestrator } from './workloads';
+
+/** Career Copilot as written down: raw data, validated by `careerCopilot()`. */
+export const careerCopilotInput: PlatformModel = {
+  product: 'career-copilot',
+  namespace: 'career-copilot',
+  monolith: {
+    backend: monolithBackend,
+    frontend,
+    // The seed's shared database keeps read replicas while the monolith lives.
+    database: { name: 'monolith-db', engine: 'postgresql', database: 'career_copilot', storageGi: 50, readReplicas: 1 },
+    cache: { name: 'cache', engine: 'redis', database: 'cache', storageGi: 5, readReplicas: 0 },
+  },
+  platform: { gateway, sagaOrchestrator, configServer },
+  contexts,
+  endpoints,
+  phases,
+};
+
+/** The validated Career Copilot platform model. */
+export function careerCopilot(): PlatformModel {
+  return loadPlatformModel(careerCopilotInput);
+}

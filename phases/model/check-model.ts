@@ -1,0 +1,184 @@
+import { BoundedContextSpec } from './bounded-context';
+import { DataStoreSpec } from './data-store';
+import { ROUTE_STATUSES } from './endpoint';
+import { PHASES } from './phase-spec';
+import { PlatformModel } from './platform-model';
+import { notOneOf, showValue, ValidationError } from './validation-error';
+import { WorkloadSpec } from './workload';
+
+/** Every workload of the model with the field path it was declared at. */
+export function allWorkloads(model: PlatformModel): Array<{ field: string; workload: WorkloadSpec }> {
+  return [
+    { field: 'monolith.backend', workload: model.monolith.backend },
+    { field: 'monolith.frontend', workload: model.monolith.frontend },
+    { field: 'platform.gateway', workload: model.platform.gateway },
+    { field: 'platform.sagaOrchestrator', workload: model.platform.sagaOrchestrator },
+    { field: 'platform.configServer', workload: model.platform.configServer },
+    ...model.contexts.map((c, i) => ({ field: `contexts[${i}].service`, workload: c.service })),
+  ];
+}
+
+/** Every data store of the model with the field path it was declared at. */
+export function allDataStores(model: PlatformModel): Array<{ field: string; store: DataStoreSpec }> {
+  return [
+    { field: 'monolith.database', store: model.monolith.database },
+    { field: 'monolith.cache', store: model.monolith.cache },
+    ...model.contexts.map((c, i) => ({ field: `contexts[${i}].dataStore`, store: c.dataStore })),
+  ];
+}
+
+function serviceNames(model: PlatformModel, contexts: readonly string[]): string {
+  const names = model.contexts.filter((c) => contexts.includes(c.name)).map((c) => c.service.name);
+  return names.join(', ') || 'no context service';
+}
+
+function checkUnique(items: Array<{ field: string; name: string }>, what: string): void {
+  const seen = new Map<string, string>();
+  for (const { field, name } of items) {
+    const first = seen.get(name);
+    if (first !== undefined) throw new ValidationError(field, `duplicate ${what} ${showValue(name)}, already declared at ${first}`);
+    seen.set(name, field);
+  }
+}
+
+function checkKnown(field: string, value: string, known: readonly string[], what: string): void {
+  if (!known.includes(value)) throw new ValidationError(field, `unknown ${what}: ${notOneOf(value, known)}`);
+}
+
+/** Depth-first search for a cycle in `dependsOn`; reports the cycle as a path. */
+function checkNoDependencyCycle(contexts: readonly BoundedContextSpec[]): void {
+  const index = new Map(contexts.map((c, i) => [c.name, i]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (name: string): void => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') {
+      const cycle = [...stack.slice(stack.indexOf(name)), name];
+      const i = index.get(stack[stack.length - 1])!;
+      const j = contexts[i].dependsOn.indexOf(name);
+      throw new ValidationError(`contexts[${i}].dependsOn[${j}]`, `dependency cycle between contexts: ${cycle.join(' -> ')}`);
+    }
+    state.set(name, 'visiting');
+    stack.push(name);
+    for (const dep of contexts[index.get(name)!].dependsOn) visit(dep);
+    stack.pop();
+    state.set(name, 'done');
+  };
+  for (const c of contexts) visit(c.name);
+}
+
+/**
+ * The cross-reference rules that a schema cannot express. Throws the first `ValidationError` found;
+ * each names the field, the bad value and what is allowed.
+ */
+export function checkModel(model: PlatformModel): void {
+  const contextNames = model.contexts.map((c) => c.name);
+  const storeNames = allDataStores(model).map((s) => s.store.name);
+
+  // Phases: exactly 0..4, in order.
+  model.phases.forEach((spec, i) => {
+    if (!(PHASES as readonly number[]).includes(spec.phase)) {
+      throw new ValidationError(`phases[${i}].phase`, `phase ${notOneOf(spec.phase, PHASES)}`);
+    }
+    if (spec.phase !== i) {
+      throw new ValidationError(`phases[${i}].phase`, `${spec.phase} is out of order: phases are listed as 0, 1, 2, 3, 4`);
+    }
+  });
+
+  // Names: unique within their kind; Kubernetes names share one namespace.
+  checkUnique(model.contexts.map((c, i) => ({ field: `contexts[${i}].name`, name: c.name })), 'context');
+  checkUnique(allWorkloads(model).map((w) => ({ field: `${w.field}.name`, name: w.workload.name })), 'workload name');
+  checkUnique(allDataStores(model).map((s) => ({ field: `${s.field}.name`, name: s.store.name })), 'data store name');
+  checkUnique(
+    model.contexts.flatMap((c, i) => c.publishes.map((e, j) => ({ field: `contexts[${i}].publishes[${j}].name`, name: e.name }))),
+    'event',
+  );
+  checkUnique(model.endpoints.map((e, i) => ({ field: `endpoints[${i}].path`, name: e.path })), 'endpoint path');
+
+  for (const { field, workload } of allWorkloads(model)) {
+    if (workload.autoscaling.maxReplicas < workload.replicas) {
+      throw new ValidationError(`${field}.autoscaling.maxReplicas`, `${workload.autoscaling.maxReplicas} is below replicas (${workload.replicas})`);
+    }
+  }
+
+  // Contexts: dependencies and consumed events must exist; dependencies form no cycle.
+  const published = model.contexts.flatMap((c) => c.publishes.map((e) => e.name));
+  model.contexts.forEach((c, i) => {
+    c.dependsOn.forEach((dep, j) => {
+      checkKnown(`contexts[${i}].dependsOn[${j}]`, dep, contextNames, 'context');
+      if (dep === c.name) throw new ValidationError(`contexts[${i}].dependsOn[${j}]`, `context ${showValue(dep)} depends on itself`);
+    });
+    c.consumes.forEach((event, j) => {
+      if (!published.includes(event)) {
+        throw new ValidationError(`contexts[${i}].consumes[${j}]`, `${showValue(event)} is published by no context; published events are ${published.join(', ')}`);
+      }
+    });
+  });
+  checkNoDependencyCycle(model.contexts);
+
+  // Phases: every reference resolves; data stores never disappear; deployed services have their store.
+  model.phases.forEach((spec, p) => {
+    const at = `phases[${p}]`;
+    spec.services.forEach((s, j) => checkKnown(`${at}.services[${j}]`, s, contextNames, 'context'));
+    spec.dataStores.forEach((s, j) => checkKnown(`${at}.dataStores[${j}]`, s, storeNames, 'data store'));
+    spec.dualWrite.forEach((s, j) => checkKnown(`${at}.dualWrite[${j}]`, s, spec.services, 'context service in this phase'));
+    spec.readModels.forEach((s, j) => checkKnown(`${at}.readModels[${j}]`, s, spec.services, 'context service in this phase'));
+    for (const name of Object.keys(spec.releases)) {
+      checkKnown(`${at}.releases[${JSON.stringify(name)}]`, name, spec.services, 'context service in this phase');
+    }
+    checkUnique(spec.services.map((s, j) => ({ field: `${at}.services[${j}]`, name: s })), 'service');
+    checkUnique(spec.dataStores.map((s, j) => ({ field: `${at}.dataStores[${j}]`, name: s })), 'data store');
+    for (const name of spec.services) {
+      const store = model.contexts.find((c) => c.name === name)!.dataStore.name;
+      if (!spec.dataStores.includes(store)) {
+        throw new ValidationError(`${at}.dataStores`, `context ${showValue(name)} is deployed but its data store ${showValue(store)} is not listed`);
+      }
+    }
+    if (spec.monolith) {
+      for (const store of [model.monolith.database.name, model.monolith.cache.name]) {
+        if (!spec.dataStores.includes(store)) {
+          throw new ValidationError(`${at}.dataStores`, `the monolith runs but its data store ${showValue(store)} is not listed`);
+        }
+      }
+    }
+    if (p > 0) {
+      const previous = model.phases[p - 1];
+      for (const store of previous.dataStores) {
+        if (!spec.dataStores.includes(store)) {
+          throw new ValidationError(`${at}.dataStores`, `drops data store ${showValue(store)} that phase ${p - 1} has; data stores are never removed by a promotion`);
+        }
+      }
+    }
+  });
+
+  // Endpoints: owned by a known context; each status reachable in its phase; never moving backwards.
+  model.endpoints.forEach((endpoint, i) => {
+    checkKnown(`endpoints[${i}].context`, endpoint.context, contextNames, 'context');
+    const service = model.contexts.find((c) => c.name === endpoint.context)!.service.name;
+    endpoint.statusByPhase.forEach((status, p) => {
+      const field = `endpoints[${i}].statusByPhase[${p}]`;
+      const spec = model.phases[p];
+      if (status !== 'migrated' && !spec.monolith) {
+        throw new ValidationError(field, `${showValue(status)} routes ${endpoint.path} to the monolith, which phase ${p} retires; allowed: migrated`);
+      }
+      if (status !== 'monolith' && !spec.services.includes(endpoint.context)) {
+        throw new ValidationError(
+          field,
+          `${showValue(status)} routes ${endpoint.path} to ${service}, which phase ${p} does not deploy (phase ${p} deploys: ${serviceNames(model, spec.services)})`,
+        );
+      }
+      if (status !== 'monolith' && !spec.platform.gateway) {
+        throw new ValidationError(field, `${showValue(status)} needs the API gateway, which phase ${p} does not deploy; allowed: monolith`);
+      }
+      if (p > 0) {
+        const before = endpoint.statusByPhase[p - 1];
+        if (ROUTE_STATUSES.indexOf(status) < ROUTE_STATUSES.indexOf(before)) {
+          throw new ValidationError(
+            field,
+            `${showValue(status)} after ${showValue(before)} in phase ${p - 1} goes backwards; a route only moves ${ROUTE_STATUSES.join(' -> ')}`,
+          );
+        }
+      }
+    });
+  });
+}

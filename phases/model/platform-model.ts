@@ -1,0 +1,50 @@
+import { Static, Type } from '@sinclair/typebox';
+import { BoundedContextSpec } from './bounded-context';
+import { DataStoreSpec } from './data-store';
+import { EndpointSpec } from './endpoint';
+import { DnsLabel } from './names';
+import { PhaseSpec } from './phase-spec';
+import { WorkloadSpec } from './workload';
+
+/** The monolith as it runs today: FastAPI backend, Next.js frontend, PostgreSQL and Redis. */
+export const MonolithSpec = Type.Object(
+  {
+    backend: WorkloadSpec,
+    /** The Next.js frontend outlives the monolith's backend: it is the product's UI in every phase. */
+    frontend: WorkloadSpec,
+    /** The shared PostgreSQL database. */
+    database: DataStoreSpec,
+    /** The shared Redis cache. */
+    cache: DataStoreSpec,
+  },
+  { additionalProperties: false },
+);
+export type MonolithSpec = Static<typeof MonolithSpec>;
+
+/** Platform workloads that are not a bounded context's service. */
+export const PlatformWorkloads = Type.Object(
+  {
+    gateway: WorkloadSpec,
+    sagaOrchestrator: WorkloadSpec,
+    configServer: WorkloadSpec,
+  },
+  { additionalProperties: false },
+);
+export type PlatformWorkloads = Static<typeof PlatformWorkloads>;
+
+/** Everything the migration knows about Career Copilot. Loaded and validated by `loadPlatformModel`. */
+export const PlatformModel = Type.Object(
+  {
+    /** Product name, used as the `app.kubernetes.io/part-of` label. */
+    product: DnsLabel,
+    /** Namespace the workloads run in. */
+    namespace: DnsLabel,
+    monolith: MonolithSpec,
+    platform: PlatformWorkloads,
+    contexts: Type.Array(BoundedContextSpec, { minItems: 1 }),
+    endpoints: Type.Array(EndpointSpec, { minItems: 1 }),
+    phases: Type.Array(PhaseSpec, { minItems: 5, maxItems: 5 }),
+  },
+  { additionalProperties: false },
+);
+export type PlatformModel = Static<typeof PlatformModel>;

@@ -1,0 +1,53 @@
+import { DataStoreSpec } from './model/data-store';
+import { HTTP_METHODS, RouteStatus } from './model/endpoint';
+import { PhaseNumber, PhaseSpec, PlatformComponents, ReleaseStrategy } from './model/phase-spec';
+import { WorkloadSpec } from './model/workload';
+
+/** What a workload is in the platform; becomes the `app.kubernetes.io/component` label. */
+export const WORKLOAD_ROLES = ['monolith', 'frontend', 'gateway', 'context-service', 'saga-orchestrator', 'config-server'] as const;
+export type WorkloadRole = (typeof WORKLOAD_ROLES)[number];
+
+/** A workload that a phase deploys, with everything a construct needs to build it. */
+export interface WorkloadPlan {
+  readonly role: WorkloadRole;
+  /** The bounded context a context service owns. */
+  readonly context?: string;
+  readonly spec: WorkloadSpec;
+  readonly release: ReleaseStrategy;
+  /** Data stores the workload reads and writes; credentials come from their Secrets. */
+  readonly dataStores: readonly DataStoreSpec[];
+  /** Names of the workloads it calls synchronously (the context map's dependencies). */
+  readonly calls: readonly string[];
+  /** Whether the workload also writes to the monolith's database while its context's data moves. */
+  readonly dualWrite: boolean;
+}
+
+/** Where the gateway sends one endpoint in this phase. */
+export interface RoutePlan {
+  readonly path: string;
+  readonly methods: ReadonlyArray<(typeof HTTP_METHODS)[number]>;
+  readonly context: string;
+  readonly status: RouteStatus;
+  /** The context's service (for `hybrid` and `migrated`). */
+  readonly service: string;
+  /** The monolith's backend (for `monolith` and `hybrid`). */
+  readonly monolith: string;
+  readonly rateLimitPerMinute: number;
+  /** True when a stack override sent the route back to the monolith. */
+  readonly overridden: boolean;
+}
+
+/**
+ * One phase, resolved from the platform model: the flat list of what to deploy. Constructs build
+ * Kubernetes objects from it; nothing downstream reads the raw model's per-phase columns again.
+ */
+export interface PhasePlan {
+  readonly product: string;
+  readonly namespace: string;
+  readonly phase: PhaseNumber;
+  readonly spec: PhaseSpec;
+  readonly platform: PlatformComponents;
+  readonly workloads: readonly WorkloadPlan[];
+  readonly routes: readonly RoutePlan[];
+  readonly dataStores: readonly DataStoreSpec[];
+}

@@ -1,0 +1,97 @@
+import { allDataStores } from './model/check-model';
+import { PHASES, isPhaseNumber } from './model/phase-spec';
+import { PlatformModel } from './model/platform-model';
+import { notOneOf, showValue, ValidationError } from './model/validation-error';
+import { PhasePlan, RoutePlan, WorkloadPlan } from './phase-plan';
+
+/** Options of `selectPhase`. */
+export interface SelectPhaseOptions {
+  /**
+   * Endpoint paths sent back to the monolith whatever their status in the phase (the seed's rollback of one
+   * service). Refused in a phase without the monolith.
+   * @default - no override
+   */
+  readonly routesToMonolith?: readonly string[];
+  /** Field name used in errors about `routesToMonolith`. @default 'routesToMonolith' */
+  readonly routesToMonolithField?: string;
+}
+
+/**
+ * Resolves phase `phase` of a validated model into the flat plan of what it deploys. The order of every
+ * list follows the model, so synthesis is deterministic.
+ */
+export function selectPhase(model: PlatformModel, phase: unknown, options: SelectPhaseOptions = {}): PhasePlan {
+  if (!isPhaseNumber(phase)) throw new ValidationError('phase', notOneOf(phase, PHASES));
+  const spec = model.phases[phase];
+  const overrides = options.routesToMonolith ?? [];
+  const overrideField = options.routesToMonolithField ?? 'routesToMonolith';
+
+  overrides.forEach((path, i) => {
+    const known = model.endpoints.map((e) => e.path);
+    if (!known.includes(path)) throw new ValidationError(`${overrideField}[${i}]`, `unknown endpoint: ${notOneOf(path, known)}`);
+    if (!spec.monolith) {
+      throw new ValidationError(`${overrideField}[${i}]`, `${showValue(path)} cannot go back to the monolith: phase ${phase} has retired it`);
+    }
+  });
+
+  const contextsHere = model.contexts.filter((c) => spec.services.includes(c.name));
+  const serviceOf = new Map(model.contexts.map((c) => [c.name, c.service.name]));
+  const storesHere = allDataStores(model)
+    .map((s) => s.store)
+    .filter((s) => spec.dataStores.includes(s.name));
+  const monolithStores = [model.monolith.database, model.monolith.cache];
+
+  const workloads: WorkloadPlan[] = [];
+  const plain = { release: 'rolling', dataStores: [], calls: [], dualWrite: false } as const;
+  if (spec.monolith) {
+    workloads.push({ ...plain, role: 'monolith', spec: model.monolith.backend, dataStores: monolithStores });
+  }
+  workloads.push({ ...plain, role: 'frontend', spec: model.monolith.frontend, calls: [spec.platform.gateway ? model.platform.gateway.name : model.monolith.backend.name] });
+  if (spec.platform.gateway) {
+    const upstreams = [...(spec.monolith ? [model.monolith.backend.name] : []), ...contextsHere.map((c) => c.service.name)];
+    workloads.push({ ...plain, role: 'gateway', spec: model.platform.gateway, calls: upstreams });
+  }
+  for (const context of contextsHere) {
+    const dualWrite = spec.dualWrite.includes(context.name);
+    workloads.push({
+      role: 'context-service',
+      context: context.name,
+      spec: context.service,
+      release: spec.releases[context.name] ?? 'rolling',
+      dataStores: [context.dataStore, ...(dualWrite ? [model.monolith.database] : [])],
+      calls: context.dependsOn.filter((d) => spec.services.includes(d)).map((d) => serviceOf.get(d)!),
+      dualWrite,
+    });
+  }
+  if (spec.platform.sagaOrchestrator) {
+    workloads.push({ ...plain, role: 'saga-orchestrator', spec: model.platform.sagaOrchestrator, calls: contextsHere.map((c) => c.service.name) });
+  }
+  if (spec.platform.configServer) {
+    workloads.push({ ...plain, role: 'config-server', spec: model.platform.configServer });
+  }
+
+  const routes: RoutePlan[] = model.endpoints.map((endpoint) => {
+    const overridden = overrides.includes(endpoint.path) && endpoint.statusByPhase[phase] !== 'monolith';
+    return {
+      path: endpoint.path,
+      methods: endpoint.methods,
+      context: endpoint.context,
+      status: overridden ? 'monolith' : endpoint.statusByPhase[phase],
+      service: serviceOf.get(endpoint.context)!,
+      monolith: model.monolith.backend.name,
+      rateLimitPerMinute: endpoint.rateLimitPerMinute,
+      overridden,
+    };
+  });
+
+  return {
+    product: model.product,
+    namespace: model.namespace,
+    phase,
+    spec,
+    platform: spec.platform,
+    workloads,
+    routes,
+    dataStores: storesHere,
+  };
+}
