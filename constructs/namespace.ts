@@ -1,3 +1,4 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { MANAGED_BY } from './labels';
@@ -21,7 +22,7 @@ export class PlatformNamespace extends Construct {
     super(scope, id);
     checkDnsLabel('name', props.name);
     this.name = props.name;
-    new kplus.Namespace(this, 'Namespace', {
+    const namespace = new kplus.Namespace(this, 'Namespace', {
       metadata: {
         name: props.name,
         labels: {
@@ -34,5 +35,7 @@ export class PlatformNamespace extends Construct {
         },
       },
     });
+    // The chart's default namespace must not land on this cluster-scoped object.
+    ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   }
 }

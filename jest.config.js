@@ -1,0 +1,10 @@
+/** Type-checking runs once in `npm run build`; tests transpile only, which keeps `npm test` fast. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+  },
+  snapshotFormat: { escapeString: false, printBasicPrototype: false },
+};

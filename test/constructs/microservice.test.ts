@@ -1,0 +1,98 @@
+import { Microservice, MicroserviceProps } from '../../constructs/microservice';
+import { ValidationError } from '../../phases';
+import { emitted, only } from '../support/synth';
+
+const base: MicroserviceProps = { name: 'user-service', image: 'career-copilot/user-service:1.0.0', component: 'context-service', partOf: 'career-copilot' };
+const build = (props: Partial<MicroserviceProps> = {}) => emitted((scope) => new Microservice(scope, 'user-service', { ...base, ...props }));
+
+describe('Microservice', () => {
+  test('emits a Deployment, Service, ServiceAccount, ConfigMap and PodDisruptionBudget named after the service', () => {
+    const objects = build();
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ConfigMap/user-service-config',
+      'Deployment/user-service',
+      'PodDisruptionBudget/user-service',
+      'Service/user-service',
+      'ServiceAccount/user-service',
+    ]);
+  });
+
+  test('selects pods by the stable name label only, in the Deployment, the Service and the PDB', () => {
+    const objects = build();
+    const selector = { 'app.kubernetes.io/name': 'user-service' };
+    expect(only(objects, 'Deployment').spec.selector).toEqual({ matchLabels: selector });
+    expect(only(objects, 'Service').spec.selector).toEqual(selector);
+    expect(only(objects, 'PodDisruptionBudget').spec.selector).toEqual({ matchLabels: selector });
+    expect(only(objects, 'Deployment').spec.template.metadata.labels).toMatchObject(selector);
+  });
+
+  test('runs restricted: non-root, read-only root, no escalation, no capabilities, RuntimeDefault seccomp, no token', () => {
+    const pod = only(build(), 'Deployment').spec.template.spec;
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(pod.containers[0].securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsGroup: 10001,
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod.volumes).toEqual([{ name: 'writable-tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+  });
+
+  test('probes /health for startup and liveness and /ready for readiness, on the container port', () => {
+    const container = only(build({ containerPort: 9000 }), 'Deployment').spec.template.spec.containers[0];
+    expect(container.startupProbe.httpGet).toMatchObject({ path: '/health', port: 9000 });
+    expect(container.livenessProbe.httpGet).toMatchObject({ path: '/health', port: 9000 });
+    expect(container.readinessProbe.httpGet).toMatchObject({ path: '/ready', port: 9000 });
+  });
+
+  test('sets requests and limits, and rolls one pod at a time without losing capacity', () => {
+    const deployment = only(build(), 'Deployment');
+    expect(deployment.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+    expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    expect(deployment.spec.replicas).toBe(2);
+  });
+
+  test('reads config from its ConfigMap and credentials from Secret references, never inline', () => {
+    const objects = build({ config: { LOG_LEVEL: 'info' }, secretEnv: [{ env: 'USER_DB_URL', secretName: 'user-db-app', key: 'uri' }] });
+    const container = only(objects, 'Deployment').spec.template.spec.containers[0];
+    expect(only(objects, 'ConfigMap').data).toEqual({ LOG_LEVEL: 'info' });
+    expect(container.envFrom).toEqual([{ configMapRef: { name: 'user-service-config' } }]);
+    expect(container.env).toEqual([{ name: 'USER_DB_URL', valueFrom: { secretKeyRef: { name: 'user-db-app', key: 'uri' } } }]);
+    expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
+  });
+
+  test('rolls its pods when its configuration changes', () => {
+    const checksum = (config: Record<string, string>) => only(build({ config }), 'Deployment').spec.template.metadata.annotations['checksum/config'];
+    expect(checksum({ A: '1' })).toBe(checksum({ A: '1' }));
+    expect(checksum({ A: '1' })).not.toBe(checksum({ A: '2' }));
+  });
+
+  test('with autoscaling, leaves replicas to a CPU autoscaler whose floor is the replicas at rest', () => {
+    const objects = build({ replicas: 3, autoscaling: { maxReplicas: 9, targetCpuUtilizationPercent: 60 } });
+    expect(only(objects, 'Deployment').spec.replicas).toBeUndefined();
+    const hpa = only(objects, 'HorizontalPodAutoscaler');
+    expect(hpa.spec).toMatchObject({ minReplicas: 3, maxReplicas: 9, scaleTargetRef: { kind: 'Deployment', name: 'user-service' } });
+    expect(hpa.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }]);
+  });
+
+  test.each<[string, Partial<MicroserviceProps>, string]>([
+    ['a name that is not a DNS-1123 label', { name: 'User_Service' }, 'name: "User_Service" is not a DNS-1123 label'],
+    ['an image tagged latest', { image: 'career-copilot/user-service:latest' }, 'image: "career-copilot/user-service:latest" is not pinned'],
+    ['an untagged image', { image: 'career-copilot/user-service' }, 'image: "career-copilot/user-service" is not pinned'],
+    ['a port out of range', { containerPort: 70000 }, 'containerPort: 70000 is not an integer from 1 to 65535'],
+    ['zero replicas', { replicas: 0 }, 'replicas: 0 is not an integer of at least 1'],
+    ['an autoscaler below the replicas', { replicas: 3, autoscaling: { maxReplicas: 2 } }, 'autoscaling.maxReplicas: 2 is not an integer of at least 3'],
+    ['a limit below the request', { resources: { requests: { cpu: '1', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } } }, 'resources.limits.cpu: 500m is below the request 1'],
+    ['a bad memory quantity', { resources: { requests: { cpu: '1', memory: '128MB' }, limits: { cpu: '1', memory: '256Mi' } } }, 'resources.requests.memory: "128MB" is not a memory quantity'],
+    ['a bad env name', { config: { 'log-level': 'info' } }, 'config.log-level: "log-level" is not an environment variable name'],
+    ['a secret env also in config', { config: { DB_URL: 'x' }, secretEnv: [{ env: 'DB_URL', secretName: 'db', key: 'uri' }] }, 'secretEnv[0].env: DB_URL is also set in config'],
+  ])('refuses %s', (_what, props, message) => {
+    expect(() => build(props)).toThrow(ValidationError);
+    expect(() => build(props)).toThrow(message);
+  });
+});
