@@ -11,7 +11,8 @@ export interface BadModelInput {
   readonly error: string;
 }
 
-type Mutable = { -readonly [K in keyof PlatformModel]: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A model object seen as a plain record, to add or delete fields the type does not allow. */
+type Loose = Record<string, unknown>;
 
 export const badModelInputs: BadModelInput[] = [
   {
@@ -112,13 +113,13 @@ export const badModelInputs: BadModelInput[] = [
   },
   {
     what: 'an unknown field',
-    mutate: (m) => ((m.contexts[0] as unknown as Mutable).colour = 'blue'),
+    mutate: (m) => ((m.contexts[0] as unknown as Loose).colour = 'blue'),
     error:
       'contexts[0].colour: is not a known field; known fields are name, title, entities, valueObjects, service, dataStore, publishes, consumes, dependsOn',
   },
   {
     what: 'a missing field',
-    mutate: (m) => delete (m.contexts[0] as unknown as Mutable).dataStore,
+    mutate: (m) => delete (m.contexts[0] as unknown as Loose).dataStore,
     error: 'contexts[0].dataStore: is required',
   },
   {
