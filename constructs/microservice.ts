@@ -57,6 +57,16 @@ export interface MicroserviceProps {
   readonly mountServiceAccountToken?: boolean;
   /** Extra pod labels (e.g. Istio's `version`). Never used in selectors. @default {} */
   readonly podLabels?: Record<string, string>;
+  /** Configuration files, mounted read-only from a ConfigMap `<name>-files`. @default - none */
+  readonly files?: MicroserviceFiles;
+}
+
+/** Files a service reads from a directory, e.g. a proxy's configuration. */
+export interface MicroserviceFiles {
+  /** Directory the files appear in. */
+  readonly mountPath: string;
+  /** File name to contents. */
+  readonly contents: Record<string, string>;
 }
 
 const DEFAULT_RESOURCES: ResourceRequirements = {
@@ -96,6 +106,7 @@ export class Microservice extends Construct {
     const labels = componentLabels(props.name, props.component, props.partOf);
     const metadata = { name: props.name, labels };
     const config = sortedRecord(props.config ?? {});
+    const files = props.files ? sortedRecord(props.files.contents) : undefined;
 
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
       metadata,
@@ -117,7 +128,7 @@ export class Microservice extends Construct {
       podMetadata: {
         labels: { ...labels, ...(props.podLabels ?? {}) },
         // A config change rolls the pods, which read their environment only at start.
-        annotations: { 'checksum/config': createHash('sha256').update(JSON.stringify(config)).digest('hex') },
+        annotations: { 'checksum/config': createHash('sha256').update(JSON.stringify(files ? { config, files } : config)).digest('hex') },
       },
       securityContext: { ensureNonRoot: true, user: 10001, group: 10001, fsGroup: 10001 },
       containers: [this.container(props, containerPort, resources)],
@@ -126,6 +137,10 @@ export class Microservice extends Construct {
     for (const path of props.writablePaths ?? ['/tmp']) {
       const volume = kplus.Volume.fromEmptyDir(this, `Writable${path}`, volumeName(path), { sizeLimit: parseMemory('writablePaths', '64Mi') });
       this.deployment.containers[0].mount(path, volume);
+    }
+    if (props.files && files) {
+      const filesMap = new kplus.ConfigMap(this, 'Files', { metadata: { name: `${props.name}-files`, labels }, data: files });
+      this.deployment.containers[0].mount(props.files.mountPath, kplus.Volume.fromConfigMap(this, 'FilesVolume', filesMap, { name: 'files' }), { readOnly: true });
     }
     this.deployment.containers[0].env.copyFrom(kplus.Env.fromConfigMap(this.configMap));
     for (const ref of props.secretEnv ?? []) {
@@ -222,6 +237,9 @@ function validate(
       throw new ValidationError(`secretEnv[${i}].env`, `${ref.env} is also set in config; a variable comes from one place`);
     }
   });
+  if (props.files && !/^\/[a-z0-9/_.-]*$/.test(props.files.mountPath)) {
+    throw new ValidationError('files.mountPath', `${JSON.stringify(props.files.mountPath)} is not an absolute path`);
+  }
   (props.writablePaths ?? []).forEach((path, i) => {
     if (!/^\/[a-z0-9/_.-]*$/.test(path)) throw new ValidationError(`writablePaths[${i}]`, `${JSON.stringify(path)} is not an absolute path`);
   });

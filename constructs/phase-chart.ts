@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PhasePlan, WorkloadPlan } from '../phases/phase-plan';
+import { ApiGateway } from './api-gateway';
 import { connectionEnv } from './data-store-connection';
 import { Microservice } from './microservice';
 import { PlatformNamespace } from './namespace';
@@ -26,7 +27,17 @@ export class PhaseChart extends Chart {
     new PlatformNamespace(this, 'namespace', { name: plan.namespace, partOf: plan.product });
     const services = new Map<string, Microservice>();
     for (const workload of plan.workloads) {
-      services.set(workload.spec.name, new Microservice(this, workload.spec.name, microserviceProps(plan, workload)));
+      if (workload.role === 'gateway') {
+        const gateway = new ApiGateway(this, workload.spec.name, {
+          ...microserviceProps(plan, workload),
+          namespace: plan.namespace,
+          routes: plan.routes,
+          upstreams: plan.workloads.map((w) => w.spec.name),
+        });
+        services.set(workload.spec.name, gateway.service);
+      } else {
+        services.set(workload.spec.name, new Microservice(this, workload.spec.name, microserviceProps(plan, workload)));
+      }
     }
     this.services = services;
   }

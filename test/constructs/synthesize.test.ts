@@ -37,11 +37,17 @@ describe('synthesizePhase', () => {
   });
 
   test('a component that survives a phase keeps its names, selectors and pod labels', () => {
+    const key = (m: Manifest) => `${m.component}/${m.document.kind}/${m.document.metadata.name}`;
+    const workloadNames = (phase: number, component: string) =>
+      byPhase.get(phase as 0)!.filter((m) => m.component === component && ['Deployment', 'Service', 'StatefulSet'].includes(m.document.kind)).map(key).sort();
     for (const phase of PHASES.slice(1)) {
-      const before = new Map(byPhase.get((phase - 1) as 0)!.map((m) => [`${m.component}/${m.document.kind}`, identity(m)]));
+      const before = new Map(byPhase.get((phase - 1) as 0)!.map((m) => [key(m), identity(m)]));
       for (const manifest of byPhase.get(phase)!) {
-        const previous = before.get(`${manifest.component}/${manifest.document.kind}`);
+        const previous = before.get(key(manifest));
         if (previous !== undefined) expect(identity(manifest)).toBe(previous);
+      }
+      for (const component of components(phase).filter((c) => components(phase - 1).includes(c))) {
+        expect(workloadNames(phase, component)).toEqual(workloadNames(phase - 1, component));
       }
     }
   });
