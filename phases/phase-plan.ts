@@ -1,5 +1,6 @@
 import { DataStoreSpec } from './model/data-store';
 import { HTTP_METHODS, RouteStatus } from './model/endpoint';
+import { ServiceObjectives } from './model/objectives';
 import { PhaseNumber, PhaseSpec, PlatformComponents, ReleaseStrategy } from './model/phase-spec';
 import { WorkloadSpec } from './model/workload';
 
@@ -37,6 +38,30 @@ export interface RoutePlan {
   readonly overridden: boolean;
 }
 
+/** A Kafka topic: one per domain event of a context the phase deploys. */
+export interface TopicPlan {
+  readonly event: string;
+  readonly context: string;
+  readonly partitions: number;
+  readonly retentionHours: number;
+}
+
+/** What one workload may write to and read from the event bus. */
+export interface EventClientPlan {
+  readonly service: string;
+  /** The context whose topics the service may write; none for platform workloads. */
+  readonly context?: string;
+  readonly produces: readonly string[];
+  readonly consumes: readonly string[];
+}
+
+/** A feature flag's value in this phase, before any environment override. */
+export interface FeatureFlagPlan {
+  readonly name: string;
+  readonly description: string;
+  readonly enabled: boolean;
+}
+
 /**
  * One phase, resolved from the platform model: the flat list of what to deploy. Constructs build
  * Kubernetes objects from it; nothing downstream reads the raw model's per-phase columns again.
@@ -50,4 +75,13 @@ export interface PhasePlan {
   readonly workloads: readonly WorkloadPlan[];
   readonly routes: readonly RoutePlan[];
   readonly dataStores: readonly DataStoreSpec[];
+  readonly objectives: ServiceObjectives;
+  readonly featureFlags: readonly FeatureFlagPlan[];
+  /** Topics and their clients, when the phase runs the event bus; empty otherwise. */
+  readonly topics: readonly TopicPlan[];
+  readonly eventClients: readonly EventClientPlan[];
+  /** The event store's database, when the phase runs it. */
+  readonly eventStore?: DataStoreSpec;
+  /** The shared monolith database and auth store, when the phase splits auth data out of the monolith. */
+  readonly authDataSplit?: { readonly monolith: DataStoreSpec; readonly auth: DataStoreSpec };
 }

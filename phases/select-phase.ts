@@ -2,7 +2,7 @@ import { allDataStores } from './model/check-model';
 import { PHASES, isPhaseNumber } from './model/phase-spec';
 import { PlatformModel } from './model/platform-model';
 import { notOneOf, showValue, ValidationError } from './model/validation-error';
-import { PhasePlan, RoutePlan, WorkloadPlan } from './phase-plan';
+import { EventClientPlan, FeatureFlagPlan, PhasePlan, RoutePlan, TopicPlan, WorkloadPlan } from './phase-plan';
 
 /** Options of `selectPhase`. */
 export interface SelectPhaseOptions {
@@ -84,6 +84,33 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
     };
   });
 
+  const featureFlags: FeatureFlagPlan[] = [
+    ...model.featureFlags.map((f) => ({ name: f.name, description: f.description, enabled: f.enabledByPhase[phase] })),
+    ...model.contexts.map((c) => ({
+      name: `dual-write.${c.name}`,
+      description: `${c.service.name} also writes to the monolith's database while ${c.name} data moves`,
+      enabled: spec.dualWrite.includes(c.name),
+    })),
+  ];
+
+  const topics: TopicPlan[] = spec.platform.eventBus
+    ? contextsHere.flatMap((c) => c.publishes.map((e) => ({ event: e.name, context: c.name, partitions: e.partitions, retentionHours: e.retentionHours })))
+    : [];
+  const onBus = new Set(topics.map((t) => t.event));
+  const eventClients: EventClientPlan[] = spec.platform.eventBus
+    ? contextsHere.map((c) => ({
+        service: c.service.name,
+        context: c.name,
+        produces: c.publishes.map((e) => e.name),
+        consumes: c.consumes.filter((e) => onBus.has(e)),
+      }))
+    : [];
+
+  // The auth split runs while both the monolith's database and the auth store exist and the monolith lives.
+  const auth = model.contexts.find((c) => c.name === 'auth');
+  const authDataSplit =
+    auth && spec.monolith && spec.services.includes(auth.name) ? { monolith: model.monolith.database, auth: auth.dataStore } : undefined;
+
   return {
     product: model.product,
     namespace: model.namespace,
@@ -93,5 +120,11 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
     workloads,
     routes,
     dataStores: storesHere,
+    objectives: model.objectives,
+    featureFlags,
+    topics,
+    eventClients,
+    eventStore: spec.platform.eventStore ? model.eventStore : undefined,
+    authDataSplit,
   };
 }

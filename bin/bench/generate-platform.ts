@@ -27,7 +27,7 @@ export function generatePlatform(count: number): PlatformModel {
   });
   const phases: PhaseSpec[] = base.phases.map((spec) => {
     const services = extractedBy(spec.phase);
-    const stores = [base.monolith.database.name, base.monolith.cache.name, ...services.map((s) => `${s}-db`)];
+    const stores = [base.monolith.database.name, base.monolith.cache.name, ...services.map((s) => `${s}-db`), ...(spec.platform.eventStore ? [base.eventStore.name] : [])];
     return { ...spec, services, dataStores: stores, dualWrite: [], readModels: [], releases: {} };
   });
   return { ...base, contexts, endpoints, phases };

@@ -2,6 +2,7 @@ import { loadPlatformModel } from '../model/load-model';
 import { PlatformModel } from '../model/platform-model';
 import { contexts } from './contexts';
 import { endpoints } from './endpoints';
+import { featureFlags } from './feature-flags';
 import { phases } from './phases';
 import { configServer, frontend, gateway, monolithBackend, sagaOrchestrator } from './workloads';
 
@@ -17,6 +18,10 @@ export const careerCopilotInput: PlatformModel = {
     cache: { name: 'cache', engine: 'redis', database: 'cache', storageGi: 5, readReplicas: 0 },
   },
   platform: { gateway, sagaOrchestrator, configServer },
+  eventStore: { name: 'event-store', engine: 'postgresql', database: 'event_store', storageGi: 20, readReplicas: 0 },
+  // The seed's success metrics.
+  objectives: { p95LatencyMs: 200, availabilityPercent: 99.9, costIncreaseLimitPercent: 20 },
+  featureFlags,
   contexts,
   endpoints,
   phases,

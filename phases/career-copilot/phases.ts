@@ -3,7 +3,7 @@ import { PhaseSpec } from '../model/phase-spec';
 const MONOLITH_STORES = ['monolith-db', 'cache'];
 const PHASE_1_STORES = [...MONOLITH_STORES, 'auth-db', 'user-db'];
 const PHASE_2_STORES = [...PHASE_1_STORES, 'jobs-db', 'applications-db', 'analytics-db', 'notifications-db'];
-const PHASE_3_STORES = [...PHASE_2_STORES, 'integration-db'];
+const PHASE_3_STORES = [...PHASE_2_STORES, 'integration-db', 'event-store'];
 
 const DOMAIN_SERVICES = ['auth', 'user', 'jobs', 'applications', 'analytics', 'notifications'];
 

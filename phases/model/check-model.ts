@@ -23,6 +23,7 @@ export function allDataStores(model: PlatformModel): Array<{ field: string; stor
   return [
     { field: 'monolith.database', store: model.monolith.database },
     { field: 'monolith.cache', store: model.monolith.cache },
+    { field: 'eventStore', store: model.eventStore },
     ...model.contexts.map((c, i) => ({ field: `contexts[${i}].dataStore`, store: c.dataStore })),
   ];
 }
@@ -94,6 +95,12 @@ export function checkModel(model: PlatformModel): void {
     'event',
   );
   checkUnique(model.endpoints.map((e, i) => ({ field: `endpoints[${i}].path`, name: e.path })), 'endpoint path');
+  checkUnique(model.featureFlags.map((f, i) => ({ field: `featureFlags[${i}].name`, name: f.name })), 'feature flag');
+  model.featureFlags.forEach((flag, i) => {
+    if (flag.name.startsWith('dual-write.')) {
+      throw new ValidationError(`featureFlags[${i}].name`, `${showValue(flag.name)} is reserved: dual-write flags come from each phase's dualWrite list`);
+    }
+  });
 
   for (const { field, workload } of allWorkloads(model)) {
     if (workload.autoscaling.maxReplicas < workload.replicas) {
@@ -140,6 +147,9 @@ export function checkModel(model: PlatformModel): void {
           throw new ValidationError(`${at}.dataStores`, `the monolith runs but its data store ${showValue(store)} is not listed`);
         }
       }
+    }
+    if (spec.platform.eventStore && !spec.dataStores.includes(model.eventStore.name)) {
+      throw new ValidationError(`${at}.dataStores`, `the event store is on but its data store ${showValue(model.eventStore.name)} is not listed`);
     }
     if (p > 0) {
       const previous = model.phases[p - 1];

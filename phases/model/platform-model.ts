@@ -2,7 +2,9 @@ import { Static, Type } from '@sinclair/typebox';
 import { BoundedContextSpec } from './bounded-context';
 import { DataStoreSpec } from './data-store';
 import { EndpointSpec } from './endpoint';
+import { FeatureFlagSpec } from './feature-flag';
 import { DnsLabel } from './names';
+import { ServiceObjectives } from './objectives';
 import { PhaseSpec } from './phase-spec';
 import { WorkloadSpec } from './workload';
 
@@ -41,6 +43,10 @@ export const PlatformModel = Type.Object(
     namespace: DnsLabel,
     monolith: MonolithSpec,
     platform: PlatformWorkloads,
+    /** The event store's PostgreSQL (the seed's `events` table); a data store like any other. */
+    eventStore: DataStoreSpec,
+    objectives: ServiceObjectives,
+    featureFlags: Type.Array(FeatureFlagSpec),
     contexts: Type.Array(BoundedContextSpec, { minItems: 1 }),
     endpoints: Type.Array(EndpointSpec, { minItems: 1 }),
     phases: Type.Array(PhaseSpec, { minItems: 5, maxItems: 5 }),
