@@ -6,10 +6,26 @@ import { connectionEnv } from './data-store-connection';
 import { Microservice } from './microservice';
 import { PlatformNamespace } from './namespace';
 
+/** What differs between environments of the same phase: sizing, flags, where data lives. */
+export interface EnvironmentOptions {
+  /** Replicas at rest of every service. @default - each workload's replicas in the model */
+  readonly replicas?: number;
+  /** Kafka brokers. @default 3 */
+  readonly kafkaBrokers?: number;
+  /** Feature flags forced on or off, as `name=true|false`. @default [] */
+  readonly featureFlagOverrides?: readonly string[];
+  /** Public host of the API gateway. @default 'api.career-copilot.local' */
+  readonly domain?: string;
+  /** Run data stores and Kafka in the cluster (the local target); false when they are managed services. @default true */
+  readonly inClusterData?: boolean;
+}
+
 /** Props of `PhaseChart`. */
 export interface PhaseChartProps {
   /** The phase to build, as resolved by `selectPhase`. */
   readonly plan: PhasePlan;
+  /** @default - the model's sizes, the flags' phase values, data in the cluster */
+  readonly environment?: EnvironmentOptions;
 }
 
 /**

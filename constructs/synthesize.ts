@@ -1,6 +1,6 @@
 import { ApiObject, App } from 'cdk8s';
 import { PhasePlan } from '../phases/phase-plan';
-import { PhaseChart } from './phase-chart';
+import { EnvironmentOptions, PhaseChart } from './phase-chart';
 
 /** One Kubernetes object of a phase and the component (top-level construct) it belongs to. */
 export interface Manifest {
@@ -23,9 +23,9 @@ export const CHART_ID = 'career-copilot';
  * Builds the objects of one phase, in a deterministic order (construct creation order), and runs every
  * construct's validation as `cdk8s synth` would.
  */
-export function synthesizePhase(plan: PhasePlan): Manifest[] {
+export function synthesizePhase(plan: PhasePlan, environment: EnvironmentOptions = {}): Manifest[] {
   const app = new App();
-  const chart = new PhaseChart(app, CHART_ID, { plan });
+  const chart = new PhaseChart(app, CHART_ID, { plan, environment });
   const errors = app.node.findAll().flatMap((c) => c.node.validate().map((e) => `${c.node.path}: ${e}`));
   if (errors.length > 0) throw new Error(`invalid constructs:\n${errors.join('\n')}`);
   return chart.node

@@ -77,7 +77,9 @@ export interface PhasePlan {
   readonly dataStores: readonly DataStoreSpec[];
   readonly objectives: ServiceObjectives;
   readonly featureFlags: readonly FeatureFlagPlan[];
-  /** Topics and their clients, when the phase runs the event bus; empty otherwise. */
+  /** Whether the Kafka cluster exists (in this phase, or kept from a later phase the environment ran). */
+  readonly eventBus: boolean;
+  /** Topics, and the clients of this phase's workloads; empty without the event bus. */
   readonly topics: readonly TopicPlan[];
   readonly eventClients: readonly EventClientPlan[];
   /** The event store's database, when the phase runs it. */

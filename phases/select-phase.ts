@@ -1,5 +1,5 @@
 import { allDataStores } from './model/check-model';
-import { PHASES, isPhaseNumber } from './model/phase-spec';
+import { PHASES, PhaseNumber, isPhaseNumber } from './model/phase-spec';
 import { PlatformModel } from './model/platform-model';
 import { notOneOf, showValue, ValidationError } from './model/validation-error';
 import { EventClientPlan, FeatureFlagPlan, PhasePlan, RoutePlan, TopicPlan, WorkloadPlan } from './phase-plan';
@@ -14,6 +14,12 @@ export interface SelectPhaseOptions {
   readonly routesToMonolith?: readonly string[];
   /** Field name used in errors about `routesToMonolith`. @default 'routesToMonolith' */
   readonly routesToMonolithField?: string;
+  /**
+   * The highest phase this environment has run. Its data (data stores, the event bus and its topics, the event
+   * store) stays after a rollback, because no step may delete data; workloads and routes follow `phase`.
+   * @default - the phase itself
+   */
+  readonly retainDataOfPhase?: PhaseNumber;
 }
 
 /**
@@ -23,6 +29,11 @@ export interface SelectPhaseOptions {
 export function selectPhase(model: PlatformModel, phase: unknown, options: SelectPhaseOptions = {}): PhasePlan {
   if (!isPhaseNumber(phase)) throw new ValidationError('phase', notOneOf(phase, PHASES));
   const spec = model.phases[phase];
+  if (options.retainDataOfPhase !== undefined && !isPhaseNumber(options.retainDataOfPhase)) {
+    throw new ValidationError('retainDataOfPhase', notOneOf(options.retainDataOfPhase, PHASES));
+  }
+  // The phase whose data exists: this one, or a later one the environment has run before a rollback.
+  const dataSpec = model.phases[Math.max(phase, options.retainDataOfPhase ?? phase)];
   const overrides = options.routesToMonolith ?? [];
   const overrideField = options.routesToMonolithField ?? 'routesToMonolith';
 
@@ -38,7 +49,7 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
   const serviceOf = new Map(model.contexts.map((c) => [c.name, c.service.name]));
   const storesHere = allDataStores(model)
     .map((s) => s.store)
-    .filter((s) => spec.dataStores.includes(s.name));
+    .filter((s) => dataSpec.dataStores.includes(s.name));
   const monolithStores = [model.monolith.database, model.monolith.cache];
 
   const workloads: WorkloadPlan[] = [];
@@ -93,8 +104,8 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
     })),
   ];
 
-  const topics: TopicPlan[] = spec.platform.eventBus
-    ? contextsHere.flatMap((c) => c.publishes.map((e) => ({ event: e.name, context: c.name, partitions: e.partitions, retentionHours: e.retentionHours })))
+  const topics: TopicPlan[] = dataSpec.platform.eventBus
+    ? model.contexts.filter((c) => dataSpec.services.includes(c.name)).flatMap((c) => c.publishes.map((e) => ({ event: e.name, context: c.name, partitions: e.partitions, retentionHours: e.retentionHours })))
     : [];
   const onBus = new Set(topics.map((t) => t.event));
   const eventClients: EventClientPlan[] = spec.platform.eventBus
@@ -124,7 +135,8 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
     featureFlags,
     topics,
     eventClients,
-    eventStore: spec.platform.eventStore ? model.eventStore : undefined,
+    eventBus: dataSpec.platform.eventBus,
+    eventStore: dataSpec.platform.eventStore ? model.eventStore : undefined,
     authDataSplit,
   };
 }

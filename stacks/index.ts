@@ -1,31 +1,89 @@
 /**
  * The Pulumi program: deploys one environment of Career Copilot at one phase. `pulumi config set phase N`
- * followed by `pulumi preview` and `pulumi up` promotes (or rolls back) the environment.
+ * followed by `pulumi preview` and `pulumi up` promotes (or rolls back) the environment by one phase.
+ *
+ * Order of work: validate the config, the model and the phase's objects (nothing registered yet); read what
+ * the stack deployed last and refuse a skipped phase; only then register resources.
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { synthesizePhase } from '../constructs/synthesize';
-import { careerCopilot, selectPhase } from '../phases';
+import { dataBearingReason } from '../constructs/data-bearing';
+import { Manifest, synthesizePhase } from '../constructs/synthesize';
+import { careerCopilot, PhaseNumber, selectPhase } from '../phases';
+import { ManagedDataStores } from './aws/managed-data-stores';
+import { checkPhaseStep, readDeploymentHistory } from './deployment-history';
+import { PhaseComponent } from './phase-component';
 import { readStackConfig } from './stack-config';
-import { PhaseComponent } from './phase-deployment';
 
-const config = readStackConfig(new pulumi.Config());
-const plan = selectPhase(careerCopilot(), config.phase);
-const manifests = synthesizePhase(plan);
+export = async () => {
+  const config = readStackConfig(new pulumi.Config());
+  const model = careerCopilot();
+  const environment = {
+    replicas: config.replicas,
+    kafkaBrokers: config.kafkaBrokers,
+    featureFlagOverrides: config.featureFlags,
+    domain: config.domain,
+    inClusterData: config.target === 'local',
+  };
+  const options = { routesToMonolith: config.routesToMonolith };
+  // Everything the phase would deploy is built (and so validated) before the stack is touched.
+  synthesizePhase(selectPhase(model, config.phase, options), environment);
 
-const provider = new k8s.Provider('kubernetes', {
-  ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
-  enableServerSideApply: true,
-});
+  const history = await readDeploymentHistory();
+  checkPhaseStep(history, config.phase, config.allowPhaseSkip);
+  const highestPhase = Math.max(config.phase, history.highestPhase ?? config.phase) as PhaseNumber;
+  const plan = selectPhase(model, config.phase, { ...options, retainDataOfPhase: highestPhase });
+  const manifests = synthesizePhase(plan, environment);
 
-const byComponent = new Map<string, typeof manifests>();
-for (const manifest of manifests) byComponent.set(manifest.component, [...(byComponent.get(manifest.component) ?? []), manifest]);
+  const provider = new k8s.Provider('kubernetes', {
+    ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+    enableServerSideApply: true,
+  });
 
-const namespace = new PhaseComponent('namespace', { manifests: byComponent.get('namespace') ?? [], provider });
-for (const [component, objects] of byComponent) {
-  if (component === 'namespace') continue;
-  new PhaseComponent(component, { manifests: objects, provider, dependsOn: [namespace] });
-}
+  const byComponent = new Map<string, Manifest[]>();
+  for (const manifest of manifests) byComponent.set(manifest.component, [...(byComponent.get(manifest.component) ?? []), manifest]);
+  const namespace = new PhaseComponent('namespace', { manifests: byComponent.get('namespace') ?? [], provider });
+  byComponent.delete('namespace');
 
-export const phase = plan.phase;
-export const routes = plan.routes.map((r) => ({ path: r.path, status: r.status, service: r.status === 'monolith' ? r.monolith : r.service }));
+  // Data first: jobs and services that use a database are created after it.
+  const holdsData = (objects: Manifest[]) => objects.some((m) => dataBearingReason(m.document) !== undefined);
+  const dataComponents: pulumi.Resource[] = [];
+  let managed: ManagedDataStores | undefined;
+  if (config.target === 'aws') {
+    managed = new ManagedDataStores('data-stores', {
+      stores: plan.dataStores,
+      eventBus: plan.eventBus,
+      kafkaBrokers: config.kafkaBrokers,
+      vpcId: config.vpcId,
+      privateSubnetIds: config.privateSubnetIds,
+      clusterCidr: config.clusterCidr,
+      namespace: plan.namespace,
+      kubernetes: provider,
+      namespaceResource: namespace,
+    });
+    dataComponents.push(managed);
+  }
+  for (const [component, objects] of byComponent) {
+    if (holdsData(objects)) {
+      dataComponents.push(new PhaseComponent(component, { manifests: objects, provider, dependsOn: [namespace], skipAwait: config.skipAwait }));
+    }
+  }
+  for (const [component, objects] of byComponent) {
+    if (!holdsData(objects)) {
+      new PhaseComponent(component, { manifests: objects, provider, dependsOn: [namespace, ...dataComponents], skipAwait: config.skipAwait });
+    }
+  }
+
+  const serviceUrl = (name: string) => `http://${name}.${plan.namespace}.svc.cluster.local`;
+  const gateway = plan.workloads.find((w) => w.role === 'gateway');
+  return {
+    phase: plan.phase,
+    highestPhase,
+    target: config.target,
+    gatewayEndpoint: gateway ? `https://${config.domain}` : serviceUrl(model.monolith.backend.name),
+    serviceEndpoints: Object.fromEntries(plan.workloads.map((w) => [w.spec.name, serviceUrl(w.spec.name)])),
+    routes: plan.routes.map((r) => ({ path: r.path, status: r.status, service: r.status === 'migrated' ? r.service : r.monolith, overridden: r.overridden })),
+    dataStores: plan.dataStores.map((s) => s.name),
+    kafkaBootstrapServers: managed?.kafkaBootstrapBrokers,
+  };
+};

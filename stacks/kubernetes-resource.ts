@@ -33,9 +33,21 @@ export function logicalName(object: KubernetesObject): string {
   return `${object.kind.toLowerCase()}:${namespace}${object.metadata.name}`;
 }
 
+/** Options of `kubernetesResource`. */
+export interface KubernetesResourceOptions {
+  /**
+   * Tell the provider not to wait for readiness (`pulumi.com/skipAwait`), for API servers without kubelets.
+   * @default false
+   */
+  readonly skipAwait?: boolean;
+}
+
 /** Registers one synthesized object as a Pulumi resource of its own type. */
-export function kubernetesResource(object: KubernetesObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+export function kubernetesResource(object: KubernetesObject, opts: pulumi.CustomResourceOptions, options: KubernetesResourceOptions = {}): pulumi.CustomResource {
+  const args = options.skipAwait
+    ? { ...object, metadata: { ...object.metadata, annotations: { ...((object.metadata.annotations as Record<string, string>) ?? {}), 'pulumi.com/skipAwait': 'true' } } }
+    : object;
   const Resource = BUILT_IN[`${object.apiVersion}/${object.kind}`];
-  if (Resource) return new Resource(logicalName(object), object as never, opts);
-  return new k8s.apiextensions.CustomResource(logicalName(object), object as k8s.apiextensions.CustomResourceArgs, opts);
+  if (Resource) return new Resource(logicalName(object), args as never, opts);
+  return new k8s.apiextensions.CustomResource(logicalName(object), args as k8s.apiextensions.CustomResourceArgs, opts);
 }

@@ -1,19 +1,104 @@
 import * as pulumi from '@pulumi/pulumi';
-import { PhaseNumber, PHASES } from '../phases/model/phase-spec';
-import { notOneOf, ValidationError } from '../phases/model/validation-error';
+import { Static, TSchema, Type } from '@sinclair/typebox';
+import { checkSchema } from '../phases/model/check-schema';
+import { PHASES, PhaseNumber } from '../phases/model/phase-spec';
+import { StringEnum } from '../phases/model/string-enum';
+import { ValidationError } from '../phases/model/validation-error';
 
-/** The stack's configuration, validated. Every key is declared in Pulumi.yaml. */
-export interface StackConfig {
-  readonly phase: PhaseNumber;
-  /** Kubeconfig of the target cluster, kept secret (it holds credentials). @default - the ambient kubeconfig */
+/** Where the stateful parts run: in the cluster, or as AWS managed services. */
+export const TARGETS = ['local', 'aws'] as const;
+export type Target = (typeof TARGETS)[number];
+
+const Cidr = Type.String({ format: 'ipv4-cidr', description: 'an IPv4 CIDR block such as 10.0.0.0/16' });
+
+/**
+ * Every config key of the project, with its default. Pulumi.yaml declares the same keys (a test keeps the two
+ * in step); this schema is what the program checks before it registers anything.
+ */
+export const StackConfigSchema = Type.Object(
+  {
+    phase: Type.Unsafe<PhaseNumber>({ type: 'integer', enum: [...PHASES], default: 0, description: 'Migration phase this environment runs (0 monolith ... 4 full microservices).' }),
+    allowPhaseSkip: Type.Boolean({ default: false, description: 'Allow a promotion or rollback by more than one phase from the last deployed one.' }),
+    target: StringEnum(TARGETS, 'Where stateful parts run: local (in-cluster operators) or aws (managed services).'),
+    replicas: Type.Integer({ minimum: 1, default: 2, description: 'Replicas at rest of every service (the autoscalers\' floor).' }),
+    kafkaBrokers: Type.Integer({ minimum: 1, default: 3, description: 'Kafka brokers; with 3 or more, topics get 3 replicas and min.insync.replicas 2.' }),
+    routesToMonolith: Type.Array(Type.String(), { default: [], description: 'Endpoint paths sent back to the monolith in this phase (rollback of one route).' }),
+    featureFlags: Type.Array(Type.String({ pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?=(true|false)$', description: 'a flag setting such as ai-job-matching=false' }), {
+      default: [],
+      description: 'Per-environment feature flag overrides, each "name=true" or "name=false".',
+    }),
+    domain: Type.String({ format: 'hostname', default: 'api.career-copilot.local', description: 'Public host name of the API gateway.' }),
+    clusterCidr: Cidr,
+    vpcId: Type.String({ default: '', description: 'aws target: VPC of the cluster; the managed data services are placed in it.' }),
+    privateSubnetIds: Type.Array(Type.String({ pattern: '^subnet-[0-9a-f]+$', description: 'a subnet id such as subnet-0abc' }), { default: [], description: 'aws target: private subnets (two or more) for the managed data services.' }),
+    skipAwait: Type.Boolean({ default: false, description: 'Do not wait for workloads to become ready (API servers without kubelets, such as the local test control plane).' }),
+  },
+  { additionalProperties: false },
+);
+// Defaults that TypeBox helpers cannot carry inline.
+(StackConfigSchema.properties.target as TSchema).default = 'local';
+(StackConfigSchema.properties.clusterCidr as TSchema).default = '10.0.0.0/16';
+(StackConfigSchema.properties.clusterCidr as TSchema).description = 'CIDR of the cluster\'s nodes and pods: the only network the managed data services admit.';
+
+export type StackConfigValues = Static<typeof StackConfigSchema>;
+
+/** The validated stack config; `kubeconfig` stays a Pulumi secret. */
+export interface StackConfig extends StackConfigValues {
+  /** @default - the ambient kubeconfig */
   readonly kubeconfig?: pulumi.Output<string>;
 }
 
-/** Reads and validates the stack's config; errors name the key. */
+/** Keys that are not plain values: read as secrets, never validated into plain text. */
+export const SECRET_KEYS = ['kubeconfig'] as const;
+
+/** Turns a config string into the type its key declares, leaving it as it is when it does not parse. */
+function coerce(schema: TSchema, raw: string): unknown {
+  switch (schema.type) {
+    case 'integer':
+    case 'number':
+      return /^-?[0-9]+(\.[0-9]+)?$/.test(raw) ? Number(raw) : raw;
+    case 'boolean':
+      return raw === 'true' ? true : raw === 'false' ? false : raw;
+    case 'array':
+    case 'object':
+      try {
+        return JSON.parse(raw);
+      } catch {
+        return raw;
+      }
+    default:
+      return raw;
+  }
+}
+
+/**
+ * Checks raw config values (as Pulumi stores them: strings) against the schema, with defaults for missing keys.
+ * Errors name the key, show the value and list what is allowed.
+ */
+export function parseStackConfig(raw: Record<string, string | undefined>): StackConfigValues {
+  const known = [...Object.keys(StackConfigSchema.properties), ...SECRET_KEYS];
+  for (const key of Object.keys(raw)) {
+    if (!known.includes(key)) throw new ValidationError(key, `is not a config key of this project; keys are ${known.join(', ')}`);
+  }
+  const values: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(StackConfigSchema.properties) as Array<[string, TSchema]>) {
+    const value = raw[key];
+    values[key] = value === undefined || value === '' ? structuredClone(schema.default) : coerce(schema, value);
+  }
+  const config = checkSchema(StackConfigSchema, values);
+  if (config.target === 'aws') {
+    if (!/^vpc-[0-9a-f]+$/.test(config.vpcId)) throw new ValidationError('vpcId', `${JSON.stringify(config.vpcId)} is not a VPC id such as vpc-0abc; the aws target needs the cluster's VPC`);
+    if (config.privateSubnetIds.length < 2) {
+      throw new ValidationError('privateSubnetIds', `has ${config.privateSubnetIds.length} subnets; the aws target needs two or more private subnets in different zones`);
+    }
+  }
+  return config;
+}
+
+/** Reads the stack's config from Pulumi and validates it; nothing is registered before this returns. */
 export function readStackConfig(config: pulumi.Config): StackConfig {
-  const rawPhase = config.get('phase') ?? '0';
-  const phase = /^-?[0-9]+$/.test(rawPhase) ? Number(rawPhase) : rawPhase;
-  if (!(PHASES as readonly unknown[]).includes(phase)) throw new ValidationError('phase', notOneOf(phase, PHASES));
-  const kubeconfig = config.get('kubeconfig') ? config.requireSecret('kubeconfig') : undefined;
-  return { phase: phase as PhaseNumber, kubeconfig };
+  const keys = [...Object.keys(StackConfigSchema.properties), ...SECRET_KEYS];
+  const raw = Object.fromEntries(keys.filter((k) => !(SECRET_KEYS as readonly string[]).includes(k)).map((k) => [k, config.get(k)]));
+  const values = parseStackConfig(raw);
+  return { ...values, kubeconfig: config.get('kubeconfig') ? config.requireSecret('kubeconfig') : undefined };
 }

@@ -6,7 +6,12 @@ import { notOneOf, showValue, ValidationError } from './validation-error';
 /** An image tag that pins a version: anything but empty or `latest`, or a sha256 digest. */
 const PINNED_TAG = /^(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$|^sha256:[a-f0-9]{64}$/;
 
+const IPV4_CIDR = /^((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\/(3[0-2]|[12]?[0-9])$/;
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
 const FORMAT_RULES: Record<string, { test: (value: string) => boolean; rule: string }> = {
+  'ipv4-cidr': { test: (v) => IPV4_CIDR.test(v), rule: 'is not an IPv4 CIDR block such as 10.0.0.0/16' },
+  hostname: { test: (v) => HOSTNAME.test(v), rule: 'is not a lower-case DNS domain name such as api.example.com' },
   'dns-1123-label': { test: isDns1123Label, rule: `is not ${DNS_1123_LABEL_RULE}` },
   'pinned-image-tag': { test: (v) => PINNED_TAG.test(v), rule: 'is not a pinned image tag: give a version such as 1.4.2 or a sha256 digest, never latest' },
 };
@@ -66,6 +71,18 @@ function toValidationError(root: string, input: unknown, error: ErrorObject): Va
         `${showValue(value)} is not ${described ?? `matching ${String(params.pattern)}`}`,
       );
     }
+    case 'type': {
+      const allowed = (error.parentSchema as { enum?: unknown[] })?.enum;
+      if (allowed) return new ValidationError(fieldPath(root, error.instancePath), notOneOf(value, allowed));
+      const type = String(params.type);
+      return new ValidationError(fieldPath(root, error.instancePath), `${showValue(value)} is not ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`);
+    }
+    case 'minimum':
+    case 'maximum':
+      return new ValidationError(
+        fieldPath(root, error.instancePath),
+        `${showValue(value)} is ${error.keyword === 'minimum' ? 'below the minimum' : 'above the maximum'} ${String(params.limit)}`,
+      );
     default:
       return new ValidationError(fieldPath(root, error.instancePath), `${showValue(value)} ${error.message ?? 'is invalid'}`);
   }

@@ -1,0 +1,21 @@
+import { KubernetesObject } from './synthesize';
+
+/**
+ * Kinds whose objects hold data, or own what holds it, and why. Deleting or replacing one loses data, so the
+ * stack protects them and the promotion plan and transition tests refuse any step that would delete one.
+ */
+export const DATA_BEARING_KINDS: Readonly<Record<string, string>> = {
+  'v1/Namespace': 'deleting it deletes every volume claim in it',
+  'v1/PersistentVolumeClaim': 'holds a volume',
+  'apps/v1/StatefulSet': 'owns volume claims (Redis data)',
+  'postgresql.cnpg.io/v1/Cluster': 'a PostgreSQL cluster and its volumes',
+  'mongodbcommunity.mongodb.com/v1/MongoDBCommunity': 'a MongoDB replica set and its volumes',
+  'kafka.strimzi.io/v1/Kafka': 'the Kafka cluster',
+  'kafka.strimzi.io/v1/KafkaNodePool': "the Kafka brokers' volumes",
+  'kafka.strimzi.io/v1/KafkaTopic': 'a topic and its events',
+};
+
+/** Why an object holds data, or undefined when it does not. */
+export function dataBearingReason(object: Pick<KubernetesObject, 'apiVersion' | 'kind'>): string | undefined {
+  return DATA_BEARING_KINDS[`${object.apiVersion}/${object.kind}`];
+}

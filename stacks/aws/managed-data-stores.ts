@@ -1,0 +1,198 @@
+import * as aws from '@pulumi/aws';
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import * as random from '@pulumi/random';
+import { connectionSecretName } from '../../constructs/data-store-connection';
+import { DataEngine, DataStoreSpec } from '../../phases/model/data-store';
+
+/** Args of `ManagedDataStores`. */
+export interface ManagedDataStoresArgs {
+  readonly stores: readonly DataStoreSpec[];
+  /** Whether to run MSK for the event bus. */
+  readonly eventBus: boolean;
+  readonly kafkaBrokers: number;
+  readonly vpcId: string;
+  readonly privateSubnetIds: readonly string[];
+  /** The only network the data services admit. */
+  readonly clusterCidr: string;
+  /** Namespace of the Secrets that hand the endpoints to the services. */
+  readonly namespace: string;
+  readonly kubernetes: k8s.Provider;
+  /** The namespace resource, which the Secrets need first. */
+  readonly namespaceResource: pulumi.Resource;
+}
+
+const PORTS: Record<DataEngine, number> = { postgresql: 5432, mongodb: 27017, redis: 6379 };
+const KAFKA_SCRAM_TLS_PORT = 9096;
+
+/**
+ * The aws target's stateful parts as managed services in the cluster's VPC: RDS PostgreSQL (with read replicas),
+ * DocumentDB for MongoDB, ElastiCache Redis and MSK for Kafka. All are encrypted at rest and in transit, in
+ * private subnets behind a security group that admits only the cluster, with deletion protection or final
+ * snapshots, protected in Pulumi, and with generated credentials that exist only as Pulumi secrets. The services
+ * receive their endpoints through the same `<store>-app` Secrets that the local target's operators create.
+ */
+export class ManagedDataStores extends pulumi.ComponentResource {
+  /** Every resource that holds data, for tests and outputs. */
+  public readonly dataBearing: pulumi.Resource[] = [];
+  public readonly kafkaBootstrapBrokers?: pulumi.Output<string>;
+
+  constructor(name: string, args: ManagedDataStoresArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('career-copilot:aws:ManagedDataStores', name, {}, opts);
+    const child = { parent: this };
+    const keep = { parent: this, protect: true };
+
+    const securityGroup = new aws.ec2.SecurityGroup('data-stores', {
+      vpcId: args.vpcId,
+      description: 'Career Copilot data services: reachable from the cluster only',
+      ingress: [...new Set([...args.stores.map((s) => PORTS[s.engine]), ...(args.eventBus ? [KAFKA_SCRAM_TLS_PORT] : [])])].sort().map((port) => ({
+        protocol: 'tcp',
+        fromPort: port,
+        toPort: port,
+        cidrBlocks: [args.clusterCidr],
+        description: `cluster to port ${port}`,
+      })),
+      // No egress rule: the data services never open connections of their own.
+      egress: [],
+    }, child);
+    const subnets = [...args.privateSubnetIds];
+    const engines = new Set(args.stores.map((s) => s.engine));
+    const rdsSubnets = engines.has('postgresql') ? new aws.rds.SubnetGroup('postgresql', { subnetIds: subnets }, child) : undefined;
+    const docdbSubnets = engines.has('mongodb') ? new aws.docdb.SubnetGroup('mongodb', { subnetIds: subnets }, child) : undefined;
+    const cacheSubnets = engines.has('redis') ? new aws.elasticache.SubnetGroup('redis', { subnetIds: subnets }, child) : undefined;
+    const forceTls = engines.has('postgresql')
+      ? new aws.rds.ParameterGroup('postgresql-tls', { family: 'postgres16', parameters: [{ name: 'rds.force_ssl', value: '1' }] }, child)
+      : undefined;
+    const docdbTls = engines.has('mongodb')
+      ? new aws.docdb.ClusterParameterGroup('mongodb-tls', { family: 'docdb5.0', parameters: [{ name: 'tls', value: 'enabled' }] }, child)
+      : undefined;
+
+    for (const store of args.stores) {
+      const password = new random.RandomPassword(`${store.name}-password`, { length: 32, special: false }, child).result;
+      let url: pulumi.Output<string>;
+      switch (store.engine) {
+        case 'postgresql': {
+          const common = {
+            instanceClass: 'db.t4g.medium',
+            storageEncrypted: true,
+            deletionProtection: true,
+            publiclyAccessible: false,
+            vpcSecurityGroupIds: [securityGroup.id],
+            parameterGroupName: forceTls!.name,
+            skipFinalSnapshot: false,
+            copyTagsToSnapshot: true,
+          };
+          const primary = new aws.rds.Instance(store.name, {
+            ...common,
+            identifier: store.name,
+            engine: 'postgres',
+            engineVersion: '16.4',
+            allocatedStorage: store.storageGi,
+            dbName: store.database,
+            username: 'app',
+            password,
+            dbSubnetGroupName: rdsSubnets!.name,
+            backupRetentionPeriod: 7,
+            multiAz: true,
+            finalSnapshotIdentifier: `${store.name}-final`,
+          }, keep);
+          this.dataBearing.push(primary);
+          for (let i = 1; i <= store.readReplicas; i++) {
+            this.dataBearing.push(new aws.rds.Instance(`${store.name}-replica-${i}`, {
+              ...common,
+              identifier: `${store.name}-replica-${i}`,
+              replicateSourceDb: primary.identifier,
+              finalSnapshotIdentifier: `${store.name}-replica-${i}-final`,
+            }, keep));
+          }
+          url = pulumi.interpolate`postgresql://app:${password}@${primary.address}:${primary.port}/${store.database}?sslmode=require`;
+          break;
+        }
+        case 'mongodb': {
+          const cluster = new aws.docdb.Cluster(store.name, {
+            clusterIdentifier: store.name,
+            engine: 'docdb',
+            masterUsername: 'app',
+            masterPassword: password,
+            storageEncrypted: true,
+            deletionProtection: true,
+            skipFinalSnapshot: false,
+            finalSnapshotIdentifier: `${store.name}-final`,
+            backupRetentionPeriod: 7,
+            dbSubnetGroupName: docdbSubnets!.name,
+            dbClusterParameterGroupName: docdbTls!.name,
+            vpcSecurityGroupIds: [securityGroup.id],
+          }, keep);
+          this.dataBearing.push(cluster);
+          for (let i = 0; i < 1 + store.readReplicas; i++) {
+            new aws.docdb.ClusterInstance(`${store.name}-${i}`, { clusterIdentifier: cluster.id, instanceClass: 'db.t4g.medium' }, child);
+          }
+          url = pulumi.interpolate`mongodb://app:${password}@${cluster.endpoint}:${cluster.port}/${store.database}?tls=true&replicaSet=rs0&retryWrites=false`;
+          break;
+        }
+        case 'redis': {
+          const group = new aws.elasticache.ReplicationGroup(store.name, {
+            replicationGroupId: store.name,
+            description: `Career Copilot ${store.name}`,
+            engine: 'redis',
+            engineVersion: '7.1',
+            nodeType: 'cache.t4g.small',
+            numCacheClusters: 2,
+            automaticFailoverEnabled: true,
+            multiAzEnabled: true,
+            atRestEncryptionEnabled: true,
+            transitEncryptionEnabled: true,
+            authToken: password,
+            snapshotRetentionLimit: 7,
+            finalSnapshotIdentifier: `${store.name}-final`,
+            subnetGroupName: cacheSubnets!.name,
+            securityGroupIds: [securityGroup.id],
+          }, keep);
+          this.dataBearing.push(group);
+          url = pulumi.interpolate`rediss://:${password}@${group.primaryEndpointAddress}:6379/0`;
+          break;
+        }
+      }
+      this.endpointSecret(store, url, password, args);
+    }
+
+    if (args.eventBus) {
+      // MSK needs a broker count that is a multiple of its subnets.
+      const brokers = Math.ceil(args.kafkaBrokers / subnets.length) * subnets.length;
+      const kafka = new aws.msk.Cluster('event-bus', {
+        clusterName: 'event-bus',
+        kafkaVersion: '3.7.x',
+        numberOfBrokerNodes: brokers,
+        brokerNodeGroupInfo: {
+          instanceType: 'kafka.m5.large',
+          clientSubnets: subnets,
+          securityGroups: [securityGroup.id],
+          storageInfo: { ebsStorageInfo: { volumeSize: 100 } },
+        },
+        encryptionInfo: { encryptionInTransit: { clientBroker: 'TLS', inCluster: true } },
+        clientAuthentication: { sasl: { scram: true } },
+      }, keep);
+      this.dataBearing.push(kafka);
+      this.kafkaBootstrapBrokers = kafka.bootstrapBrokersSaslScram;
+      new k8s.core.v1.Secret('event-bus-app', {
+        metadata: { name: 'event-bus-app', namespace: args.namespace },
+        stringData: { bootstrapServers: kafka.bootstrapBrokersSaslScram },
+      }, { parent: this, provider: args.kubernetes, dependsOn: [args.namespaceResource] });
+    }
+    this.registerOutputs({ kafkaBootstrapBrokers: this.kafkaBootstrapBrokers });
+  }
+
+  /** The `<store>-app` Secret the services read, with the same keys the local target's operators write. */
+  private endpointSecret(store: DataStoreSpec, url: pulumi.Output<string>, password: pulumi.Output<string>, args: ManagedDataStoresArgs): void {
+    const keys: Record<DataEngine, Record<string, pulumi.Output<string>>> = {
+      postgresql: { uri: url, password },
+      mongodb: { 'connectionString.standard': url, password },
+      redis: { url, password },
+    };
+    new k8s.core.v1.Secret(connectionSecretName(store), {
+      metadata: { name: connectionSecretName(store), namespace: args.namespace },
+      // Built from the generated password, so Pulumi keeps the whole Secret encrypted in state.
+      stringData: pulumi.secret(keys[store.engine]),
+    }, { parent: this, provider: args.kubernetes, dependsOn: [args.namespaceResource] });
+  }
+}

@@ -1,0 +1,85 @@
+import * as pulumi from '@pulumi/pulumi';
+
+type Program = () => Promise<Record<string, unknown>>;
+
+/** A resource the program registered under the mocks. */
+export interface Registered {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  readonly inputs: Record<string, unknown>;
+  readonly protect: boolean;
+}
+
+export interface ProgramRun {
+  readonly resources: Registered[];
+  readonly outputs: Record<string, unknown>;
+  /** Output names whose values the program marked secret. */
+  readonly secretOutputs: string[];
+}
+
+/**
+ * Runs the Pulumi program under Pulumi's runtime mocks, with `config` as the stack's config and `previous` as the
+ * outputs its last deployment left (read back through the program's StackReference to itself).
+ */
+export async function runProgram(config: Record<string, string>, previous: Record<string, unknown> = {}): Promise<ProgramRun> {
+  const resources: Registered[] = [];
+  let outputs: Record<string, unknown> = {};
+  const secretOutputs: string[] = [];
+  let protectedTypesAndNames = new Set<string>();
+  await jest.isolateModulesAsync(async () => {
+    const runtime = await import('@pulumi/pulumi/runtime');
+    const project = 'career-copilot';
+    const stack = 'test';
+    runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`${project}:${k}`, v])), Object.keys(config).filter((k) => k === 'kubeconfig').map((k) => `${project}:${k}`));
+    await runtime.setMocks(
+      {
+        newResource: (args) => {
+          resources.push({ type: args.type, name: args.name, urn: `urn:pulumi:${stack}::${project}::${args.type}::${args.name}`, inputs: args.inputs, protect: false });
+          if (args.type === 'pulumi:pulumi:StackReference') return { id: args.name, state: { outputs: previous, name: args.inputs.name } };
+          return { id: `${args.name}-id`, state: args.inputs };
+        },
+        call: (args) => args.inputs,
+      },
+      project,
+      stack,
+      false,
+      'organization',
+    );
+    // The mocks do not see resource options: a stack transformation records `protect` as each resource is made.
+    const protectedNames = new Set<string>();
+    const loaded = (await import('../../stacks/index')) as unknown as { default?: Program } & Program;
+    const program: Program = loaded.default ?? loaded;
+    // Errors are caught inside the stack's callback: the runtime would otherwise report them as uncaught.
+    let failure: unknown;
+    const result = ((await runtime.runInPulumiStack(async () => {
+      runtime.registerStackTransformation((args) => {
+        if (args.opts.protect) protectedNames.add(`${args.type}::${args.name}`);
+        return undefined;
+      });
+      try {
+        return await program();
+      } catch (error) {
+        failure = error;
+        return {};
+      }
+    })) ?? {}) as Record<string, unknown>;
+    if (failure) throw failure;
+    for (const [key, value] of Object.entries(result)) {
+      if (pulumi.Output.isInstance(value)) {
+        const secret = await pulumi.isSecret(value as pulumi.Output<unknown>);
+        if (secret) secretOutputs.push(key);
+        outputs[key] = await new Promise((resolve) => (value as pulumi.Output<unknown>).apply(resolve));
+      } else {
+        outputs[key] = value;
+      }
+    }
+    protectedTypesAndNames = protectedNames;
+    // Registrations finish asynchronously; wait until no new resource arrives.
+    for (let seen = -1; seen !== resources.length; ) {
+      seen = resources.length;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+  return { resources: resources.map((r) => ({ ...r, protect: protectedTypesAndNames.has(`${r.type}::${r.name}`) })), outputs, secretOutputs };
+}
