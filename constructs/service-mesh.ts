@@ -1,0 +1,325 @@
+import { Construct } from 'constructs';
+import {
+  DestinationRule,
+  DestinationRuleSpecTrafficPolicyLoadBalancerSimple,
+  DestinationRuleSpecTrafficPolicyTlsMode,
+  Gateway,
+  GatewaySpecServersTlsMode,
+  VirtualService,
+  VirtualServiceSpecHttpRetries,
+} from '../imports/networking.istio.io';
+import { AuthorizationPolicy, AuthorizationPolicySpecAction, PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
+import { HTTP_METHODS } from '../phases/model/endpoint';
+import { notOneOf, showValue, ValidationError } from '../phases/model/validation-error';
+import { selectorLabels } from './labels';
+import { checkDnsLabel, checkInteger } from './prop-checks';
+
+/** The HTTP methods an `AuthorizationPolicy` rule may allow. */
+export type MeshHttpMethod = (typeof HTTP_METHODS)[number];
+
+/** The subsets every service's `DestinationRule` defines, from the pods' `version` label. */
+export const MESH_SUBSETS = ['v1', 'v2'] as const;
+export type MeshSubset = (typeof MESH_SUBSETS)[number];
+
+/** A service inside the mesh, and who may call it. */
+export interface MeshService {
+  /** Kubernetes Service name; its pods are selected by `app.kubernetes.io/name` with the same value. */
+  readonly name: string;
+  /** Port of the Kubernetes Service (not the container port). */
+  readonly port: number;
+  /** Service accounts, in the mesh's namespace, allowed to call this service (the api gateway, its dependants). */
+  readonly callers: readonly string[];
+  /**
+   * Istio path patterns the callers may use: exact (`/api/v1/jobs`), prefix (`/api/v1/jobs/*`) or `*`.
+   * @default - any path
+   */
+  readonly paths?: readonly string[];
+  /** HTTP methods the callers may use. @default ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] */
+  readonly methods?: readonly MeshHttpMethod[];
+  /** Subset (pods labelled `version: <subset>`) that receives the traffic. @default 'v1' */
+  readonly subset?: MeshSubset;
+}
+
+/** The public HTTPS entry of the mesh. */
+export interface MeshIngress {
+  /** Name of the Istio `Gateway` and of the `VirtualService` that binds it to `service`. */
+  readonly name: string;
+  /** Public host names served, e.g. `api.careercopilot.com`. */
+  readonly hosts: readonly string[];
+  /** TLS Secret of the certificate; it lives in the ingress gateway's namespace (istio-system), not ours. */
+  readonly credentialName: string;
+  /** The `services` entry every request is routed to: the API gateway. */
+  readonly service: string;
+}
+
+/** Props of `ServiceMesh`. */
+export interface ServiceMeshProps {
+  /** Namespace of the services; part of every caller's SPIFFE principal. */
+  readonly namespace: string;
+  readonly ingress: MeshIngress;
+  readonly services: readonly MeshService[];
+  /** Labels of the Istio ingress gateway pods that serve `ingress`. @default { istio: 'ingressgateway' } */
+  readonly ingressGatewaySelector?: Record<string, string>;
+  /**
+   * Principal of the ingress gateway, the only caller allowed into `ingress.service` from outside the namespace.
+   * @default 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account'
+   */
+  readonly ingressGatewayPrincipal?: string;
+  /** Trust domain of the principals. @default 'cluster.local' */
+  readonly trustDomain?: string;
+  /** Whole-request timeout of a call between services, retries included (the seed's 30s). @default 30 */
+  readonly timeoutSeconds?: number;
+  /** Attempts after the first failure (the seed's 3). @default 3 */
+  readonly retryAttempts?: number;
+  /** Timeout of each attempt (the seed's 10s). @default 10 */
+  readonly perTryTimeoutSeconds?: number;
+  /**
+   * Envoy conditions that trigger a retry. The default retries every method, POST included, so the services must
+   * tolerate a repeated request; `connect-failure,refused-stream` retries only requests that never arrived.
+   * @default '5xx,reset,connect-failure,refused-stream'
+   */
+  readonly retryOn?: string;
+  /** Connections to one service from one sidecar. @default 100 */
+  readonly maxConnections?: number;
+  /** Requests queued while waiting for a connection. @default 10 */
+  readonly http1MaxPendingRequests?: number;
+  /** Requests per connection before it is recycled. @default 10 */
+  readonly maxRequestsPerConnection?: number;
+  /** Consecutive 5xx responses that eject a pod from the load-balancing pool. @default 3 */
+  readonly consecutive5xxErrors?: number;
+  /** How often pods are scanned for ejection. @default 30 */
+  readonly outlierIntervalSeconds?: number;
+  /** Minimum ejection time (grows with each ejection of the same pod). @default 30 */
+  readonly baseEjectionSeconds?: number;
+}
+
+/** The seed's numbers, and the least each setting accepts (0 retry attempts switches retries off). */
+const NUMERIC_SETTINGS = {
+  timeoutSeconds: { default: 30, min: 1 },
+  retryAttempts: { default: 3, min: 0 },
+  perTryTimeoutSeconds: { default: 10, min: 1 },
+  maxConnections: { default: 100, min: 1 },
+  http1MaxPendingRequests: { default: 10, min: 1 },
+  maxRequestsPerConnection: { default: 10, min: 1 },
+  consecutive5xxErrors: { default: 3, min: 1 },
+  outlierIntervalSeconds: { default: 30, min: 1 },
+  baseEjectionSeconds: { default: 30, min: 1 },
+} as const;
+type NumericSetting = keyof typeof NUMERIC_SETTINGS;
+type MeshSettings = Record<NumericSetting, number>;
+
+const DEFAULT_METHODS: readonly MeshHttpMethod[] = HTTP_METHODS;
+const DEFAULT_INGRESS_PRINCIPAL = 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account';
+const PRINCIPAL = /^[a-z0-9.-]+\/ns\/[a-z0-9-]+\/sa\/[a-z0-9-]+$/;
+const DEFAULT_RETRY_ON = '5xx,reset,connect-failure,refused-stream';
+/** Envoy's retry conditions (x-envoy-retry-on and x-envoy-retry-grpc-on), plus HTTP status codes. */
+const RETRY_CONDITIONS = [
+  '5xx', 'gateway-error', 'reset', 'reset-before-request', 'connect-failure', 'envoy-ratelimited', 'retriable-4xx',
+  'refused-stream', 'retriable-status-codes', 'retriable-headers', 'http3-post-connect-failure',
+  'cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable',
+];
+const HOST_NAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Istio's path match: exact, prefix (`/a/*`), suffix (`*.json`) or `*`. */
+const ISTIO_PATH = /^(\*|\/[A-Za-z0-9/_.~%-]*\*?|\*[A-Za-z0-9/_.~%-]+)$/;
+
+/**
+ * Istio for the services of one namespace (the seed's "Service Mesh Implementation"): an HTTPS `Gateway` in front
+ * of the API gateway; per service a `VirtualService` with a timeout and retries and a `DestinationRule` with v1/v2
+ * subsets, a bounded connection pool, outlier detection and Istio mTLS; STRICT mTLS for the namespace; and
+ * authorization that denies by default and allows each service only its callers' service accounts.
+ *
+ * Only sidecar-injected pods enforce these policies: a pod without a sidecar (e.g. a database left out of the
+ * mesh) keeps accepting plaintext, and a meshed one is denied to everyone not allowed here. Under the restricted
+ * Pod Security Standard, sidecars need the Istio CNI plugin (istio-init's NET_ADMIN is not allowed).
+ */
+export class ServiceMesh extends Construct {
+  public readonly gatewayName: string;
+  /** `<namespace>/<gateway>`, as a `VirtualService` names the gateway it binds to. */
+  public readonly gatewayReference: string;
+  /** `default` is the name Istio gives the namespace-wide policy by convention. */
+  public readonly peerAuthenticationName = 'default';
+  /** The policy with no rules: nothing is allowed unless another ALLOW policy matches. */
+  public readonly denyByDefaultPolicyName = 'deny-by-default';
+  /** Service name -> name of its `VirtualService`. */
+  public readonly virtualServiceNames: ReadonlyMap<string, string>;
+  /** Service name -> name of its `DestinationRule`. */
+  public readonly destinationRuleNames: ReadonlyMap<string, string>;
+  /** Service name -> name of its ALLOW `AuthorizationPolicy`; a service nobody may call has none. */
+  public readonly authorizationPolicyNames: ReadonlyMap<string, string>;
+
+  constructor(scope: Construct, id: string, props: ServiceMeshProps) {
+    super(scope, id);
+    const settings = resolveSettings(props);
+    const retryOn = props.retryOn ?? DEFAULT_RETRY_ON;
+    const trustDomain = props.trustDomain ?? 'cluster.local';
+    const ingressGatewayPrincipal = props.ingressGatewayPrincipal ?? DEFAULT_INGRESS_PRINCIPAL;
+    validate(props, settings, { retryOn, trustDomain, ingressGatewayPrincipal });
+
+    const { ingress, namespace } = props;
+    this.gatewayName = ingress.name;
+    this.gatewayReference = `${namespace}/${ingress.name}`;
+    const entry = props.services.find((s) => s.name === ingress.service)!;
+
+    new Gateway(this, 'Gateway', {
+      metadata: { name: ingress.name },
+      spec: {
+        selector: props.ingressGatewaySelector ?? { istio: 'ingressgateway' },
+        servers: [{
+          port: { number: 443, name: 'https', protocol: 'HTTPS' },
+          tls: { mode: GatewaySpecServersTlsMode.SIMPLE, credentialName: ingress.credentialName },
+          hosts: [...ingress.hosts],
+        }],
+      },
+    });
+    // No retries at the edge: the services' own routes retry, and retrying at both layers multiplies attempts.
+    new VirtualService(this, 'IngressRoute', {
+      metadata: { name: ingress.name },
+      spec: {
+        hosts: [...ingress.hosts],
+        gateways: [this.gatewayReference],
+        http: [{ route: [{ destination: { host: entry.name, port: { number: entry.port } } }], timeout: `${settings.timeoutSeconds}s` }],
+      },
+    });
+
+    new PeerAuthentication(this, 'PeerAuthentication', {
+      metadata: { name: this.peerAuthenticationName },
+      spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode.STRICT } },
+    });
+    // An ALLOW policy without rules matches no request; with it in place a workload accepts only what another
+    // ALLOW policy matches (Istio's "allow-nothing"). A DENY policy without rules would instead deny nothing.
+    new AuthorizationPolicy(this, 'DenyByDefault', {
+      metadata: { name: this.denyByDefaultPolicyName },
+      spec: { action: AuthorizationPolicySpecAction.ALLOW },
+    });
+
+    const retries: VirtualServiceSpecHttpRetries = {
+      attempts: settings.retryAttempts,
+      perTryTimeout: `${settings.perTryTimeoutSeconds}s`,
+      retryOn,
+    };
+    const virtualServices = new Map<string, string>();
+    const destinationRules = new Map<string, string>();
+    const policies = new Map<string, string>();
+    for (const service of props.services) {
+      new VirtualService(this, `${service.name}-route`, {
+        metadata: { name: service.name },
+        spec: {
+          hosts: [service.name],
+          http: [{
+            route: [{ destination: { host: service.name, port: { number: service.port }, subset: service.subset ?? 'v1' } }],
+            timeout: `${settings.timeoutSeconds}s`,
+            retries,
+          }],
+        },
+      });
+      virtualServices.set(service.name, service.name);
+
+      new DestinationRule(this, `${service.name}-destination`, {
+        metadata: { name: service.name },
+        spec: {
+          host: service.name,
+          subsets: MESH_SUBSETS.map((version) => ({ name: version, labels: { version } })),
+          trafficPolicy: {
+            loadBalancer: { simple: DestinationRuleSpecTrafficPolicyLoadBalancerSimple.ROUND_UNDERSCORE_ROBIN },
+            connectionPool: {
+              tcp: { maxConnections: settings.maxConnections },
+              http: { http1MaxPendingRequests: settings.http1MaxPendingRequests, maxRequestsPerConnection: settings.maxRequestsPerConnection },
+            },
+            outlierDetection: {
+              consecutive5XxErrors: settings.consecutive5xxErrors,
+              interval: `${settings.outlierIntervalSeconds}s`,
+              baseEjectionTime: `${settings.baseEjectionSeconds}s`,
+            },
+            tls: { mode: DestinationRuleSpecTrafficPolicyTlsMode.ISTIO_UNDERSCORE_MUTUAL },
+          },
+        },
+      });
+      destinationRules.set(service.name, service.name);
+
+      const principals = [
+        ...(service.name === ingress.service ? [ingressGatewayPrincipal] : []),
+        ...service.callers.map((caller) => `${trustDomain}/ns/${namespace}/sa/${caller}`),
+      ];
+      // An empty principals list would match every source; a service nobody calls stays under deny-by-default.
+      if (principals.length === 0) continue;
+      const name = `${service.name}-policy`;
+      new AuthorizationPolicy(this, `${service.name}-authorization`, {
+        metadata: { name },
+        spec: {
+          selector: { matchLabels: selectorLabels(service.name) },
+          action: AuthorizationPolicySpecAction.ALLOW,
+          rules: [{
+            from: [{ source: { principals } }],
+            to: [{ operation: { methods: [...(service.methods ?? DEFAULT_METHODS)], ...(service.paths ? { paths: [...service.paths] } : {}) } }],
+          }],
+        },
+      });
+      policies.set(service.name, name);
+    }
+    this.virtualServiceNames = virtualServices;
+    this.destinationRuleNames = destinationRules;
+    this.authorizationPolicyNames = policies;
+  }
+}
+
+function resolveSettings(props: ServiceMeshProps): MeshSettings {
+  const names = Object.keys(NUMERIC_SETTINGS) as NumericSetting[];
+  return Object.fromEntries(names.map((name) => [name, props[name] ?? NUMERIC_SETTINGS[name].default])) as MeshSettings;
+}
+
+function validate(
+  props: ServiceMeshProps,
+  settings: MeshSettings,
+  resolved: { retryOn: string; trustDomain: string; ingressGatewayPrincipal: string },
+): void {
+  checkDnsLabel('namespace', props.namespace);
+  checkDnsLabel('ingress.name', props.ingress.name);
+  checkDnsLabel('ingress.credentialName', props.ingress.credentialName);
+  if (props.ingress.hosts.length === 0) throw new ValidationError('ingress.hosts', 'is empty: give at least one host name');
+  props.ingress.hosts.forEach((host, i) => {
+    if (!HOST_NAME.test(host)) throw new ValidationError(`ingress.hosts[${i}]`, `${showValue(host)} is not a host name`);
+  });
+  const names = props.services.map((s) => s.name);
+  if (!names.includes(props.ingress.service)) throw new ValidationError('ingress.service', notOneOf(props.ingress.service, names));
+  if (names.includes(props.ingress.name)) {
+    throw new ValidationError('ingress.name', `${showValue(props.ingress.name)} is also a service; their VirtualServices would share the name`);
+  }
+
+  props.services.forEach((service, i) => {
+    const at = `services[${i}]`;
+    checkDnsLabel(`${at}.name`, service.name);
+    if (names.indexOf(service.name) !== i) throw new ValidationError(`${at}.name`, `${showValue(service.name)} is listed twice`);
+    checkInteger(`${at}.port`, service.port, 1, 65535);
+    service.callers.forEach((caller, j) => {
+      checkDnsLabel(`${at}.callers[${j}]`, caller);
+      if (service.callers.indexOf(caller) !== j) throw new ValidationError(`${at}.callers[${j}]`, `${showValue(caller)} is listed twice`);
+    });
+    (service.methods ?? DEFAULT_METHODS).forEach((method, j) => {
+      if (!(HTTP_METHODS as readonly string[]).includes(method)) throw new ValidationError(`${at}.methods[${j}]`, notOneOf(method, HTTP_METHODS));
+    });
+    if (service.methods?.length === 0) throw new ValidationError(`${at}.methods`, 'is empty: leave it out to allow every method');
+    if (service.paths?.length === 0) throw new ValidationError(`${at}.paths`, 'is empty: leave it out to allow every path');
+    (service.paths ?? []).forEach((path, j) => {
+      if (!ISTIO_PATH.test(path)) throw new ValidationError(`${at}.paths[${j}]`, `${showValue(path)} is not an Istio path: /exact, /prefix/*, *suffix or *`);
+    });
+    if (service.subset !== undefined && !(MESH_SUBSETS as readonly string[]).includes(service.subset)) {
+      throw new ValidationError(`${at}.subset`, notOneOf(service.subset, MESH_SUBSETS));
+    }
+  });
+
+  for (const [name, { min }] of Object.entries(NUMERIC_SETTINGS)) checkInteger(name, settings[name as NumericSetting], min);
+  if (settings.perTryTimeoutSeconds > settings.timeoutSeconds) {
+    throw new ValidationError('perTryTimeoutSeconds', `${settings.perTryTimeoutSeconds} is longer than timeoutSeconds (${settings.timeoutSeconds})`);
+  }
+  if (!HOST_NAME.test(resolved.trustDomain) || resolved.trustDomain.startsWith('*')) {
+    throw new ValidationError('trustDomain', `${showValue(resolved.trustDomain)} is not a domain name`);
+  }
+  if (!PRINCIPAL.test(resolved.ingressGatewayPrincipal)) {
+    throw new ValidationError('ingressGatewayPrincipal', `${showValue(resolved.ingressGatewayPrincipal)} is not a principal <trust-domain>/ns/<namespace>/sa/<service-account>`);
+  }
+  resolved.retryOn.split(',').forEach((condition) => {
+    if (!RETRY_CONDITIONS.includes(condition) && !/^[1-5][0-9][0-9]$/.test(condition)) {
+      throw new ValidationError('retryOn', `${showValue(condition)} is not an HTTP status code or one of ${RETRY_CONDITIONS.join(', ')}`);
+    }
+  });
+}
