@@ -1,6 +1,7 @@
 import { DataStoreSpec } from './model/data-store';
 import { HTTP_METHODS, RouteStatus } from './model/endpoint';
 import { ServiceObjectives } from './model/objectives';
+import { SagaDefinition } from './model/saga';
 import { PhaseNumber, PhaseSpec, PlatformComponents, ReleaseStrategy } from './model/phase-spec';
 import { WorkloadSpec } from './model/workload';
 
@@ -77,6 +78,8 @@ export interface PhasePlan {
   readonly dataStores: readonly DataStoreSpec[];
   readonly objectives: ServiceObjectives;
   readonly featureFlags: readonly FeatureFlagPlan[];
+  /** Sagas the orchestrator runs in this phase; empty without it. */
+  readonly sagas: readonly SagaDefinition[];
   /** Whether the Kafka cluster exists (in this phase, or kept from a later phase the environment ran). */
   readonly eventBus: boolean;
   /** Topics, and the clients of this phase's workloads; empty without the event bus. */

@@ -116,6 +116,10 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
         consumes: c.consumes.filter((e) => onBus.has(e)),
       }))
     : [];
+  if (spec.platform.eventBus && spec.platform.sagaOrchestrator) {
+    // The orchestrator only reads: each step's service publishes its own context's events.
+    eventClients.push({ service: model.platform.sagaOrchestrator.name, produces: [], consumes: [...new Set(model.sagas.map((s) => s.triggeredBy))] });
+  }
 
   // The auth split runs while both the monolith's database and the auth store exist and the monolith lives.
   const auth = model.contexts.find((c) => c.name === 'auth');
@@ -136,6 +140,7 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
     topics,
     eventClients,
     eventBus: dataSpec.platform.eventBus,
+    sagas: spec.platform.sagaOrchestrator ? model.sagas : [],
     eventStore: dataSpec.platform.eventStore ? model.eventStore : undefined,
     authDataSplit,
   };

@@ -39,7 +39,7 @@ export const badModelInputs: BadModelInput[] = [
     what: 'an event consumed that no context publishes',
     mutate: (m) => m.contexts[contextIndex(m, 'analytics')].consumes.push('InvoicePaid'),
     error:
-      'contexts[4].consumes[5]: "InvoicePaid" is published by no context; published events are UserRegistered, ProfileUpdated, PreferencesChanged, UserLoggedIn, TokenRefreshed, SessionExpired, JobPosted, JobUpdated, JobExpired, ApplicationCreated, StatusChanged, ApplicationUpdated, MetricCalculated, ReportGenerated, DashboardUpdated, NotificationSent, DeliveryFailed, TemplateUpdated, WebhookReceived, ExternalJobImported, ConnectorSynced',
+      'contexts[4].consumes[5]: "InvoicePaid" is published by no context; published events are UserRegistered, ProfileUpdated, PreferencesChanged, UserLoggedIn, TokenRefreshed, SessionExpired, JobPosted, JobUpdated, JobExpired, ApplicationSubmitted, ApplicationCreated, StatusChanged, ApplicationUpdated, MetricCalculated, ReportGenerated, DashboardUpdated, NotificationSent, DeliveryFailed, TemplateUpdated, WebhookReceived, ExternalJobImported, ConnectorSynced',
   },
   {
     what: 'a dependency cycle between contexts',
@@ -131,5 +131,20 @@ export const badModelInputs: BadModelInput[] = [
     what: 'autoscaling below the replicas at rest',
     mutate: (m) => (m.contexts[0].service.autoscaling.maxReplicas = 1),
     error: 'contexts[0].service.autoscaling.maxReplicas: 1 is below replicas (2)',
+  },
+  {
+    what: 'a saga started by an event no context publishes',
+    mutate: (m) => (m.sagas[0].triggeredBy = 'ApplicationDrafted'),
+    error: 'sagas[0].triggeredBy: "ApplicationDrafted" is published by no context; published events are UserRegistered, ProfileUpdated, PreferencesChanged, UserLoggedIn, TokenRefreshed, SessionExpired, JobPosted, JobUpdated, JobExpired, ApplicationSubmitted, ApplicationCreated, StatusChanged, ApplicationUpdated, MetricCalculated, ReportGenerated, DashboardUpdated, NotificationSent, DeliveryFailed, TemplateUpdated, WebhookReceived, ExternalJobImported, ConnectorSynced',
+  },
+  {
+    what: 'a saga step on an unknown context',
+    mutate: (m) => (m.sagas[0].steps[1].service = 'payments'),
+    error: 'sagas[0].steps[1].service: unknown context: "payments" is not one of user, auth, jobs, applications, analytics, notifications, integration',
+  },
+  {
+    what: 'a reserved feature flag name',
+    mutate: (m) => m.featureFlags.push({ name: 'dual-write.user', description: 'x', enabledByPhase: [false, false, false, false, false] }),
+    error: 'featureFlags[3].name: "dual-write.user" is reserved: dual-write flags come from each phase\'s dualWrite list',
   },
 ];

@@ -66,7 +66,9 @@ export const contexts: BoundedContextSpec[] = [
     // The read replica serves the CQRS query side.
     dataStore: postgres('applications-db', 'applications_service', 1),
     // Applications are the aggregate the event store rebuilds: keep its stream for 30 days.
+    // ApplicationSubmitted starts the create_application saga; the saga's create step publishes ApplicationCreated.
     publishes: [
+      { name: 'ApplicationSubmitted', partitions: 6, retentionHours: 30 * 24 },
       { name: 'ApplicationCreated', partitions: 6, retentionHours: 30 * 24 },
       { name: 'StatusChanged', partitions: 6, retentionHours: 30 * 24 },
       { name: 'ApplicationUpdated', partitions: 6, retentionHours: 30 * 24 },

@@ -4,6 +4,7 @@ import { contexts } from './contexts';
 import { endpoints } from './endpoints';
 import { featureFlags } from './feature-flags';
 import { phases } from './phases';
+import { sagas } from './sagas';
 import { configServer, frontend, gateway, monolithBackend, sagaOrchestrator } from './workloads';
 
 /** Career Copilot as written down: raw data, validated by `careerCopilot()`. */
@@ -22,6 +23,7 @@ export const careerCopilotInput: PlatformModel = {
   // The seed's success metrics.
   objectives: { p95LatencyMs: 200, availabilityPercent: 99.9, costIncreaseLimitPercent: 20 },
   featureFlags,
+  sagas,
   contexts,
   endpoints,
   phases,

@@ -123,6 +123,16 @@ export function checkModel(model: PlatformModel): void {
   });
   checkNoDependencyCycle(model.contexts);
 
+  // Sagas: started by a published event; each step runs on a known context's service.
+  checkUnique(model.sagas.map((saga, i) => ({ field: `sagas[${i}].name`, name: saga.name })), 'saga');
+  model.sagas.forEach((saga, i) => {
+    if (!published.includes(saga.triggeredBy)) {
+      throw new ValidationError(`sagas[${i}].triggeredBy`, `${showValue(saga.triggeredBy)} is published by no context; published events are ${published.join(', ')}`);
+    }
+    checkUnique(saga.steps.map((step, j) => ({ field: `sagas[${i}].steps[${j}].id`, name: step.id })), 'step');
+    saga.steps.forEach((step, j) => checkKnown(`sagas[${i}].steps[${j}].service`, step.service, contextNames, 'context'));
+  });
+
   // Phases: every reference resolves; data stores never disappear; deployed services have their store.
   model.phases.forEach((spec, p) => {
     const at = `phases[${p}]`;

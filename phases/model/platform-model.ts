@@ -5,6 +5,7 @@ import { EndpointSpec } from './endpoint';
 import { FeatureFlagSpec } from './feature-flag';
 import { DnsLabel } from './names';
 import { ServiceObjectives } from './objectives';
+import { SagaDefinition } from './saga';
 import { PhaseSpec } from './phase-spec';
 import { WorkloadSpec } from './workload';
 
@@ -47,6 +48,8 @@ export const PlatformModel = Type.Object(
     eventStore: DataStoreSpec,
     objectives: ServiceObjectives,
     featureFlags: Type.Array(FeatureFlagSpec),
+    /** Distributed transactions the saga orchestrator runs. */
+    sagas: Type.Array(SagaDefinition),
     contexts: Type.Array(BoundedContextSpec, { minItems: 1 }),
     endpoints: Type.Array(EndpointSpec, { minItems: 1 }),
     phases: Type.Array(PhaseSpec, { minItems: 5, maxItems: 5 }),
