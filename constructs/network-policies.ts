@@ -43,6 +43,16 @@ export interface NetworkWorkload {
    * @default - `app.kubernetes.io/name: <name>`
    */
   readonly podSelector?: Record<string, string>;
+  /** Ports its own pods use among themselves (database replication, Kafka's controller and broker links). @default [] */
+  readonly peerPorts?: readonly number[];
+  /** Its pods talk to the Kubernetes API (operator instance managers such as CloudNativePG's). @default false */
+  readonly apiServerEgress?: boolean;
+}
+
+/** Where the Kubernetes API server is reached from pods. */
+export interface ApiServerEndpoint {
+  readonly cidr: string;
+  readonly ports: readonly number[];
 }
 
 /** Pods, in one namespace, that the public traffic comes from. */
@@ -65,6 +75,12 @@ export interface NetworkPoliciesProps {
   readonly externalIngressFrom?: IngressSource;
   /** Namespace of istiod. @default 'istio-system' */
   readonly istioNamespace?: string;
+  /**
+   * The API server, for workloads with `apiServerEgress`. Narrow the CIDR to the cluster's API endpoint where it
+   * is known; the default only narrows the ports.
+   * @default { cidr: '0.0.0.0/0', ports: [443, 6443] }
+   */
+  readonly apiServer?: ApiServerEndpoint;
 }
 
 const ISTIO_INGRESS_GATEWAY: IngressSource = { namespace: 'istio-system', podSelector: { istio: 'ingressgateway' } };
@@ -137,10 +153,20 @@ export class NetworkPolicies extends Construct {
       for (const source of workload.ingressFromNamespaces ?? []) {
         ingress.push({ from: [namespacePeer(source.namespace, source.podSelector)], ports: source.ports.map((port) => policyPort(port)) });
       }
-      const egress = (workload.egressTo ?? []).map((callee) => ({
+      const egress: kplus.k8s.NetworkPolicyEgressRule[] = (workload.egressTo ?? []).map((callee) => ({
         to: [{ podSelector: { matchLabels: selectorOf.get(callee.name) } }],
         ports: [policyPort(callee.port)],
       }));
+      const peers = workload.peerPorts ?? [];
+      if (peers.length > 0) {
+        const self = [{ podSelector: { matchLabels: selectorOf.get(workload.name) } }];
+        ingress.push({ from: self, ports: peers.map((port) => policyPort(port)) });
+        egress.push({ to: self, ports: peers.map((port) => policyPort(port)) });
+      }
+      if (workload.apiServerEgress) {
+        const apiServer = props.apiServer ?? { cidr: '0.0.0.0/0', ports: [443, 6443] };
+        egress.push({ to: [{ ipBlock: { cidr: apiServer.cidr } }], ports: apiServer.ports.map((port) => policyPort(port)) });
+      }
 
       const name = `${workload.name}-traffic`;
       // Both directions are listed even when empty: an empty list denies, like the default, and says so here.
@@ -169,6 +195,13 @@ function namespacePeer(namespace: string, podSelector?: Record<string, string>):
 function validate(props: NetworkPoliciesProps, ingressSource: IngressSource, istioNamespace: string): void {
   checkDnsLabel('istioNamespace', istioNamespace);
   checkDnsLabel('externalIngressFrom.namespace', ingressSource.namespace);
+  if (props.apiServer) {
+    if (!/^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$/.test(props.apiServer.cidr)) {
+      throw new ValidationError('apiServer.cidr', `${showValue(props.apiServer.cidr)} is not an IPv4 CIDR block such as 10.96.0.1/32`);
+    }
+    props.apiServer.ports.forEach((port, i) => checkInteger(`apiServer.ports[${i}]`, port, 1, 65535));
+  }
+  props.workloads.forEach((w, i) => (w.peerPorts ?? []).forEach((port, j) => checkInteger(`workloads[${i}].peerPorts[${j}]`, port, 1, 65535)));
   const names = props.workloads.map((w) => w.name);
   const byName = new Map(props.workloads.map((w) => [w.name, w]));
 

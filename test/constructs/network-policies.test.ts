@@ -164,3 +164,22 @@ describe('NetworkPolicies', () => {
     expect(() => build(props)).toThrow(message);
   });
 });
+
+describe('NetworkPolicies for operator-managed data stores', () => {
+  const cnpg = { 'cnpg.io/cluster': 'applications-db' };
+
+  test('peer ports let a store\'s own pods replicate to each other, in both directions', () => {
+    const policy = only(build(withWorkload(5, { peerPorts: [5432, 8000] })), 'NetworkPolicy', 'applications-db-traffic');
+    const self = [{ podSelector: { matchLabels: cnpg } }];
+    expect(policy.spec.ingress).toContainEqual({ from: self, ports: [tcp(5432), tcp(8000)] });
+    expect(policy.spec.egress).toContainEqual({ to: self, ports: [tcp(5432), tcp(8000)] });
+  });
+
+  test('API server egress reaches only the API ports, of the given CIDR when one is known', () => {
+    const open = only(build(withWorkload(5, { apiServerEgress: true })), 'NetworkPolicy', 'applications-db-traffic');
+    expect(open.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcp(443), tcp(6443)] });
+    const narrow = only(build({ ...withWorkload(5, { apiServerEgress: true }), apiServer: { cidr: '10.96.0.1/32', ports: [443] } }), 'NetworkPolicy', 'applications-db-traffic');
+    expect(narrow.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.96.0.1/32' } }], ports: [tcp(443)] });
+    expect(only(build(), 'NetworkPolicy', 'user-service-traffic').spec.egress.some((r: { to: Array<{ ipBlock?: unknown }> }) => r.to.some((t) => t.ipBlock))).toBe(false);
+  });
+});
