@@ -13,6 +13,10 @@ export interface Registered {
 
 export interface ProgramRun {
   readonly resources: Registered[];
+  /** URN of each registered resource by type and name, as the engine would compute it (parent type included). */
+  readonly urns: ReadonlyMap<string, string>;
+  /** Type and name of each resource whose inputs include a secret. */
+  readonly withSecretInputs: ReadonlySet<string>;
   readonly outputs: Record<string, unknown>;
   /** Output names whose values the program marked secret. */
   readonly secretOutputs: string[];
@@ -27,6 +31,8 @@ export async function runProgram(config: Record<string, string>, previous: Recor
   let outputs: Record<string, unknown> = {};
   const secretOutputs: string[] = [];
   let protectedTypesAndNames = new Set<string>();
+  const urns = new Map<string, string>();
+  const withSecretInputs = new Set<string>();
   await jest.isolateModulesAsync(async () => {
     const runtime = await import('@pulumi/pulumi/runtime');
     const project = 'career-copilot';
@@ -48,6 +54,7 @@ export async function runProgram(config: Record<string, string>, previous: Recor
     );
     // The mocks do not see resource options: a stack transformation records `protect` as each resource is made.
     const protectedNames = new Set<string>();
+    const pending: Array<Promise<void>> = [];
     const loaded = (await import('../../stacks/index')) as unknown as { default?: Program } & Program;
     const program: Program = loaded.default ?? loaded;
     // Errors are caught inside the stack's callback: the runtime would otherwise report them as uncaught.
@@ -55,6 +62,11 @@ export async function runProgram(config: Record<string, string>, previous: Recor
     const result = ((await runtime.runInPulumiStack(async () => {
       runtime.registerStackTransformation((args) => {
         if (args.opts.protect) protectedNames.add(`${args.type}::${args.name}`);
+        pending.push(
+          containsSecret(args.props).then((secret) => {
+            if (secret) withSecretInputs.add(`${args.type}::${args.name}`);
+          }),
+        );
         return undefined;
       });
       try {
@@ -75,11 +87,26 @@ export async function runProgram(config: Record<string, string>, previous: Recor
       }
     }
     protectedTypesAndNames = protectedNames;
+    await Promise.all(pending);
     // Registrations finish asynchronously; wait until no new resource arrives.
     for (let seen = -1; seen !== resources.length; ) {
       seen = resources.length;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    const monitor = runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
+    for (const urn of monitor.resources.keys()) {
+      const [, , type, name] = urn.split('::');
+      urns.set(`${type.split('$').pop()}::${name}`, urn);
+    }
   });
-  return { resources: resources.map((r) => ({ ...r, protect: protectedTypesAndNames.has(`${r.type}::${r.name}`) })), outputs, secretOutputs };
+  return { urns, withSecretInputs, resources: resources.map((r) => ({ ...r, protect: protectedTypesAndNames.has(`${r.type}::${r.name}`) })), outputs, secretOutputs };
+}
+
+/** Whether any input value, however deep, is a secret Output. */
+async function containsSecret(value: unknown): Promise<boolean> {
+  if (pulumi.Output.isInstance(value)) return pulumi.isSecret(value as pulumi.Output<unknown>);
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) if (await containsSecret(child)) return true;
+  }
+  return false;
 }

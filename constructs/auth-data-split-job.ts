@@ -1,0 +1,216 @@
+import { Construct } from 'constructs';
+import { ResourceRequirements } from '../phases/model/workload';
+import { showValue, ValidationError } from '../phases/model/validation-error';
+import { SecretEnvRef } from './microservice';
+import { checkDnsLabel } from './prop-checks';
+import { PsqlJob } from './psql-job';
+
+/**
+ * The seed's phase-1 auth database split (`migration_scripts/phase1_auth_service.sql`), made safe to re-run:
+ *
+ * 1. `authSchema` (auth database, as its owner): the auth `users` table, if it does not exist. No
+ *    `CREATE DATABASE`: CloudNativePG's bootstrap of the auth store already created `auth_service_db`.
+ * 2. `exportMonolithUsers` (monolith database, as the monolith's application role, read-only): the auth columns of
+ *    every monolith user, to a CSV file, in one statement and so one consistent snapshot.
+ * 3. `importUsers` (auth database, one transaction): upserts the rows keeping their ids (other monolith tables
+ *    refer to them), only where the monolith's row is the same user (same `created_at`) and not older; then
+ *    checks that every monolith user is present as the same user, else rolls everything back; then moves the id
+ *    sequence past the largest id, never backwards. The seed's `INSERT` renumbered users and filtered on a
+ *    `migration_status` column: ids are kept here and every user is copied.
+ * 4. `monolithCompatView` (monolith database, as superuser, one transaction): the seed's backward-compatible view,
+ *    through postgres_fdw rather than dblink (typed foreign table, credentials in a user mapping, not in the view
+ *    text). It is a new view, `public.users_compat`: the monolith's `users` table is never renamed, dropped or
+ *    written, because its foreign keys, its writers during dual-write and the rollback path all need it. Pointing
+ *    monolith reads at the view is a later, reviewed change. The superuser is needed only here, because
+ *    `postgres_fdw` is not a trusted extension; the view owner's (the superuser's) user mapping is the one used,
+ *    and the monolith's application role gets `SELECT` on the view alone.
+ *
+ * Each step is idempotent; the monolith's data is only ever read.
+ */
+export const AUTH_DATA_SPLIT_SQL = {
+  authSchema: `-- Auth tables of the auth service's database (seed, phase 1). Creates what is missing, changes nothing else.
+CREATE TABLE IF NOT EXISTS public.users (
+    id SERIAL PRIMARY KEY,
+    email VARCHAR(255) UNIQUE NOT NULL,
+    hashed_password VARCHAR(255) NOT NULL,
+    is_active BOOLEAN DEFAULT TRUE,
+    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+);
+`,
+  exportMonolithUsers: `-- The auth columns of every monolith user, as CSV on standard output. Read-only.
+\\copy (SELECT id, email, hashed_password, is_active, created_at, updated_at FROM public.users ORDER BY id) TO PSTDOUT WITH (FORMAT csv)
+`,
+  importUsers: `-- Monolith users (CSV on standard input) into the auth database. Run in one transaction.
+-- Block concurrent inserts so that the sequence is moved past every id this transaction sees.
+LOCK TABLE public.users IN SHARE ROW EXCLUSIVE MODE;
+
+CREATE TEMP TABLE monolith_users (
+    id INTEGER PRIMARY KEY,
+    email VARCHAR(255) NOT NULL,
+    hashed_password VARCHAR(255) NOT NULL,
+    is_active BOOLEAN,
+    created_at TIMESTAMP,
+    updated_at TIMESTAMP
+) ON COMMIT DROP;
+\\copy monolith_users FROM PSTDIN WITH (FORMAT csv)
+
+-- Keep ids. Update only the same user (same created_at), only from a row that is not older, only when it differs.
+-- A monolith email that another auth user already holds violates the unique email and rolls everything back.
+INSERT INTO public.users AS u (id, email, hashed_password, is_active, created_at, updated_at)
+SELECT id, email, hashed_password, is_active, created_at, updated_at FROM monolith_users
+ON CONFLICT (id) DO UPDATE SET
+    email = EXCLUDED.email,
+    hashed_password = EXCLUDED.hashed_password,
+    is_active = EXCLUDED.is_active,
+    updated_at = EXCLUDED.updated_at
+WHERE u.created_at IS NOT DISTINCT FROM EXCLUDED.created_at
+  AND COALESCE(EXCLUDED.updated_at, '-infinity') >= COALESCE(u.updated_at, '-infinity')
+  AND (u.email, u.hashed_password, u.is_active, u.updated_at)
+      IS DISTINCT FROM (EXCLUDED.email, EXCLUDED.hashed_password, EXCLUDED.is_active, EXCLUDED.updated_at);
+
+-- Every monolith user must now be in the auth database as the same user; otherwise nothing is committed.
+DO $$
+DECLARE
+    mismatched bigint;
+BEGIN
+    SELECT count(*) INTO mismatched
+    FROM monolith_users m LEFT JOIN public.users u ON u.id = m.id
+    WHERE u.id IS NULL OR u.created_at IS DISTINCT FROM m.created_at;
+    IF mismatched > 0 THEN
+        RAISE EXCEPTION 'auth data split: % monolith users are missing from the auth database or share their id with another user; nothing was committed', mismatched;
+    END IF;
+END
+$$;
+
+-- New auth users get ids after the copied ones; the sequence never moves backwards.
+SELECT setval('public.users_id_seq', max_id)
+FROM (SELECT max(id) AS max_id FROM public.users) AS t
+WHERE max_id > (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM public.users_id_seq);
+`,
+  monolithCompatView: `-- Backward-compatible, read-only view of the auth users in the monolith database. Run as superuser, in one
+-- transaction. The monolith's own users table is not touched.
+\\getenv auth_host AUTH_DB_HOST
+\\getenv auth_port AUTH_DB_PORT
+\\getenv auth_dbname AUTH_DB_NAME
+\\getenv auth_user AUTH_DB_USERNAME
+\\getenv auth_password AUTH_DB_PASSWORD
+\\getenv monolith_app_user MONOLITH_DB_USERNAME
+
+CREATE EXTENSION IF NOT EXISTS postgres_fdw;
+
+CREATE SERVER IF NOT EXISTS auth_service_db FOREIGN DATA WRAPPER postgres_fdw
+    OPTIONS (host :'auth_host', port :'auth_port', dbname :'auth_dbname');
+-- A re-run follows a moved auth database and a rotated password.
+ALTER SERVER auth_service_db OPTIONS (SET host :'auth_host', SET port :'auth_port', SET dbname :'auth_dbname');
+CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER auth_service_db
+    OPTIONS (user :'auth_user', password :'auth_password');
+ALTER USER MAPPING FOR CURRENT_USER SERVER auth_service_db
+    OPTIONS (SET user :'auth_user', SET password :'auth_password');
+
+CREATE SCHEMA IF NOT EXISTS auth_service;
+CREATE FOREIGN TABLE IF NOT EXISTS auth_service.users (
+    id INTEGER NOT NULL,
+    email VARCHAR(255) NOT NULL,
+    hashed_password VARCHAR(255) NOT NULL,
+    is_active BOOLEAN,
+    created_at TIMESTAMP,
+    updated_at TIMESTAMP
+) SERVER auth_service_db OPTIONS (schema_name 'public', table_name 'users');
+
+CREATE OR REPLACE VIEW public.users_compat AS
+    SELECT id, email, hashed_password, is_active, created_at, updated_at FROM auth_service.users;
+GRANT SELECT ON public.users_compat TO :"monolith_app_user";
+`,
+} as const;
+
+/** The shell script that runs the four steps in order; stops at the first failure. Scripts are under `/sql`. */
+export const AUTH_DATA_SPLIT_RUN = `set -eu
+run_psql() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+# The export holds password hashes: never leave it behind, even after a failure.
+trap 'rm -f /tmp/monolith-users.csv' EXIT
+
+echo "auth data split 1/3: auth tables"
+run_psql --single-transaction -f /sql/auth-schema.sql -d "$AUTH_DB_URL"
+
+echo "auth data split 2/3: monolith users into the auth database"
+run_psql -f /sql/export-monolith-users.sql -d "$MONOLITH_DB_URL" > /tmp/monolith-users.csv
+run_psql --single-transaction -f /sql/import-users.sql -d "$AUTH_DB_URL" < /tmp/monolith-users.csv
+
+echo "auth data split 3/3: compatibility view in the monolith database"
+PGHOST="$MONOLITH_DB_HOST" PGPORT="$MONOLITH_DB_PORT" PGDATABASE="$MONOLITH_DB_NAME" \\
+  PGUSER="$MONOLITH_SUPERUSER_USERNAME" PGPASSWORD="$MONOLITH_SUPERUSER_PASSWORD" \\
+  run_psql --single-transaction -f /sql/monolith-compat-view.sql
+echo "auth data split: done"
+`;
+
+/** The files of the Job's ConfigMap, by name. */
+export const AUTH_DATA_SPLIT_FILES: Readonly<Record<string, string>> = {
+  'auth-schema.sql': AUTH_DATA_SPLIT_SQL.authSchema,
+  'export-monolith-users.sql': AUTH_DATA_SPLIT_SQL.exportMonolithUsers,
+  'import-users.sql': AUTH_DATA_SPLIT_SQL.importUsers,
+  'monolith-compat-view.sql': AUTH_DATA_SPLIT_SQL.monolithCompatView,
+  'run.sh': AUTH_DATA_SPLIT_RUN,
+};
+
+/** Props of `AuthDataSplitJob`. */
+export interface AuthDataSplitJobProps {
+  /** The monolith's PostgreSQL store (CloudNativePG Cluster name), e.g. `monolith-db`. */
+  readonly monolithStore: string;
+  /** The auth service's PostgreSQL store, e.g. `auth-db`; its application database is the seed's `auth_service_db`. */
+  readonly authStore: string;
+  /** The `app.kubernetes.io/part-of` label. */
+  readonly partOf: string;
+  /** Name of the Job. @default 'auth-data-split' */
+  readonly name?: string;
+  /** Secret with the monolith store's superuser `username` and `password`. @default - `<monolithStore>-superuser`, which CloudNativePG writes when superuser access is enabled */
+  readonly monolithSuperuserSecretName?: string;
+  /** Pinned PostgreSQL client image. @default 'postgres:16.4-alpine' */
+  readonly image?: string;
+  /** @default requests 50m CPU / 64Mi, limits 500m CPU / 256Mi */
+  readonly resources?: ResourceRequirements;
+}
+
+/** The environment of the Job: every connection setting from a key of a CloudNativePG Secret. */
+export function authDataSplitEnv(props: Pick<AuthDataSplitJobProps, 'monolithStore' | 'authStore' | 'monolithSuperuserSecretName'>): SecretEnvRef[] {
+  const auth = `${props.authStore}-app`;
+  const monolith = `${props.monolithStore}-app`;
+  const superuser = props.monolithSuperuserSecretName ?? `${props.monolithStore}-superuser`;
+  const from = (secretName: string, keys: Record<string, string>) => Object.entries(keys).map(([env, key]) => ({ env, secretName, key }));
+  return [
+    ...from(auth, { AUTH_DB_URL: 'uri', AUTH_DB_HOST: 'host', AUTH_DB_PORT: 'port', AUTH_DB_NAME: 'dbname', AUTH_DB_USERNAME: 'username', AUTH_DB_PASSWORD: 'password' }),
+    ...from(monolith, { MONOLITH_DB_URL: 'uri', MONOLITH_DB_HOST: 'host', MONOLITH_DB_PORT: 'port', MONOLITH_DB_NAME: 'dbname', MONOLITH_DB_USERNAME: 'username' }),
+    ...from(superuser, { MONOLITH_SUPERUSER_USERNAME: 'username', MONOLITH_SUPERUSER_PASSWORD: 'password' }),
+  ];
+}
+
+/**
+ * The seed's phase-1 auth database split as a Kubernetes Job: see `AUTH_DATA_SPLIT_SQL` for what each step does
+ * and why it is safe to re-run, and `PsqlJob` for how the Job behaves under Pulumi. Run it before the auth
+ * service takes writes, so that no new auth user can take an id that a monolith user holds.
+ */
+export class AuthDataSplitJob extends Construct {
+  public readonly name: string;
+  public readonly job: PsqlJob;
+
+  constructor(scope: Construct, id: string, props: AuthDataSplitJobProps) {
+    super(scope, id);
+    checkDnsLabel('monolithStore', props.monolithStore);
+    checkDnsLabel('authStore', props.authStore);
+    if (props.monolithStore === props.authStore) {
+      throw new ValidationError('authStore', `${showValue(props.authStore)} is the monolith's store; the split moves auth data to another store`);
+    }
+    if (props.monolithSuperuserSecretName !== undefined) checkDnsLabel('monolithSuperuserSecretName', props.monolithSuperuserSecretName);
+
+    this.name = props.name ?? 'auth-data-split';
+    this.job = new PsqlJob(this, 'Job', {
+      name: this.name,
+      partOf: props.partOf,
+      files: AUTH_DATA_SPLIT_FILES,
+      entrypoint: 'run.sh',
+      secretEnv: authDataSplitEnv(props),
+      image: props.image,
+      resources: props.resources,
+    });
+  }
+}

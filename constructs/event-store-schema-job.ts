@@ -1,0 +1,109 @@
+import { Construct } from 'constructs';
+import { ResourceRequirements } from '../phases/model/workload';
+import { showValue, ValidationError } from '../phases/model/validation-error';
+import { SecretEnvRef } from './microservice';
+import { checkDnsLabel, checkInteger } from './prop-checks';
+import { PsqlJob } from './psql-job';
+
+/**
+ * The seed's event store (`PostgresEventStore`): one append-only `events` table. Idempotent: every statement
+ * creates only what is missing. `UNIQUE (aggregate_id, version)` is the optimistic-concurrency check (two writers
+ * cannot both append version N of an aggregate); the indexes serve `get_events` (by aggregate) and projections
+ * (by event type). A trigger refuses UPDATE, DELETE and TRUNCATE, since events are facts that are never changed
+ * (a deliberate erasure disables it explicitly: `ALTER TABLE events DISABLE TRIGGER events_append_only`).
+ */
+export const EVENT_STORE_SQL = `-- The event store (seed, phase 3). Run in one transaction; creates only what is missing.
+CREATE TABLE IF NOT EXISTS public.events (
+    event_id UUID PRIMARY KEY,
+    event_type VARCHAR(255) NOT NULL,
+    aggregate_id VARCHAR(255) NOT NULL,
+    aggregate_type VARCHAR(255) NOT NULL,
+    event_data JSONB NOT NULL,
+    metadata JSONB NOT NULL DEFAULT '{}'::jsonb,
+    "timestamp" TIMESTAMPTZ NOT NULL DEFAULT now(),
+    version INTEGER NOT NULL CHECK (version >= 1),
+    CONSTRAINT events_aggregate_id_version_key UNIQUE (aggregate_id, version)
+);
+
+CREATE INDEX IF NOT EXISTS events_aggregate_idx ON public.events (aggregate_id, aggregate_type);
+CREATE INDEX IF NOT EXISTS events_event_type_idx ON public.events (event_type);
+
+CREATE OR REPLACE FUNCTION public.events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the events table is append-only: % is not allowed', TG_OP;
+END
+$$;
+CREATE OR REPLACE TRIGGER events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON public.events
+    FOR EACH STATEMENT EXECUTE FUNCTION public.events_append_only();
+`;
+
+/** The shell script of the Job: the schema in one transaction, on the database that libpq's PG* variables name. */
+export const EVENT_STORE_RUN = `set -eu
+echo "event store: schema"
+psql -X -q -v ON_ERROR_STOP=1 --single-transaction -f /sql/event-store.sql
+echo "event store: done"
+`;
+
+/** Props of `EventStoreSchemaJob`. */
+export interface EventStoreSchemaJobProps {
+  /** The PostgreSQL store (CloudNativePG Cluster name) that holds the event store, e.g. `applications-db`. */
+  readonly store: string;
+  /** The database of `store` that gets the `events` table; it must exist, e.g. the store's application database. */
+  readonly database: string;
+  /** The `app.kubernetes.io/part-of` label. */
+  readonly partOf: string;
+  /** Name of the Job. @default 'event-store-schema' */
+  readonly name?: string;
+  /** Host to connect to. @default - the store's read-write Service, `<store>-rw` */
+  readonly host?: string;
+  /** @default 5432 */
+  readonly port?: number;
+  /** Secret with the `username` and `password` of a role that may create tables in `database`. @default - `<store>-app`, the owner of the store's application database */
+  readonly credentialsSecretName?: string;
+  /** Pinned PostgreSQL client image. @default 'postgres:16.4-alpine' */
+  readonly image?: string;
+  /** @default requests 50m CPU / 64Mi, limits 500m CPU / 256Mi */
+  readonly resources?: ResourceRequirements;
+}
+
+const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * A Job that creates the event store's `events` table (`EVENT_STORE_SQL`) in `database` on a PostgreSQL store.
+ * Host, port and database are plain settings; the role's name and password come from Secret references only.
+ * See `PsqlJob` for how the Job behaves under Pulumi.
+ */
+export class EventStoreSchemaJob extends Construct {
+  public readonly name: string;
+  public readonly job: PsqlJob;
+
+  constructor(scope: Construct, id: string, props: EventStoreSchemaJobProps) {
+    super(scope, id);
+    const host = props.host ?? `${props.store}-rw`;
+    const port = props.port ?? 5432;
+    const credentials = props.credentialsSecretName ?? `${props.store}-app`;
+    checkDnsLabel('store', props.store);
+    if (!SQL_IDENTIFIER.test(props.database)) {
+      throw new ValidationError('database', `${showValue(props.database)} is not a lower-case SQL identifier (letters, digits and _, not starting with a digit, at most 63 characters)`);
+    }
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(host)) throw new ValidationError('host', `${showValue(host)} is not a DNS name`);
+    checkInteger('port', port, 1, 65535);
+    checkDnsLabel('credentialsSecretName', credentials);
+
+    this.name = props.name ?? 'event-store-schema';
+    const secretEnv: SecretEnvRef[] = [
+      { env: 'PGUSER', secretName: credentials, key: 'username' },
+      { env: 'PGPASSWORD', secretName: credentials, key: 'password' },
+    ];
+    this.job = new PsqlJob(this, 'Job', {
+      name: this.name,
+      partOf: props.partOf,
+      files: { 'event-store.sql': EVENT_STORE_SQL, 'run.sh': EVENT_STORE_RUN },
+      entrypoint: 'run.sh',
+      env: { PGHOST: host, PGPORT: String(port), PGDATABASE: props.database },
+      secretEnv,
+      image: props.image,
+      resources: props.resources,
+    });
+  }
+}

@@ -1,0 +1,152 @@
+import { createHash } from 'crypto';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ResourceRequirements } from '../phases/model/workload';
+import { showValue, ValidationError } from '../phases/model/validation-error';
+import { componentLabels } from './labels';
+import { SecretEnvRef } from './microservice';
+import { checkDnsLabel, checkEnvName, checkInteger, checkPinnedImage } from './prop-checks';
+import { checkResources, kubeResources, PodIdentity, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './restricted-pod';
+
+/** Props of `PsqlJob`. */
+export interface PsqlJobProps {
+  /** Name of the Job; its ConfigMap is `<name>-sql`. */
+  readonly name: string;
+  /** The `app.kubernetes.io/part-of` label. */
+  readonly partOf: string;
+  /** Files mounted read-only under `/sql` (SQL scripts and the shell script that runs them), by file name. */
+  readonly files: Record<string, string>;
+  /** The file of `files` that the container runs with `sh`. */
+  readonly entrypoint: string;
+  /** Connection settings and credentials, as references to Secret keys; never inline values. */
+  readonly secretEnv: readonly SecretEnvRef[];
+  /** Settings that are not secret (e.g. `PGHOST`), as environment variables. @default {} */
+  readonly env?: Record<string, string>;
+  /** Pinned PostgreSQL client image (psql 15 or later, for `\getenv`). @default 'postgres:16.4-alpine' */
+  readonly image?: string;
+  /** @default requests 50m CPU / 64Mi, limits 500m CPU / 256Mi */
+  readonly resources?: ResourceRequirements;
+  /** Retries of a failed pod; every script is idempotent, so a retry is safe. @default 2 */
+  readonly backoffLimit?: number;
+  /** The Job fails after this long, retries included; Pulumi waits 10 minutes for a Job by default. @default 600 */
+  readonly activeDeadlineSeconds?: number;
+  /** The `app.kubernetes.io/component` label. @default 'database-migration' */
+  readonly component?: string;
+}
+
+const DEFAULT_RESOURCES: ResourceRequirements = {
+  requests: { cpu: '50m', memory: '64Mi' },
+  limits: { cpu: '500m', memory: '256Mi' },
+};
+
+/** The `postgres` user and group of the official Alpine image. */
+const POSTGRES_IDENTITY: PodIdentity = { user: 70, group: 70 };
+
+const MOUNT_PATH = '/sql';
+/** `<name>-sql` must stay a DNS-1123 label. */
+const MAX_NAME_LENGTH = 63 - '-sql'.length;
+const FILE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+/**
+ * A Kubernetes Job that runs psql scripts from a ConfigMap against PostgreSQL, under the restricted Pod Security
+ * Standard, with every connection setting read from Secret references.
+ *
+ * How it behaves under Pulumi: Pulumi waits for the Job to complete and then keeps it; an unchanged Job is left
+ * alone on the next `pulumi up`, so the scripts do not run again needlessly. `ttlSecondsAfterFinished` is
+ * deliberately not set: Kubernetes would delete the finished Job, a refresh would drop it from Pulumi's state and
+ * the following update would create it, running the scripts again.
+ * The pod template carries a checksum of the files, so changed scripts (or image) change the template, which a
+ * Job cannot update in place: Pulumi replaces the Job (deleting it first, its name being fixed) and the new
+ * scripts run. A Job that failed is replaced on the next update too (`pulumi.com/replaceUnready`). Every script
+ * must therefore be idempotent.
+ */
+export class PsqlJob extends Construct {
+  public readonly name: string;
+  public readonly configMapName: string;
+  public readonly job: kplus.k8s.KubeJob;
+
+  constructor(scope: Construct, id: string, props: PsqlJobProps) {
+    super(scope, id);
+    const image = props.image ?? 'postgres:16.4-alpine';
+    const resources = props.resources ?? DEFAULT_RESOURCES;
+    const backoffLimit = props.backoffLimit ?? 2;
+    const activeDeadlineSeconds = props.activeDeadlineSeconds ?? 600;
+    const env = props.env ?? {};
+    checkDnsLabel('name', props.name);
+    if (props.name.length > MAX_NAME_LENGTH) {
+      throw new ValidationError('name', `${showValue(props.name)} is longer than ${MAX_NAME_LENGTH} characters, so "<name>-sql" would not be a DNS-1123 label`);
+    }
+    Object.keys(props.files).forEach((file) => {
+      if (!FILE_NAME.test(file)) throw new ValidationError(`files[${JSON.stringify(file)}]`, `${showValue(file)} is not a plain file name (lower-case letters, digits, ., _, -)`);
+    });
+    if (!(props.entrypoint in props.files)) {
+      throw new ValidationError('entrypoint', `${showValue(props.entrypoint)} is not one of the files: ${Object.keys(props.files).join(', ')}`);
+    }
+    Object.keys(env).forEach((name) => checkEnvName(`env.${name}`, name));
+    props.secretEnv.forEach((ref, i) => {
+      checkEnvName(`secretEnv[${i}].env`, ref.env);
+      checkDnsLabel(`secretEnv[${i}].secretName`, ref.secretName);
+      if (ref.env in env) throw new ValidationError(`secretEnv[${i}].env`, `${ref.env} is also set in env; a variable comes from one place`);
+    });
+    checkPinnedImage('image', image);
+    checkResources('resources', resources);
+    checkInteger('backoffLimit', backoffLimit, 0, 10);
+    checkInteger('activeDeadlineSeconds', activeDeadlineSeconds, 30);
+
+    this.name = props.name;
+    this.configMapName = `${props.name}-sql`;
+    const labels = componentLabels(props.name, props.component ?? 'database-migration', props.partOf);
+    const files = Object.fromEntries(Object.entries(props.files).sort(([a], [b]) => a.localeCompare(b)));
+    const checksum = createHash('sha256').update(JSON.stringify({ files, image })).digest('hex');
+
+    new kplus.k8s.KubeConfigMap(this, 'ConfigMap', { metadata: { name: this.configMapName, labels }, data: files });
+
+    this.job = new kplus.k8s.KubeJob(this, 'Job', {
+      metadata: { name: props.name, labels, annotations: { 'pulumi.com/replaceUnready': 'true' } },
+      spec: {
+        backoffLimit,
+        activeDeadlineSeconds,
+        template: {
+          metadata: {
+            // A mesh sidecar would keep the pod running after psql exits, and the Job would never complete.
+            labels: { ...labels, 'sidecar.istio.io/inject': 'false' },
+            annotations: { 'checksum/files': checksum },
+          },
+          spec: {
+            restartPolicy: 'Never',
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurityContext(POSTGRES_IDENTITY),
+            containers: [
+              {
+                name: 'psql',
+                image,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['sh', `${MOUNT_PATH}/${props.entrypoint}`],
+                env: [
+                  // The root filesystem is read-only: scratch files go to /tmp.
+                  { name: 'HOME', value: '/tmp' },
+                  { name: 'PGAPPNAME', value: props.name },
+                  { name: 'PGCONNECT_TIMEOUT', value: '10' },
+                  ...Object.entries(env).map(([name, value]) => ({ name, value })),
+                  ...props.secretEnv.map((ref) => ({ name: ref.env, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } })),
+                ],
+                volumeMounts: [
+                  { name: 'sql', mountPath: MOUNT_PATH, readOnly: true },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+                resources: kubeResources(resources),
+                securityContext: restrictedContainerSecurityContext(POSTGRES_IDENTITY),
+              },
+            ],
+            volumes: [
+              { name: 'sql', configMap: { name: this.configMapName } },
+              // Room for a table exported to a file between two databases.
+              { name: 'tmp', emptyDir: { sizeLimit: kplus.k8s.Quantity.fromString('512Mi') } },
+            ],
+          },
+        },
+      },
+    });
+  }
+}
