@@ -59,6 +59,19 @@ export interface MicroserviceProps {
   readonly podLabels?: Record<string, string>;
   /** Configuration files, mounted read-only from a ConfigMap `<name>-files`. @default - none */
   readonly files?: MicroserviceFiles;
+  /**
+   * ConfigMaps made elsewhere, mounted read-only; their changes reach running pods without a restart (feature
+   * flags). @default []
+   */
+  readonly configMapMounts?: readonly NamedMount[];
+  /** Secrets made elsewhere (client certificates), mounted read-only. @default [] */
+  readonly secretMounts?: readonly NamedMount[];
+}
+
+/** An existing ConfigMap or Secret, by name, and where it appears. */
+export interface NamedMount {
+  readonly name: string;
+  readonly mountPath: string;
 }
 
 /** Files a service reads from a directory, e.g. a proxy's configuration. */
@@ -86,6 +99,9 @@ export class Microservice extends Construct {
   public readonly selector: Record<string, string>;
   public readonly containerPort: number;
   public readonly servicePort: number;
+  /** Replicas at rest (the autoscaler's floor, with autoscaling). */
+  public readonly replicas: number;
+  public readonly autoscaling?: MicroserviceAutoscaling;
   public readonly deployment: kplus.Deployment;
   public readonly service: kplus.Service;
   public readonly serviceAccount: kplus.ServiceAccount;
@@ -103,6 +119,8 @@ export class Microservice extends Construct {
     this.selector = selectorLabels(props.name);
     this.containerPort = containerPort;
     this.servicePort = servicePort;
+    this.replicas = replicas;
+    this.autoscaling = props.autoscaling;
     const labels = componentLabels(props.name, props.component, props.partOf);
     const metadata = { name: props.name, labels };
     const config = sortedRecord(props.config ?? {});
@@ -141,6 +159,14 @@ export class Microservice extends Construct {
     if (props.files && files) {
       const filesMap = new kplus.ConfigMap(this, 'Files', { metadata: { name: `${props.name}-files`, labels }, data: files });
       this.deployment.containers[0].mount(props.files.mountPath, kplus.Volume.fromConfigMap(this, 'FilesVolume', filesMap, { name: 'files' }), { readOnly: true });
+    }
+    for (const mount of props.configMapMounts ?? []) {
+      const configMap = kplus.ConfigMap.fromConfigMapName(this, `ConfigMap-${mount.name}`, mount.name);
+      this.deployment.containers[0].mount(mount.mountPath, kplus.Volume.fromConfigMap(this, `Mount-${mount.name}`, configMap, { name: mount.name }), { readOnly: true });
+    }
+    for (const mount of props.secretMounts ?? []) {
+      const secret = kplus.Secret.fromSecretName(this, `SecretMount-${mount.name}`, mount.name);
+      this.deployment.containers[0].mount(mount.mountPath, kplus.Volume.fromSecret(this, `Mount-${mount.name}`, secret, { name: mount.name }), { readOnly: true });
     }
     this.deployment.containers[0].env.copyFrom(kplus.Env.fromConfigMap(this.configMap));
     for (const ref of props.secretEnv ?? []) {
@@ -239,6 +265,12 @@ function validate(
   });
   if (props.files && !/^\/[a-z0-9/_.-]*$/.test(props.files.mountPath)) {
     throw new ValidationError('files.mountPath', `${JSON.stringify(props.files.mountPath)} is not an absolute path`);
+  }
+  for (const field of ['configMapMounts', 'secretMounts'] as const) {
+    (props[field] ?? []).forEach((mount, i) => {
+      checkDnsLabel(`${field}[${i}].name`, mount.name);
+      if (!/^\/[a-z0-9/_.-]*$/.test(mount.mountPath)) throw new ValidationError(`${field}[${i}].mountPath`, `${JSON.stringify(mount.mountPath)} is not an absolute path`);
+    });
   }
   (props.writablePaths ?? []).forEach((path, i) => {
     if (!/^\/[a-z0-9/_.-]*$/.test(path)) throw new ValidationError(`writablePaths[${i}]`, `${JSON.stringify(path)} is not an absolute path`);

@@ -9,6 +9,8 @@ export interface PlatformNamespaceProps {
   readonly name: string;
   /** The `app.kubernetes.io/part-of` label. */
   readonly partOf: string;
+  /** Have Istio inject sidecars into the namespace's pods (the Istio CNI plugin keeps them restricted). @default false */
+  readonly meshInjection?: boolean;
 }
 
 /**
@@ -32,6 +34,7 @@ export class PlatformNamespace extends Construct {
           'pod-security.kubernetes.io/enforce-version': 'v1.28',
           'pod-security.kubernetes.io/audit': 'restricted',
           'pod-security.kubernetes.io/warn': 'restricted',
+          ...(props.meshInjection ? { 'istio-injection': 'enabled' } : {}),
         },
       },
     });

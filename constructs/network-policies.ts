@@ -47,6 +47,14 @@ export interface NetworkWorkload {
   readonly peerPorts?: readonly number[];
   /** Its pods talk to the Kubernetes API (operator instance managers such as CloudNativePG's). @default false */
   readonly apiServerEgress?: boolean;
+  /** Services outside the cluster it connects to (managed databases), by address range and port. @default [] */
+  readonly externalEgress?: readonly ExternalEndpoint[];
+}
+
+/** Addresses outside the cluster and the ports reached on them. */
+export interface ExternalEndpoint {
+  readonly cidr: string;
+  readonly ports: readonly number[];
 }
 
 /** Where the Kubernetes API server is reached from pods. */
@@ -163,6 +171,9 @@ export class NetworkPolicies extends Construct {
         ingress.push({ from: self, ports: peers.map((port) => policyPort(port)) });
         egress.push({ to: self, ports: peers.map((port) => policyPort(port)) });
       }
+      for (const external of workload.externalEgress ?? []) {
+        egress.push({ to: [{ ipBlock: { cidr: external.cidr } }], ports: external.ports.map((port) => policyPort(port)) });
+      }
       if (workload.apiServerEgress) {
         const apiServer = props.apiServer ?? { cidr: '0.0.0.0/0', ports: [443, 6443] };
         egress.push({ to: [{ ipBlock: { cidr: apiServer.cidr } }], ports: apiServer.ports.map((port) => policyPort(port)) });
@@ -201,7 +212,15 @@ function validate(props: NetworkPoliciesProps, ingressSource: IngressSource, ist
     }
     props.apiServer.ports.forEach((port, i) => checkInteger(`apiServer.ports[${i}]`, port, 1, 65535));
   }
-  props.workloads.forEach((w, i) => (w.peerPorts ?? []).forEach((port, j) => checkInteger(`workloads[${i}].peerPorts[${j}]`, port, 1, 65535)));
+  props.workloads.forEach((w, i) => {
+    (w.peerPorts ?? []).forEach((port, j) => checkInteger(`workloads[${i}].peerPorts[${j}]`, port, 1, 65535));
+    (w.externalEgress ?? []).forEach((external, j) => {
+      if (!/^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$/.test(external.cidr)) {
+        throw new ValidationError(`workloads[${i}].externalEgress[${j}].cidr`, `${showValue(external.cidr)} is not an IPv4 CIDR block such as 10.0.0.0/16`);
+      }
+      external.ports.forEach((port, k) => checkInteger(`workloads[${i}].externalEgress[${j}].ports[${k}]`, port, 1, 65535));
+    });
+  });
   const names = props.workloads.map((w) => w.name);
   const byName = new Map(props.workloads.map((w) => [w.name, w]));
 

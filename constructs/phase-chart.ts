@@ -1,10 +1,24 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { DataStoreSpec } from '../phases/model/data-store';
 import { PhasePlan, WorkloadPlan } from '../phases/phase-plan';
 import { ApiGateway } from './api-gateway';
+import { AuthDataSplitJob } from './auth-data-split-job';
 import { connectionEnv } from './data-store-connection';
-import { Microservice } from './microservice';
+import { EventBus, eventTopicName } from './event-bus';
+import { EventStoreSchemaJob } from './event-store-schema-job';
+import { FeatureFlags } from './feature-flags';
+import { Microservice, MicroserviceProps, NamedMount } from './microservice';
+import { MongoDatabase } from './mongo-database';
 import { PlatformNamespace } from './namespace';
+import { NetworkPolicies } from './network-policies';
+import { networkWorkloads, smokeTestName } from './network-workloads';
+import { PostgresDatabase } from './postgres-database';
+import { ProgressiveRelease } from './progressive-release';
+import { RedisStore } from './redis-store';
+import { SagaOrchestratorConfig } from './saga-orchestrator-config';
+import { ServiceMesh } from './service-mesh';
+import { ServiceObservability } from './service-observability';
 
 /** What differs between environments of the same phase: sizing, flags, where data lives. */
 export interface EnvironmentOptions {
@@ -18,6 +32,10 @@ export interface EnvironmentOptions {
   readonly domain?: string;
   /** Run data stores and Kafka in the cluster (the local target); false when they are managed services. @default true */
   readonly inClusterData?: boolean;
+  /** Address range of the managed data services, when they are outside the cluster. @default '0.0.0.0/0' */
+  readonly externalDataCidr?: string;
+  /** Labels of the Prometheus that selects ServiceMonitors and rules. @default {} */
+  readonly monitoringLabels?: Record<string, string>;
 }
 
 /** Props of `PhaseChart`. */
@@ -28,61 +46,239 @@ export interface PhaseChartProps {
   readonly environment?: EnvironmentOptions;
 }
 
+/** Name of the Kafka cluster, its topics' and users' `strimzi.io/cluster`. */
+export const EVENT_BUS_NAME = 'event-bus';
+/** Where every service finds the Kafka cluster's CA and its own client certificate. */
+const KAFKA_CA_PATH = '/etc/kafka/ca';
+const KAFKA_USER_PATH = '/etc/kafka/user';
+
 /**
  * Every Kubernetes object of one phase. Construct ids are component names from the model, never the phase, so
  * an object has the same construct path (and so the same URN downstream) in every phase where it exists.
+ * Components are created data first, then the event bus, the one-off jobs, the workloads and the policies
+ * around them.
  */
 export class PhaseChart extends Chart {
   /** The microservices of this phase, by name. */
   public readonly services: ReadonlyMap<string, Microservice>;
+  /** The Kafka cluster, when the phase has one in the cluster. */
+  public readonly eventBus?: EventBus;
+  private readonly featureFlagsConfigMap: string;
 
   constructor(scope: Construct, id: string, props: PhaseChartProps) {
     const { plan } = props;
+    const environment = props.environment ?? {};
+    const inClusterData = environment.inClusterData ?? true;
     super(scope, id, { namespace: plan.namespace, disableResourceNameHashes: true });
 
-    new PlatformNamespace(this, 'namespace', { name: plan.namespace, partOf: plan.product });
+    new PlatformNamespace(this, 'namespace', { name: plan.namespace, partOf: plan.product, meshInjection: plan.platform.mesh });
+
+    if (inClusterData) {
+      for (const store of plan.dataStores) this.dataStore(plan, store);
+    }
+    if (plan.eventBus && inClusterData) {
+      this.eventBus = new EventBus(this, EVENT_BUS_NAME, {
+        name: EVENT_BUS_NAME,
+        partOf: plan.product,
+        events: plan.topics.map((t) => ({ event: t.event, context: t.context, partitions: t.partitions, retentionHours: t.retentionHours })),
+        clients: plan.eventClients,
+        replicas: environment.kafkaBrokers,
+      });
+    }
+    const jobs: Array<{ name: string; stores: string[] }> = [];
+    if (plan.authDataSplit) {
+      const job = new AuthDataSplitJob(this, 'auth-data-split', { monolithStore: plan.authDataSplit.monolith.name, authStore: plan.authDataSplit.auth.name, partOf: plan.product });
+      jobs.push({ name: job.name, stores: [plan.authDataSplit.monolith.name, plan.authDataSplit.auth.name] });
+    }
+    if (plan.eventStore) {
+      const job = new EventStoreSchemaJob(this, 'event-store-schema', { store: plan.eventStore.name, database: plan.eventStore.database, partOf: plan.product });
+      jobs.push({ name: job.name, stores: [plan.eventStore.name] });
+    }
+
+    // Flags are a ConfigMap in every phase; from phase 4 the config server also serves them.
+    const flags = new FeatureFlags(this, 'feature-flags', {
+      flags: plan.featureFlags,
+      partOf: plan.product,
+      overrides: parseFlagOverrides(environment.featureFlagOverrides ?? []),
+      ...(plan.platform.configServer ? { server: { services: {} } } : {}),
+    });
+    this.featureFlagsConfigMap = flags.configMapName;
+
     const services = new Map<string, Microservice>();
+    const canaries = new Map<string, ProgressiveRelease>();
     for (const workload of plan.workloads) {
-      if (workload.role === 'gateway') {
-        const gateway = new ApiGateway(this, workload.spec.name, {
-          ...microserviceProps(plan, workload),
-          namespace: plan.namespace,
-          routes: plan.routes,
-          upstreams: plan.workloads.map((w) => w.spec.name),
+      const service = this.workload(plan, workload, environment, flags);
+      services.set(workload.spec.name, service);
+      // Observability and releases belong to the workload's component.
+      const component = service.node.scope === this ? service : service.node.scope!;
+      new ServiceObservability(component, 'Observability', {
+        name: workload.spec.name,
+        component: workload.role,
+        partOf: plan.product,
+        p95LatencyMs: plan.objectives.p95LatencyMs,
+        availabilityPercent: plan.objectives.availabilityPercent,
+        monitoringLabels: environment.monitoringLabels,
+      });
+      if (workload.release !== 'rolling') {
+        const release = new ProgressiveRelease(component, 'Release', {
+          name: workload.spec.name,
+          component: workload.role,
+          partOf: plan.product,
+          strategy: workload.release,
+          containerPort: workload.spec.port,
+          replicas: service.replicas,
+          autoscaling: service.autoscaling,
         });
-        services.set(workload.spec.name, gateway.service);
-      } else {
-        services.set(workload.spec.name, new Microservice(this, workload.spec.name, microserviceProps(plan, workload)));
+        if (release.canaryRouting) canaries.set(workload.spec.name, release);
       }
     }
     this.services = services;
+
+    if (plan.platform.mesh) {
+      const gateway = plan.workloads.find((w) => w.role === 'gateway')!;
+      new ServiceMesh(this, 'service-mesh', {
+        namespace: plan.namespace,
+        ingress: { name: 'career-copilot', hosts: [environment.domain ?? 'api.career-copilot.local'], credentialName: 'career-copilot-tls', service: gateway.spec.name },
+        services: plan.workloads
+          .filter((w) => w.role !== 'frontend')
+          .map((w) => {
+            const canary = canaries.get(w.spec.name)?.canaryRouting;
+            return {
+              name: w.spec.name,
+              port: 80,
+              callers: [
+                ...plan.workloads.filter((caller) => caller.calls.includes(w.spec.name)).map((caller) => caller.spec.name),
+                ...(w.release === 'blue-green' ? [smokeTestName(w.spec.name)] : []),
+              ],
+              ...(canary ? { canary: { route: canary.route, stableService: canary.stableService, canaryService: canary.canaryService } } : {}),
+            };
+          }),
+      });
+    }
+    new NetworkPolicies(this, 'network-policies', {
+      workloads: networkWorkloads(plan, {
+        inClusterData,
+        eventBus: this.eventBus !== undefined,
+        eventBusName: EVENT_BUS_NAME,
+        jobs,
+        externalDataCidr: environment.externalDataCidr,
+        // The monolith's database reads the auth store through postgres_fdw (the compatibility view).
+        storeLinks: plan.authDataSplit ? [{ from: plan.authDataSplit.monolith.name, to: plan.authDataSplit.auth.name }] : [],
+      }),
+      mesh: plan.platform.mesh,
+    });
   }
+
+  private dataStore(plan: PhasePlan, store: DataStoreSpec): void {
+    const common = { name: store.name, storageGi: store.storageGi, partOf: plan.product };
+    switch (store.engine) {
+      case 'postgresql':
+        // The monolith's database needs a superuser once: the auth split installs postgres_fdw in it.
+        new PostgresDatabase(this, store.name, {
+          ...common,
+          database: store.database,
+          readReplicas: store.readReplicas,
+          enableSuperuserAccess: plan.authDataSplit?.monolith.name === store.name,
+        });
+        break;
+      case 'mongodb':
+        new MongoDatabase(this, store.name, { ...common, database: store.database, members: 1 + store.readReplicas });
+        break;
+      case 'redis':
+        new RedisStore(this, store.name, common);
+        break;
+    }
+  }
+
+  private workload(plan: PhasePlan, workload: WorkloadPlan, environment: EnvironmentOptions, flags: FeatureFlags): Microservice {
+    const props = this.microserviceProps(plan, workload, environment);
+    if (workload.role === 'config-server' && flags.serverFiles) {
+      return new Microservice(this, workload.spec.name, { ...props, files: { mountPath: '/config', contents: flags.serverFiles } });
+    }
+    if (workload.role === 'gateway') {
+      const gateway = new ApiGateway(this, workload.spec.name, {
+        ...props,
+        namespace: plan.namespace,
+        routes: plan.routes,
+        upstreams: plan.workloads.map((w) => w.spec.name),
+      });
+      return gateway.service;
+    }
+    if (workload.role === 'saga-orchestrator') {
+      // The orchestrator's component also holds its saga definitions.
+      const scope = new Construct(this, workload.spec.name);
+      const sagas = new SagaOrchestratorConfig(scope, 'Sagas', {
+        name: workload.spec.name,
+        partOf: plan.product,
+        sagas: plan.sagas,
+        services: Object.fromEntries(plan.workloads.filter((w) => w.context).map((w) => [w.context!, w.spec.name])),
+        topics: plan.topics.map((t) => ({ event: t.event, name: eventTopicName(t.context, t.event) })),
+      });
+      return new Microservice(scope, 'Service', {
+        ...props,
+        configMapMounts: [...(props.configMapMounts ?? []), { name: sagas.configMapName, mountPath: '/etc/sagas' }],
+      });
+    }
+    return new Microservice(this, workload.spec.name, props);
+  }
+
+  /** The model's words for a workload, turned into `Microservice` props. */
+  private microserviceProps(plan: PhasePlan, workload: WorkloadPlan, environment: EnvironmentOptions): MicroserviceProps {
+    const { spec } = workload;
+    const config: Record<string, string> = {
+      SERVICE_NAME: spec.name,
+      PORT: String(spec.port),
+      LOG_LEVEL: 'info',
+    };
+    for (const callee of workload.calls) config[`${envName(callee)}_URL`] = `http://${callee}.${plan.namespace}.svc.cluster.local`;
+    if (workload.role === 'context-service') config.DUAL_WRITE = String(workload.dualWrite);
+    const secretMounts: NamedMount[] = [];
+    const secretEnv = workload.dataStores.map(connectionEnv);
+    const client = plan.eventClients.find((c) => c.service === spec.name);
+    if (client) {
+      const topicOf = new Map(plan.topics.map((t) => [t.event, eventTopicName(t.context, t.event)]));
+      config.KAFKA_PRODUCES = client.produces.map((e) => topicOf.get(e)!).join(',');
+      config.KAFKA_CONSUMES = client.consumes.map((e) => topicOf.get(e)!).join(',');
+      config.KAFKA_CONSUMER_GROUP = spec.name;
+      if (this.eventBus) {
+        config.KAFKA_BOOTSTRAP_SERVERS = this.eventBus.bootstrapServers;
+        config.KAFKA_CA_PATH = KAFKA_CA_PATH;
+        config.KAFKA_USER_PATH = KAFKA_USER_PATH;
+        secretMounts.push({ name: this.eventBus.clusterCaSecretName, mountPath: KAFKA_CA_PATH }, { name: this.eventBus.credentialsSecretName(spec.name), mountPath: KAFKA_USER_PATH });
+      } else {
+        // A managed Kafka (MSK): its address comes from the Secret the stack writes.
+        secretEnv.push({ env: 'KAFKA_BOOTSTRAP_SERVERS', secretName: `${EVENT_BUS_NAME}-app`, key: 'bootstrapServers' });
+      }
+    }
+    const replicas = environment.replicas ?? spec.replicas;
+    return {
+      name: spec.name,
+      image: `${spec.image.repository}:${spec.image.tag}`,
+      component: workload.role,
+      partOf: plan.product,
+      containerPort: spec.port,
+      replicas,
+      resources: spec.resources,
+      autoscaling: { ...spec.autoscaling, maxReplicas: Math.max(spec.autoscaling.maxReplicas, replicas) },
+      config,
+      secretEnv,
+      secretMounts,
+      configMapMounts: [{ name: this.featureFlagsConfigMap, mountPath: '/etc/feature-flags' }],
+      // Istio's subsets and telemetry read `version`; it is on every pod in every phase, so the mesh's arrival
+      // changes no pod template.
+      podLabels: { version: 'v1' },
+    };
+  }
+}
+
+/** `["a=true", "b=false"]` -> `{ a: true, b: false }`; the flags construct refuses unknown names. */
+function parseFlagOverrides(overrides: readonly string[]): Record<string, boolean> {
+  return Object.fromEntries(overrides.map((o) => {
+    const [name, value] = o.split('=');
+    return [name, value === 'true'];
+  }));
 }
 
 function envName(workload: string): string {
   return workload.replace(/-/g, '_').toUpperCase();
-}
-
-/** The model's words for a workload, turned into `Microservice` props. */
-function microserviceProps(plan: PhasePlan, workload: WorkloadPlan) {
-  const { spec } = workload;
-  const config: Record<string, string> = {
-    SERVICE_NAME: spec.name,
-    PORT: String(spec.port),
-    LOG_LEVEL: 'info',
-  };
-  for (const callee of workload.calls) config[`${envName(callee)}_URL`] = `http://${callee}.${plan.namespace}.svc.cluster.local`;
-  if (workload.role === 'context-service') config.DUAL_WRITE = String(workload.dualWrite);
-  return {
-    name: spec.name,
-    image: `${spec.image.repository}:${spec.image.tag}`,
-    component: workload.role,
-    partOf: plan.product,
-    containerPort: spec.port,
-    replicas: spec.replicas,
-    resources: spec.resources,
-    autoscaling: spec.autoscaling,
-    config,
-    secretEnv: workload.dataStores.map(connectionEnv),
-  };
 }

@@ -38,6 +38,18 @@ export interface MeshService {
   readonly methods?: readonly MeshHttpMethod[];
   /** Subset (pods labelled `version: <subset>`) that receives the traffic. @default 'v1' */
   readonly subset?: MeshSubset;
+  /**
+   * Argo Rollouts canary traffic: the route is named `route` and splits between the stable and canary Services,
+   * whose weights the Rollout sets (it also adds the `x-canary` header route). @default - all traffic to `subset`
+   */
+  readonly canary?: MeshCanary;
+}
+
+/** The Services and route an Argo Rollouts canary manages in this service's VirtualService. */
+export interface MeshCanary {
+  readonly route: string;
+  readonly stableService: string;
+  readonly canaryService: string;
 }
 
 /** The public HTTPS entry of the mesh. */
@@ -206,7 +218,16 @@ export class ServiceMesh extends Construct {
         spec: {
           hosts: [service.name],
           http: [{
-            route: [{ destination: { host: service.name, port: { number: service.port }, subset: service.subset ?? 'v1' } }],
+            ...(service.canary
+              ? {
+                  name: service.canary.route,
+                  // Weights start at stable 100 / canary 0; the Rollout owns them from then on.
+                  route: [
+                    { destination: { host: service.canary.stableService, port: { number: service.port } }, weight: 100 },
+                    { destination: { host: service.canary.canaryService, port: { number: service.port } }, weight: 0 },
+                  ],
+                }
+              : { route: [{ destination: { host: service.name, port: { number: service.port }, subset: service.subset ?? 'v1' } }] }),
             timeout: `${settings.timeoutSeconds}s`,
             retries,
           }],

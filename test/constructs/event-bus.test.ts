@@ -17,10 +17,10 @@ describe('EventBus', () => {
   test('emits one Kafka, one node pool, a KafkaTopic per domain event and a KafkaUser per service, all kafka.strimzi.io/v1', () => {
     const objects = build();
     expect(objects.map((o) => o.kind).filter((k) => k === 'Kafka' || k === 'KafkaNodePool')).toEqual(['Kafka', 'KafkaNodePool']);
-    expect(ofKind(objects, 'KafkaTopic')).toHaveLength(21);
+    expect(ofKind(objects, 'KafkaTopic')).toHaveLength(22);
     expect(ofKind(objects, 'KafkaUser').map((u) => u.metadata.name)).toEqual(contexts.map((c) => c.service.name));
     expect(new Set(objects.map((o) => o.apiVersion))).toEqual(new Set(['kafka.strimzi.io/v1']));
-    expect(objects).toHaveLength(2 + 21 + 7);
+    expect(objects).toHaveLength(2 + 22 + 7);
   });
 
   test('names each topic <context>.<kebab-case event>, a DNS-1123 subdomain', () => {
@@ -30,6 +30,7 @@ describe('EventBus', () => {
       'user.user-registered',
       'user.profile-updated',
       'user.preferences-changed',
+      'applications.application-submitted',
       'applications.application-created',
       'applications.status-changed',
       'applications.application-updated',
@@ -109,7 +110,7 @@ describe('EventBus', () => {
     expect(bus.bootstrapServers).toBe('event-bus-kafka-bootstrap:9093');
     expect(bus.clusterCaSecretName).toBe('event-bus-cluster-ca-cert');
     expect(bus.topicName('StatusChanged')).toBe('applications.status-changed');
-    expect(bus.topics).toHaveLength(21);
+    expect(bus.topics).toHaveLength(22);
     expect(bus.topics[0]).toEqual({ event: 'UserRegistered', context: 'user', name: 'user.user-registered', partitions: 3, retentionHours: 168, replicas: 3, minInSyncReplicas: 2 });
     expect(bus.credentialsSecretName('applications-service')).toBe('applications-service');
     expect(() => bus.credentialsSecretName('billing-service')).toThrow('service: not a client of the event bus: "billing-service" is not one of user-service,');
@@ -118,6 +119,7 @@ describe('EventBus', () => {
 
   test('lets the applications service write only its own topics, read only what it consumes, and use only its own group', () => {
     expect(acls(build(), 'applications-service')).toEqual([
+      { resource: { type: 'topic', name: 'applications.application-submitted', patternType: 'literal' }, operations: ['Write', 'Describe'] },
       { resource: { type: 'topic', name: 'applications.application-created', patternType: 'literal' }, operations: ['Write', 'Describe'] },
       { resource: { type: 'topic', name: 'applications.status-changed', patternType: 'literal' }, operations: ['Write', 'Describe'] },
       { resource: { type: 'topic', name: 'applications.application-updated', patternType: 'literal' }, operations: ['Write', 'Describe'] },
@@ -202,7 +204,7 @@ describe('EventBus', () => {
     [
       'a service producing another context\'s event',
       { clients: [client({ service: 'applications-service', context: 'applications', produces: ['ApplicationCreated', 'JobPosted'] })] },
-      'clients[0].produces[1]: "JobPosted" belongs to context "jobs"; applications-service may produce only events of context "applications": ApplicationCreated, StatusChanged, ApplicationUpdated',
+      'clients[0].produces[1]: "JobPosted" belongs to context "jobs"; applications-service may produce only events of context "applications": ApplicationSubmitted, ApplicationCreated, StatusChanged, ApplicationUpdated',
     ],
     [
       'a service outside any context producing',

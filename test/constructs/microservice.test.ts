@@ -96,3 +96,23 @@ describe('Microservice', () => {
     expect(() => build(props)).toThrow(message);
   });
 });
+
+describe('Microservice mounts', () => {
+  test('mounts ConfigMaps and Secrets made elsewhere read-only, by name', () => {
+    const objects = build({ configMapMounts: [{ name: 'feature-flags', mountPath: '/etc/flags' }], secretMounts: [{ name: 'user-service', mountPath: '/etc/kafka/user' }] });
+    const pod = only(objects, 'Deployment').spec.template.spec;
+    expect(pod.volumes).toEqual(expect.arrayContaining([
+      { name: 'feature-flags', configMap: { name: 'feature-flags' } },
+      { name: 'user-service', secret: { secretName: 'user-service' } },
+    ]));
+    expect(pod.containers[0].volumeMounts).toEqual(expect.arrayContaining([
+      { name: 'feature-flags', mountPath: '/etc/flags', readOnly: true },
+      { name: 'user-service', mountPath: '/etc/kafka/user', readOnly: true },
+    ]));
+    expect(objects.filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret').map((o) => o.metadata.name)).toEqual(['user-service-config']);
+  });
+
+  test('refuses a mount that is not an absolute path', () => {
+    expect(() => build({ secretMounts: [{ name: 'ca', mountPath: 'etc/ca' }] })).toThrow('secretMounts[0].mountPath: "etc/ca" is not an absolute path');
+  });
+});

@@ -185,3 +185,23 @@ describe('ServiceMesh', () => {
     expect(() => build(props)).toThrow(message);
   });
 });
+
+describe('ServiceMesh with an Argo Rollouts canary', () => {
+  test('names the route and splits it between the stable and canary Services, stable first', () => {
+    const objects = emitted((scope) => new ServiceMesh(scope, 'mesh', {
+      namespace: 'career-copilot',
+      ingress: { name: 'career-copilot', hosts: ['api.example.com'], credentialName: 'tls', service: 'api-gateway' },
+      services: [
+        { name: 'api-gateway', port: 80, callers: [] },
+        { name: 'applications-service', port: 80, callers: ['api-gateway'], canary: { route: 'primary', stableService: 'applications-service-stable', canaryService: 'applications-service-canary' } },
+      ],
+    }));
+    const route = only(objects, 'VirtualService', 'applications-service').spec.http[0];
+    expect(route.name).toBe('primary');
+    expect(route.route).toEqual([
+      { destination: { host: 'applications-service-stable', port: { number: 80 } }, weight: 100 },
+      { destination: { host: 'applications-service-canary', port: { number: 80 } }, weight: 0 },
+    ]);
+    expect(route.retries.attempts).toBe(3);
+  });
+});

@@ -17,12 +17,17 @@ function identity(manifest: Manifest): string {
 }
 
 describe('synthesizePhase', () => {
+  const P0_STORES = ['monolith-db', 'cache'];
+  const P1_STORES = [...P0_STORES, 'user-db', 'auth-db'];
+  const P2_STORES = [...P1_STORES, 'jobs-db', 'applications-db', 'analytics-db', 'notifications-db'];
+  const P3_STORES = ['monolith-db', 'cache', 'event-store', 'user-db', 'auth-db', 'jobs-db', 'applications-db', 'analytics-db', 'notifications-db', 'integration-db'];
+  const P2_SERVICES = ['user-service', 'auth-service', 'jobs-service', 'applications-service', 'analytics-service', 'notifications-service'];
   test.each([
-    [0, ['namespace', 'backend', 'frontend']],
-    [1, ['namespace', 'backend', 'frontend', 'api-gateway', 'user-service', 'auth-service']],
-    [2, ['namespace', 'backend', 'frontend', 'api-gateway', 'user-service', 'auth-service', 'jobs-service', 'applications-service', 'analytics-service', 'notifications-service']],
-    [3, ['namespace', 'backend', 'frontend', 'api-gateway', 'user-service', 'auth-service', 'jobs-service', 'applications-service', 'analytics-service', 'notifications-service', 'integration-service', 'saga-orchestrator']],
-    [4, ['namespace', 'frontend', 'api-gateway', 'user-service', 'auth-service', 'jobs-service', 'applications-service', 'analytics-service', 'notifications-service', 'integration-service', 'saga-orchestrator', 'config-server']],
+    [0, ['namespace', ...P0_STORES, 'feature-flags', 'backend', 'frontend', 'network-policies']],
+    [1, ['namespace', ...P1_STORES, 'auth-data-split', 'feature-flags', 'backend', 'frontend', 'api-gateway', 'user-service', 'auth-service', 'network-policies']],
+    [2, ['namespace', ...P2_STORES, 'auth-data-split', 'feature-flags', 'backend', 'frontend', 'api-gateway', ...P2_SERVICES, 'network-policies']],
+    [3, ['namespace', ...P3_STORES, 'event-bus', 'auth-data-split', 'event-store-schema', 'feature-flags', 'backend', 'frontend', 'api-gateway', ...P2_SERVICES, 'integration-service', 'saga-orchestrator', 'network-policies']],
+    [4, ['namespace', ...P3_STORES, 'event-bus', 'event-store-schema', 'feature-flags', 'frontend', 'api-gateway', ...P2_SERVICES, 'integration-service', 'saga-orchestrator', 'config-server', 'service-mesh', 'network-policies']],
   ])('phase %i deploys exactly its components', (phase, expected) => {
     expect(components(phase)).toEqual(expected);
   });
@@ -31,7 +36,8 @@ describe('synthesizePhase', () => {
     for (const manifests of byPhase.values()) {
       for (const { document } of manifests) {
         expect(document).toEqual(expect.objectContaining({ apiVersion: expect.any(String), kind: expect.any(String) }));
-        expect(document.metadata.name).toMatch(/^[a-z0-9-]+$/);
+        // A DNS-1123 subdomain (topics have dots).
+        expect(document.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/);
       }
     }
   });
@@ -46,8 +52,9 @@ describe('synthesizePhase', () => {
         const previous = before.get(key(manifest));
         if (previous !== undefined) expect(identity(manifest)).toBe(previous);
       }
+      // A release strategy may add Services (preview, stable, canary); none of the earlier ones goes away.
       for (const component of components(phase).filter((c) => components(phase - 1).includes(c))) {
-        expect(workloadNames(phase, component)).toEqual(workloadNames(phase - 1, component));
+        expect(workloadNames(phase, component)).toEqual(expect.arrayContaining(workloadNames(phase - 1, component)));
       }
     }
   });
