@@ -11,6 +11,7 @@ import { dataBearingReason } from '../constructs/data-bearing';
 import { Manifest, synthesizePhase } from '../constructs/synthesize';
 import { careerCopilot, PhaseNumber, selectPhase } from '../phases';
 import { ManagedDataStores } from './aws/managed-data-stores';
+import { GeneratedCredentials } from './local/generated-credentials';
 import { checkPhaseStep, readDeploymentHistory } from './deployment-history';
 import { PhaseComponent } from './phase-component';
 import { readStackConfig } from './stack-config';
@@ -24,6 +25,8 @@ export = async () => {
     featureFlagOverrides: config.featureFlags,
     domain: config.domain,
     inClusterData: config.target === 'local',
+    // On aws the managed services sit in the cluster's VPC.
+    externalDataCidr: config.clusterCidr,
   };
   const options = { routesToMonolith: config.routesToMonolith };
   // Everything the phase would deploy is built (and so validated) before the stack is touched.
@@ -48,6 +51,8 @@ export = async () => {
   // Data first: jobs and services that use a database are created after it.
   const holdsData = (objects: Manifest[]) => objects.some((m) => dataBearingReason(m.document) !== undefined);
   const dataComponents: pulumi.Resource[] = [];
+  // Stores read their generated passwords (local) or are replaced by managed services (aws).
+  const credentials: pulumi.Resource[] = [];
   let managed: ManagedDataStores | undefined;
   if (config.target === 'aws') {
     managed = new ManagedDataStores('data-stores', {
@@ -62,10 +67,12 @@ export = async () => {
       namespaceResource: namespace,
     });
     dataComponents.push(managed);
+  } else {
+    credentials.push(new GeneratedCredentials('credentials', { stores: plan.dataStores, namespace: plan.namespace, provider, dependsOn: [namespace] }));
   }
   for (const [component, objects] of byComponent) {
     if (holdsData(objects)) {
-      dataComponents.push(new PhaseComponent(component, { manifests: objects, provider, dependsOn: [namespace], skipAwait: config.skipAwait }));
+      dataComponents.push(new PhaseComponent(component, { manifests: objects, provider, dependsOn: [namespace, ...credentials], skipAwait: config.skipAwait }));
     }
   }
   for (const [component, objects] of byComponent) {
@@ -85,5 +92,7 @@ export = async () => {
     routes: plan.routes.map((r) => ({ path: r.path, status: r.status, service: r.status === 'migrated' ? r.service : r.monolith, overridden: r.overridden })),
     dataStores: plan.dataStores.map((s) => s.name),
     kafkaBootstrapServers: managed?.kafkaBootstrapBrokers,
+    // Connection URLs embed the generated passwords: kept, and shown, only as secrets.
+    ...(managed ? { databaseUrls: managed.databaseUrls } : {}),
   };
 };

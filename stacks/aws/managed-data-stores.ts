@@ -36,11 +36,14 @@ export class ManagedDataStores extends pulumi.ComponentResource {
   /** Every resource that holds data, for tests and outputs. */
   public readonly dataBearing: pulumi.Resource[] = [];
   public readonly kafkaBootstrapBrokers?: pulumi.Output<string>;
+  /** Connection URL of each store, with its password: a Pulumi secret. */
+  public readonly databaseUrls: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: ManagedDataStoresArgs, opts?: pulumi.ComponentResourceOptions) {
     super('career-copilot:aws:ManagedDataStores', name, {}, opts);
     const child = { parent: this };
     const keep = { parent: this, protect: true };
+    const urls: Record<string, pulumi.Output<string>> = {};
 
     const securityGroup = new aws.ec2.SecurityGroup('data-stores', {
       vpcId: args.vpcId,
@@ -153,6 +156,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
           break;
         }
       }
+      urls[store.name] = url;
       this.endpointSecret(store, url, password, args);
     }
 
@@ -179,7 +183,8 @@ export class ManagedDataStores extends pulumi.ComponentResource {
         stringData: { bootstrapServers: kafka.bootstrapBrokersSaslScram },
       }, { parent: this, provider: args.kubernetes, dependsOn: [args.namespaceResource] });
     }
-    this.registerOutputs({ kafkaBootstrapBrokers: this.kafkaBootstrapBrokers });
+    this.databaseUrls = pulumi.secret(pulumi.all(urls));
+    this.registerOutputs({ kafkaBootstrapBrokers: this.kafkaBootstrapBrokers, databaseUrls: this.databaseUrls });
   }
 
   /** The `<store>-app` Secret the services read, with the same keys the local target's operators write. */

@@ -1,29 +1,147 @@
-import { runProgram } from './run-program';
+import { dataBearingReason } from '../../constructs/data-bearing';
+import { synthesizePhase } from '../../constructs/synthesize';
+import { logicalName } from '../../stacks/kubernetes-resource';
+import { careerCopilot, PHASES, selectPhase } from '../../phases';
+import { ProgramError, ProgramRun, Registered, runProgram } from './run-program';
 
-describe('Pulumi program', () => {
-  test('registers each object of the phase as a typed Kubernetes resource under its component', async () => {
-    const { resources } = await runProgram({ phase: '1' });
-    expect(resources.find((r) => r.type === 'kubernetes:apps/v1:Deployment' && r.name === 'deployment:career-copilot/user-service')).toBeDefined();
-    expect(resources.filter((r) => r.type === 'career-copilot:platform:Component').map((r) => r.name)).toEqual(
-      expect.arrayContaining(['namespace', 'backend', 'frontend', 'api-gateway', 'user-service', 'auth-service']),
-    );
-    expect(resources.find((r) => r.name === 'namespace:career-copilot')?.protect).toBe(true);
-    expect(resources.find((r) => r.name === 'deployment:career-copilot/user-service')?.protect).toBe(false);
+const AWS = { target: 'aws', vpcId: 'vpc-0abc', privateSubnetIds: '["subnet-0a1","subnet-0b2"]', clusterCidr: '10.20.0.0/16' };
+const TARGETS: Record<string, Record<string, string>> = { local: {}, aws: AWS };
+const MANAGED_DATA_TYPES = ['aws:rds/instance:Instance', 'aws:docdb/cluster:Cluster', 'aws:elasticache/replicationGroup:ReplicationGroup', 'aws:msk/cluster:Cluster'];
+
+/** One run per phase and target, each as a promotion from the phase before. */
+const runs = new Map<string, ProgramRun>();
+beforeAll(async () => {
+  for (const [target, config] of Object.entries(TARGETS)) {
+    for (const phase of PHASES) {
+      const previous = phase === 0 ? {} : { phase: phase - 1, highestPhase: phase - 1 };
+      runs.set(`${target}/${phase}`, await runProgram({ ...config, phase: String(phase) }, previous));
+    }
+  }
+}, 120_000);
+
+const model = careerCopilot();
+const kubernetes = (resources: Registered[]) => resources.filter((r) => r.type.startsWith('kubernetes:') && r.type !== 'pulumi:providers:kubernetes');
+
+describe.each(Object.keys(TARGETS))('Pulumi program, %s target', (target) => {
+  test.each(PHASES.map((p) => [p]))('phase %i registers every object of the phase, typed, under its component', (phase) => {
+    const { resources } = runs.get(`${target}/${phase}`)!;
+    const expected = synthesizePhase(selectPhase(model, phase), { inClusterData: target === 'local', externalDataCidr: AWS.clusterCidr }).map((m) => logicalName(m.document));
+    const registered = kubernetes(resources).map((r) => r.name);
+    expect(registered).toEqual(expect.arrayContaining(expected));
+    const components = resources.filter((r) => r.type === 'career-copilot:platform:Component').map((r) => r.name);
+    expect(components).toContain('namespace');
+    expect(resources.find((r) => r.name === 'deployment:career-copilot/frontend')?.type).toBe('kubernetes:apps/v1:Deployment');
   });
 
-  test('refuses a phase outside 0-4 before registering anything', async () => {
-    let registered = -1;
-    await expect(
-      runProgram({ phase: '5' }).catch((e) => {
-        throw e;
-      }),
-    ).rejects.toThrow('phase: 5 is not one of 0, 1, 2, 3, 4');
-    void registered;
+  test.each(PHASES.map((p) => [p]))('phase %i protects every data-bearing resource and nothing else', (phase) => {
+    const { resources } = runs.get(`${target}/${phase}`)!;
+    for (const r of kubernetes(resources)) {
+      const holdsData = dataBearingReason({ apiVersion: String(r.inputs.apiVersion), kind: String(r.inputs.kind) }) !== undefined;
+      if (holdsData) expect({ name: r.name, protect: r.protect }).toEqual({ name: r.name, protect: true });
+    }
+    for (const r of resources.filter((r) => MANAGED_DATA_TYPES.includes(r.type))) expect({ name: r.name, protect: r.protect }).toEqual({ name: r.name, protect: true });
+    expect(resources.filter((r) => r.protect && r.type === 'kubernetes:apps/v1:Deployment')).toEqual([]);
   });
 
-  test('refuses a skipped phase after reading only its own last outputs', async () => {
-    await expect(runProgram({ phase: '3' }, { phase: 1, highestPhase: 1 })).rejects.toThrow(
-      'phase: 3 is 2 phases from the deployed phase 1; promote one phase at a time (set phase to 2), or set allowPhaseSkip to true',
-    );
+  test('a surviving object has the same URN in every phase where it exists', () => {
+    const urnsOf = (phase: number) => runs.get(`${target}/${phase}`)!.urns;
+    for (const phase of PHASES.slice(1)) {
+      for (const [key, urn] of urnsOf(phase)) {
+        const before = urnsOf(phase - 1).get(key);
+        if (before !== undefined) expect(urn).toBe(before);
+      }
+    }
+  });
+
+  test('outputs give the phase, the gateway, each service and the route table', () => {
+    const { outputs } = runs.get(`${target}/2`)!;
+    expect(outputs.phase).toBe(2);
+    expect(outputs.highestPhase).toBe(2);
+    expect(outputs.gatewayEndpoint).toBe('https://api.career-copilot.local');
+    expect(outputs.serviceEndpoints).toMatchObject({ 'jobs-service': 'http://jobs-service.career-copilot.svc.cluster.local' });
+    expect(outputs.routes).toContainEqual({ path: '/api/v1/jobs', status: 'hybrid', service: 'backend', overridden: false });
+    expect(outputs.routes).toContainEqual({ path: '/api/v1/auth/login', status: 'migrated', service: 'auth-service', overridden: false });
+  });
+});
+
+describe('Pulumi program, data', () => {
+  test('local: generated passwords reach the cluster only as secret inputs', () => {
+    const run = runs.get('local/2')!;
+    for (const name of ['cache-app', 'notifications-db-app', 'analytics-db-password']) {
+      expect(run.resources.some((r) => r.type === 'kubernetes:core/v1:Secret' && r.name === name)).toBe(true);
+      expect(run.withSecretInputs.has(`kubernetes:core/v1:Secret::${name}`)).toBe(true);
+    }
+  });
+
+  test('aws: stores become encrypted, private, deletion-protected managed services that admit only the cluster', () => {
+    const { resources } = runs.get('aws/3')!;
+    const rds = resources.filter((r) => r.type === 'aws:rds/instance:Instance');
+    expect(rds.map((r) => r.name).sort()).toEqual(['applications-db', 'applications-db-replica-1', 'auth-db', 'event-store', 'integration-db', 'jobs-db', 'monolith-db', 'monolith-db-replica-1', 'user-db']);
+    for (const r of rds) expect(r.inputs).toMatchObject({ storageEncrypted: true, deletionProtection: true, publiclyAccessible: false, skipFinalSnapshot: false });
+    expect(resources.find((r) => r.type === 'aws:docdb/cluster:Cluster')?.inputs).toMatchObject({ storageEncrypted: true, deletionProtection: true });
+    for (const r of resources.filter((r) => r.type === 'aws:elasticache/replicationGroup:ReplicationGroup')) {
+      expect(r.inputs).toMatchObject({ atRestEncryptionEnabled: true, transitEncryptionEnabled: true });
+    }
+    expect(resources.find((r) => r.type === 'aws:msk/cluster:Cluster')?.inputs).toMatchObject({ encryptionInfo: { encryptionInTransit: { clientBroker: 'TLS', inCluster: true } } });
+    const group = resources.find((r) => r.type === 'aws:ec2/securityGroup:SecurityGroup')!;
+    const ingress = group.inputs.ingress as Array<{ cidrBlocks: string[] }>;
+    expect(new Set(ingress.flatMap((i) => i.cidrBlocks))).toEqual(new Set(['10.20.0.0/16']));
+    expect(resources.filter((r) => ['Cluster', 'MongoDBCommunity', 'Kafka'].includes(String(r.inputs.kind)))).toEqual([]);
+  });
+
+  test('aws: credentials are generated, kept secret in the Secrets and in the one output that carries them', () => {
+    const run = runs.get('aws/3')!;
+    expect(run.resources.filter((r) => r.type === 'random:index/randomPassword:RandomPassword').length).toBeGreaterThan(0);
+    expect(run.withSecretInputs.has('kubernetes:core/v1:Secret::user-db-app')).toBe(true);
+    expect(run.secretOutputs).toEqual(['databaseUrls']);
+  });
+
+  test('a rollback from phase 3 to 2 keeps the event bus, its topics and the event store', async () => {
+    const { resources } = await runProgram({ phase: '2' }, { phase: 3, highestPhase: 3 });
+    const topics = resources.filter((r) => r.name.startsWith('kafkatopic:'));
+    expect(topics.length).toBe(model.contexts.flatMap((c) => c.publishes).length);
+    expect(topics.every((t) => t.protect)).toBe(true);
+    expect(resources.some((r) => r.name === 'cluster:career-copilot/event-store' && r.protect)).toBe(true);
+    expect(resources.some((r) => r.name === 'deployment:career-copilot/saga-orchestrator')).toBe(false);
+  });
+
+  test('one route goes back to the monolith without changing the phase', async () => {
+    const { outputs, resources } = await runProgram({ phase: '2', routesToMonolith: '["/api/v1/auth/register"]' }, { phase: 2, highestPhase: 2 });
+    expect(outputs.routes).toContainEqual({ path: '/api/v1/auth/register', status: 'monolith', service: 'backend', overridden: true });
+    const files = resources.find((r) => r.name === 'configmap:career-copilot/api-gateway-files')!.inputs.data as Record<string, string>;
+    expect(files['default.conf']).toContain('# /api/v1/auth/register: monolith');
+    expect(resources.some((r) => r.name === 'deployment:career-copilot/auth-service')).toBe(true);
+  });
+});
+
+describe('Pulumi program, bad config', () => {
+  test.each<[string, Record<string, string>, Record<string, unknown>, string]>([
+    ['a phase outside 0-4', { phase: '5' }, {}, 'phase: 5 is not one of 0, 1, 2, 3, 4'],
+    ['a phase that is not a number', { phase: 'two' }, {}, 'phase: "two" is not one of 0, 1, 2, 3, 4'],
+    ['an unknown target', { target: 'gcp' }, {}, 'target: "gcp" is not one of local, aws'],
+    ['zero replicas', { replicas: '0' }, {}, 'replicas: 0 is below the minimum 1'],
+    ['a bad CIDR', { clusterCidr: '10.0.0.0/33' }, {}, 'clusterCidr: "10.0.0.0/33" is not an IPv4 CIDR block such as 10.0.0.0/16'],
+    ['a bad domain', { domain: 'API_gateway' }, {}, 'domain: "API_gateway" is not a lower-case DNS domain name such as api.example.com'],
+    ['aws without subnets', { target: 'aws', vpcId: 'vpc-0abc' }, {}, 'privateSubnetIds: has 0 subnets; the aws target needs two or more private subnets in different zones'],
+    ['a route override of an unknown path', { phase: '2', routesToMonolith: '["/api/v1/payments"]' }, {}, 'routesToMonolith[0]: unknown endpoint: "/api/v1/payments" is not one of'],
+    ['a route override once the monolith is retired', { phase: '4', routesToMonolith: '["/api/v1/jobs"]' }, { phase: 3 }, 'routesToMonolith[0]: "/api/v1/jobs" cannot go back to the monolith: phase 4 has retired it'],
+    ['an unknown feature flag', { featureFlags: '["ai-matching=true"]' }, {}, 'overrides.ai-matching: "ai-matching" is not one of ai-job-matching,'],
+  ])('refuses %s before registering any resource', async (_what, config, previous, message) => {
+    const error = (await runProgram(config, previous).then(() => undefined, (e: ProgramError) => e))!;
+    expect(error).toBeDefined();
+    expect(error.message).toContain(message);
+    expect(error.registered).toEqual([]);
+  });
+
+  test('refuses a skipped phase, up or down, having read only its own last outputs', async () => {
+    const error = (await runProgram({ phase: '3' }, { phase: 1, highestPhase: 1 }).then(() => undefined, (e: ProgramError) => e))!;
+    expect(error.message).toBe('phase: 3 is 2 phases from the deployed phase 1; promote one phase at a time (set phase to 2), or set allowPhaseSkip to true');
+    expect(error.registered.map((r) => r.type)).toEqual(['pulumi:pulumi:StackReference']);
+    await expect(runProgram({ phase: '1' }, { phase: 4, highestPhase: 4 })).rejects.toThrow('phase: 1 is 3 phases from the deployed phase 4; roll back one phase at a time (set phase to 3)');
+  });
+
+  test('allows a skipped phase when asked to', async () => {
+    const { outputs } = await runProgram({ phase: '3', allowPhaseSkip: 'true' }, { phase: 1, highestPhase: 1 });
+    expect(outputs.phase).toBe(3);
   });
 });

@@ -11,6 +11,9 @@ export interface Registered {
   readonly protect: boolean;
 }
 
+/** An error from the program, with what it had registered by then. */
+export type ProgramError = Error & { registered: Registered[] };
+
 export interface ProgramRun {
   readonly resources: Registered[];
   /** URN of each registered resource by type and name, as the engine would compute it (parent type included). */
@@ -33,6 +36,7 @@ export async function runProgram(config: Record<string, string>, previous: Recor
   let protectedTypesAndNames = new Set<string>();
   const urns = new Map<string, string>();
   const withSecretInputs = new Set<string>();
+  try {
   await jest.isolateModulesAsync(async () => {
     const runtime = await import('@pulumi/pulumi/runtime');
     const project = 'career-copilot';
@@ -59,7 +63,8 @@ export async function runProgram(config: Record<string, string>, previous: Recor
     const program: Program = loaded.default ?? loaded;
     // Errors are caught inside the stack's callback: the runtime would otherwise report them as uncaught.
     let failure: unknown;
-    const result = ((await runtime.runInPulumiStack(async () => {
+    let result: Record<string, unknown> = {};
+    await runtime.runInPulumiStack(async () => {
       runtime.registerStackTransformation((args) => {
         if (args.opts.protect) protectedNames.add(`${args.type}::${args.name}`);
         pending.push(
@@ -70,12 +75,14 @@ export async function runProgram(config: Record<string, string>, previous: Recor
         return undefined;
       });
       try {
-        return await program();
+        // The program's own return value: the stack's processing of it would unwrap secrets.
+        result = await program();
+        return result;
       } catch (error) {
         failure = error;
         return {};
       }
-    })) ?? {}) as Record<string, unknown>;
+    });
     if (failure) throw failure;
     for (const [key, value] of Object.entries(result)) {
       if (pulumi.Output.isInstance(value)) {
@@ -99,6 +106,10 @@ export async function runProgram(config: Record<string, string>, previous: Recor
       urns.set(`${type.split('$').pop()}::${name}`, urn);
     }
   });
+  } catch (error) {
+    // What the program had registered when it stopped, for tests that assert it stopped before touching anything.
+    throw Object.assign(error as Error, { registered: resources.filter((r) => r.type !== 'pulumi:pulumi:Stack') });
+  }
   return { urns, withSecretInputs, resources: resources.map((r) => ({ ...r, protect: protectedTypesAndNames.has(`${r.type}::${r.name}`) })), outputs, secretOutputs };
 }
 
