@@ -30,5 +30,5 @@ export function generatePlatform(count: number): PlatformModel {
     const stores = [base.monolith.database.name, base.monolith.cache.name, ...services.map((s) => `${s}-db`), ...(spec.platform.eventStore ? [base.eventStore.name] : [])];
     return { ...spec, services, dataStores: stores, dualWrite: [], readModels: [], releases: {} };
   });
-  return { ...base, contexts, endpoints, phases };
+  return { ...base, contexts, endpoints, phases, sagas: [] };
 }
