@@ -65,6 +65,8 @@ export interface EventTopicSpec {
   readonly partitions: number;
   /** How long the topic keeps an event, in hours. */
   readonly retentionHours: number;
+  /** Keep the latest record per key forever instead of expiring by age (a data product's current state). @default false */
+  readonly compacted?: boolean;
 }
 
 /** A service that talks to the event bus; it gets a `KafkaUser` named after it, with ACLs. */
@@ -89,6 +91,7 @@ export interface EventTopic {
   readonly replicas: number;
   readonly minInSyncReplicas: number;
   readonly retentionHours: number;
+  readonly compacted?: boolean;
 }
 
 /** Props of `EventBus`. */
@@ -276,7 +279,11 @@ export class EventBus extends Construct {
         spec: {
           partitions: topic.partitions,
           replicas: topic.replicas,
-          config: { 'retention.ms': topic.retentionHours * 3_600_000, 'min.insync.replicas': topic.minInSyncReplicas },
+          config: {
+            'retention.ms': topic.retentionHours * 3_600_000,
+            'min.insync.replicas': topic.minInSyncReplicas,
+            ...(topic.compacted ? { 'cleanup.policy': 'compact' } : {}),
+          },
         },
       });
     }

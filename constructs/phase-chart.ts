@@ -80,7 +80,7 @@ export class PhaseChart extends Chart {
       this.eventBus = new EventBus(this, EVENT_BUS_NAME, {
         name: EVENT_BUS_NAME,
         partOf: plan.product,
-        events: plan.topics.map((t) => ({ event: t.event, context: t.context, partitions: t.partitions, retentionHours: t.retentionHours })),
+        events: plan.topics.map((t) => ({ event: t.event, context: t.context, partitions: t.partitions, retentionHours: t.retentionHours, compacted: t.compacted })),
         clients: plan.eventClients,
         replicas: environment.kafkaBrokers,
       });

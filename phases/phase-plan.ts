@@ -45,6 +45,8 @@ export interface TopicPlan {
   readonly context: string;
   readonly partitions: number;
   readonly retentionHours: number;
+  /** A data product: compacted, keeping each key's latest state. */
+  readonly compacted: boolean;
 }
 
 /** What one workload may write to and read from the event bus. */

@@ -4,6 +4,16 @@ import { PlatformModel } from './model/platform-model';
 import { notOneOf, showValue, ValidationError } from './model/validation-error';
 import { EventClientPlan, FeatureFlagPlan, PhasePlan, RoutePlan, TopicPlan, WorkloadPlan } from './phase-plan';
 
+/** The context that reads every other context's data product (the seed's self-serve analytics). */
+const DATA_PRODUCT_CONSUMER = 'analytics';
+/** A data product keeps each key's latest record; this bounds only the tombstones and old segments. */
+const DATA_PRODUCT_RETENTION_HOURS = 90 * 24;
+
+/** `user` -> `UserDataProduct`: the event a context's data product topic carries. */
+export function dataProductEvent(context: string): string {
+  return `${context.replace(/(^|-)([a-z])/g, (_, _dash, c: string) => c.toUpperCase())}DataProduct`;
+}
+
 /** Options of `selectPhase`. */
 export interface SelectPhaseOptions {
   /**
@@ -104,16 +114,24 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
     })),
   ];
 
+  const dataContexts = model.contexts.filter((c) => dataSpec.services.includes(c.name));
   const topics: TopicPlan[] = dataSpec.platform.eventBus
-    ? model.contexts.filter((c) => dataSpec.services.includes(c.name)).flatMap((c) => c.publishes.map((e) => ({ event: e.name, context: c.name, partitions: e.partitions, retentionHours: e.retentionHours })))
+    ? [
+        ...dataContexts.flatMap((c) => c.publishes.map((e) => ({ event: e.name, context: c.name, partitions: e.partitions, retentionHours: e.retentionHours, compacted: false }))),
+        ...(dataSpec.platform.dataProducts
+          ? dataContexts.map((c) => ({ event: dataProductEvent(c.name), context: c.name, partitions: 3, retentionHours: DATA_PRODUCT_RETENTION_HOURS, compacted: true }))
+          : []),
+      ]
     : [];
   const onBus = new Set(topics.map((t) => t.event));
+  // With data products, each context publishes its own and analytics reads every other context's.
+  const products = spec.platform.dataProducts ? contextsHere.map((c) => dataProductEvent(c.name)) : [];
   const eventClients: EventClientPlan[] = spec.platform.eventBus
     ? contextsHere.map((c) => ({
         service: c.service.name,
         context: c.name,
-        produces: c.publishes.map((e) => e.name),
-        consumes: c.consumes.filter((e) => onBus.has(e)),
+        produces: [...c.publishes.map((e) => e.name), ...(spec.platform.dataProducts ? [dataProductEvent(c.name)] : [])],
+        consumes: [...c.consumes, ...(c.name === DATA_PRODUCT_CONSUMER ? products.filter((p) => p !== dataProductEvent(c.name)) : [])].filter((e) => onBus.has(e)),
       }))
     : [];
   if (spec.platform.eventBus && spec.platform.sagaOrchestrator) {

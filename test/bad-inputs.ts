@@ -147,4 +147,9 @@ export const badModelInputs: BadModelInput[] = [
     mutate: (m) => m.featureFlags.push({ name: 'dual-write.user', description: 'x', enabledByPhase: [false, false, false, false, false] }),
     error: 'featureFlags[3].name: "dual-write.user" is reserved: dual-write flags come from each phase\'s dualWrite list',
   },
+  {
+    what: 'data products without the event bus',
+    mutate: (m) => (m.phases[2].platform.dataProducts = true),
+    error: 'phases[2].platform.dataProducts: needs the event bus: data products are topics; set platform.eventBus too',
+  },
 ];

@@ -158,6 +158,9 @@ export function checkModel(model: PlatformModel): void {
         }
       }
     }
+    if (spec.platform.dataProducts && !spec.platform.eventBus) {
+      throw new ValidationError(`${at}.platform.dataProducts`, 'needs the event bus: data products are topics; set platform.eventBus too');
+    }
     if (spec.platform.eventStore && !spec.dataStores.includes(model.eventStore.name)) {
       throw new ValidationError(`${at}.dataStores`, `the event store is on but its data store ${showValue(model.eventStore.name)} is not listed`);
     }

@@ -29,6 +29,11 @@ export const PlatformComponents = Type.Object(
     mesh: Type.Boolean(),
     /** The config server that serves configuration and feature flags. */
     configServer: Type.Boolean(),
+    /**
+     * The seed's data mesh: each context publishes its current state as a data product (a compacted topic) that
+     * analytics reads, instead of reading other contexts' databases. Needs the event bus.
+     */
+    dataProducts: Type.Boolean(),
   },
   { additionalProperties: false },
 );

@@ -32,7 +32,8 @@ describe('PhaseChart', () => {
     const objects = byPhase.get(4)!;
     const services = model.contexts.map((c) => c.service.name);
     expect(names(4, 'Deployment')).toEqual(expect.arrayContaining(services));
-    expect(names(4, 'KafkaTopic')).toHaveLength(model.contexts.flatMap((c) => c.publishes).length);
+    // A topic per domain event, plus a compacted data product per context (the seed's data mesh).
+    expect(names(4, 'KafkaTopic')).toHaveLength(model.contexts.flatMap((c) => c.publishes).length + model.contexts.length);
     expect(names(4, 'KafkaUser')).toEqual([...services, 'saga-orchestrator'].sort());
     expect(names(4, 'AuthorizationPolicy')).toEqual(expect.arrayContaining(services.map((s) => `${s}-policy`)));
     expect(one(objects, 'PeerAuthentication', 'default').spec.mtls.mode).toBe('STRICT');
@@ -45,6 +46,18 @@ describe('PhaseChart', () => {
     expect(names(4, 'Job')).toEqual(['event-store-schema']);
     expect(one(objects, 'ConfigMap', 'saga-orchestrator-sagas').data['sagas.json']).toContain('create_application');
     expect(one(objects, 'ConfigMap', 'config-server-files').data['application.properties']).toContain('feature-flags.ai-job-matching=true');
+  });
+
+  test('phase 4 turns each context\'s state into a data product that only it writes and analytics reads', () => {
+    const objects = byPhase.get(4)!;
+    expect(one(objects, 'KafkaTopic', 'user.user-data-product').spec.config).toMatchObject({ 'cleanup.policy': 'compact' });
+    expect(names(3, 'KafkaTopic').some((n) => n.endsWith('-data-product'))).toBe(false);
+    const acls = (user: string) => one(objects, 'KafkaUser', user).spec.authorization.acls as Array<{ resource: { name: string }; operations: string[] }>;
+    expect(acls('user-service').filter((a) => a.resource.name.endsWith('-data-product'))).toEqual([
+      expect.objectContaining({ resource: expect.objectContaining({ name: 'user.user-data-product' }), operations: ['Write', 'Describe'] }),
+    ]);
+    const analyticsReads = acls('analytics-service').filter((a) => a.resource.name.endsWith('-data-product') && a.operations.includes('Read')).map((a) => a.resource.name);
+    expect(analyticsReads.sort()).toEqual(model.contexts.filter((c) => c.name !== 'analytics').map((c) => `${c.name}.${c.name}-data-product`).sort());
   });
 
   test('the auth split runs while the monolith and the auth service coexist (phases 1 to 3)', () => {
