@@ -253,7 +253,8 @@ export class PhaseChart extends Chart {
     const replicas = environment.replicas ?? spec.replicas;
     return {
       name: spec.name,
-      image: `${spec.image.repository}:${spec.image.tag}`,
+      // The model's tag is a version or a `sha256:` digest; a digest goes after `@`, not `:`.
+      image: spec.image.tag.startsWith('sha256:') ? `${spec.image.repository}@${spec.image.tag}` : `${spec.image.repository}:${spec.image.tag}`,
       component: workload.role,
       partOf: plan.product,
       containerPort: spec.port,

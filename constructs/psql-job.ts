@@ -39,8 +39,11 @@ const DEFAULT_RESOURCES: ResourceRequirements = {
   limits: { cpu: '500m', memory: '256Mi' },
 };
 
-/** The `postgres` user and group of the official Alpine image. */
-const POSTGRES_IDENTITY: PodIdentity = { user: 70, group: 70 };
+/**
+ * psql needs no account of its own (HOME is /tmp, the user comes from the connection URI), so the Job runs as a
+ * high UID that no host account has, rather than the image's `postgres` (70), which may exist on a node.
+ */
+const PSQL_IDENTITY: PodIdentity = { user: 10001, group: 10001 };
 
 const MOUNT_PATH = '/sql';
 /** `<name>-sql` must stay a DNS-1123 label. */
@@ -116,7 +119,7 @@ export class PsqlJob extends Construct {
             restartPolicy: 'Never',
             automountServiceAccountToken: false,
             enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext(POSTGRES_IDENTITY),
+            securityContext: restrictedPodSecurityContext(PSQL_IDENTITY),
             containers: [
               {
                 name: 'psql',
@@ -136,7 +139,7 @@ export class PsqlJob extends Construct {
                   { name: 'tmp', mountPath: '/tmp' },
                 ],
                 resources: kubeResources(resources),
-                securityContext: restrictedContainerSecurityContext(POSTGRES_IDENTITY),
+                securityContext: restrictedContainerSecurityContext(PSQL_IDENTITY),
               },
             ],
             volumes: [

@@ -7,12 +7,12 @@ describe('PlatformNamespace', () => {
     const ns = only(emitted((scope) => new PlatformNamespace(scope, 'ns', { name: 'career-copilot', partOf: 'career-copilot' })), 'Namespace');
     expect(ns.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28' });
     expect(ns.metadata.namespace).toBeUndefined();
-    expect(ns.metadata.labels['istio-injection']).toBeUndefined();
+    expect(ns.metadata.labels?.['istio-injection']).toBeUndefined();
   });
 
   test('asks Istio for sidecars when the mesh is on', () => {
     const ns = only(emitted((scope) => new PlatformNamespace(scope, 'ns', { name: 'career-copilot', partOf: 'career-copilot', meshInjection: true })), 'Namespace');
-    expect(ns.metadata.labels['istio-injection']).toBe('enabled');
+    expect(ns.metadata.labels?.['istio-injection']).toBe('enabled');
   });
 
   test('refuses a name that is not a DNS-1123 label', () => {

@@ -64,11 +64,11 @@ describe('PsqlJob', () => {
     const template = only(build(), 'Job').spec.template;
     expect(template.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'schema-job', 'sidecar.istio.io/inject': 'false' });
     expect(template.spec.automountServiceAccountToken).toBe(false);
-    expect(template.spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, fsGroup: 70, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(template.spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } });
     expect(template.spec.containers[0].securityContext).toEqual({
       runAsNonRoot: true,
-      runAsUser: 70,
-      runAsGroup: 70,
+      runAsUser: 10001,
+      runAsGroup: 10001,
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,
       privileged: false,

@@ -1,0 +1,128 @@
+import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from '@pulumi/policy';
+import { synthesizePhase } from '../../../constructs/synthesize';
+import { careerCopilot, PHASES, selectPhase } from '../../../phases';
+import { kubernetesObject, parentType, SECRET_WRITERS, SECURITY_POLICIES } from '../../../policy/pack/policies';
+import { NAMESPACE_RULES, SECURITY_RULES } from '../../../policy/security-rules';
+
+/**
+ * The pack's policies called as the Pulumi engine calls them, with plain argument objects: no `pulumi` binary is
+ * needed. Resources carry the type tokens the stack registers (`kubernetes:apps/v1:Deployment`, and
+ * `kubernetes:<group>/<version>:<Kind>` for CustomResources).
+ */
+
+const model = careerCopilot();
+const STACK = 'urn:pulumi:dev::career-copilot';
+const COMPONENT_URN = `${STACK}::career-copilot:platform:Component::user-service`;
+
+interface Resource {
+  readonly type: string;
+  readonly props: Record<string, unknown>;
+  readonly parent?: string;
+}
+
+function typeToken(document: { apiVersion: string; kind: string }): string {
+  return `kubernetes:${document.apiVersion.includes('/') ? document.apiVersion : `core/${document.apiVersion}`}:${document.kind}`;
+}
+
+const phaseResources = (phase: number): Resource[] =>
+  synthesizePhase(selectPhase(model, phase)).map((m) => ({ type: typeToken(m.document), props: m.document as Record<string, unknown>, parent: COMPONENT_URN }));
+
+function resourceArgs(resource: Resource): ResourceValidationArgs {
+  return {
+    type: resource.type,
+    props: resource.props,
+    urn: `${STACK}::${resource.type}::r`,
+    name: 'r',
+    opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [], ...(resource.parent ? { parent: resource.parent } : {}) },
+    stackTags: new Map(),
+    isType: () => false,
+    asType: () => undefined,
+    getConfig: <T extends object>() => ({}) as T,
+    notApplicable: (reason?: string) => {
+      throw new Error(reason);
+    },
+  };
+}
+
+/** Every message the resource policies report for `resources`, as `policy: message`. */
+async function validateResources(resources: readonly Resource[]): Promise<string[]> {
+  const reported: string[] = [];
+  for (const policy of SECURITY_POLICIES.filter((p): p is ResourceValidationPolicy => 'validateResource' in p)) {
+    const report: ReportViolation = (message) => reported.push(`${policy.name}: ${message}`);
+    for (const resource of resources) {
+      const validations = [policy.validateResource!].flat();
+      for (const validate of validations) await validate(resourceArgs(resource), report);
+    }
+  }
+  return reported;
+}
+
+async function validateStack(resources: readonly Resource[]): Promise<string[]> {
+  const reported: string[] = [];
+  const args = {
+    resources: resources.map((r, i) => ({ type: r.type, props: r.props, urn: `${STACK}::${r.type}::r${i}`, name: `r${i}`, opts: {}, isType: () => false, asType: () => undefined, dependencies: [], propertyDependencies: {} })),
+    getConfig: () => ({}),
+    stackTags: new Map(),
+    notApplicable: () => undefined as never,
+  } as unknown as StackValidationArgs;
+  for (const policy of SECURITY_POLICIES.filter((p): p is StackValidationPolicy => 'validateStack' in p)) {
+    await policy.validateStack(args, (message) => reported.push(`${policy.name}: ${message}`));
+  }
+  return reported;
+}
+
+describe('the career-copilot-security policy pack', () => {
+  test('has one mandatory policy per rule, named after it', () => {
+    expect(SECURITY_POLICIES.map((p) => p.name)).toEqual([...SECURITY_RULES.map((r) => r.id), ...NAMESPACE_RULES.map((r) => r.id)]);
+    expect(SECURITY_POLICIES.every((p) => p.enforcementLevel === 'mandatory')).toBe(true);
+  });
+
+  test.each(PHASES.map((p) => [p]))('phase %i: no resource or stack violation', async (phase) => {
+    const resources = phaseResources(phase);
+    expect(await validateResources(resources)).toEqual([]);
+    expect(await validateStack(resources)).toEqual([]);
+  });
+
+  test('reports a privileged Deployment with the path', async () => {
+    const deployment = phaseResources(0).find((r) => r.type === 'kubernetes:apps/v1:Deployment')!;
+    const props = structuredClone(deployment.props) as { spec: { template: { spec: { containers: Array<{ securityContext: { privileged: boolean } }> } } } };
+    props.spec.template.spec.containers[0].securityContext.privileged = true;
+    expect(await validateResources([{ ...deployment, props }])).toEqual([
+      'pod-not-privileged: spec.template.spec.containers[0].securityContext.privileged: privileged containers have every host device and capability',
+    ]);
+  });
+
+  test('reads custom resources by their type token', async () => {
+    const cluster = phaseResources(0).find((r) => r.type === 'kubernetes:postgresql.cnpg.io/v1:Cluster')!;
+    const props = structuredClone(cluster.props) as { spec: { imageName: string } };
+    props.spec.imageName = 'ghcr.io/cloudnative-pg/postgresql:latest';
+    expect(await validateResources([{ ...cluster, props }])).toEqual([expect.stringMatching(/^image-pinned: spec\.imageName: .*latest/)]);
+  });
+
+  test('stack validation reports a namespace without default deny and, with the mesh, without STRICT mTLS', async () => {
+    const resources = phaseResources(4).filter((r) => !/:(NetworkPolicy|PeerAuthentication)$/.test(r.type));
+    expect(await validateStack(resources)).toEqual([
+      expect.stringMatching(/^namespace-default-deny: namespace-default-deny: Namespace career-copilot: /),
+      expect.stringMatching(/^mesh-mtls-strict: mesh-mtls-strict: Namespace career-copilot: /),
+    ]);
+  });
+
+  describe('Secrets', () => {
+    const secret = (parent: string): Resource => ({ type: 'kubernetes:core/v1:Secret', props: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cache-app' }, stringData: { password: 'generated' } }, parent });
+
+    test('a Secret with data from a manifest component is refused', async () => {
+      expect(await validateResources([secret(COMPONENT_URN)])).toEqual(['secret-no-literal-data: stringData: a Secret with literal values puts credentials in the manifest']);
+    });
+
+    test.each(Object.keys(SECRET_WRITERS).map((t) => [t]))('a Secret written by %s from generated values is allowed', async (type) => {
+      expect(await validateResources([secret(`${STACK}::${type}::credentials`)])).toEqual([]);
+    });
+  });
+
+  test('maps type tokens to Kubernetes kinds and ignores other resources', () => {
+    expect(kubernetesObject('kubernetes:core/v1:Secret', {})).toMatchObject({ apiVersion: 'v1', kind: 'Secret' });
+    expect(kubernetesObject('kubernetes:kafka.strimzi.io/v1:KafkaNodePool', {})).toMatchObject({ apiVersion: 'kafka.strimzi.io/v1', kind: 'KafkaNodePool' });
+    expect(kubernetesObject('random:index/randomPassword:RandomPassword', {})).toBeUndefined();
+    expect(parentType(`${STACK}::career-copilot:platform:Component$career-copilot:local:GeneratedCredentials::c`)).toBe('career-copilot:local:GeneratedCredentials');
+  });
+});
