@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // Tests against real servers run with `npm run test:integration` (jest.integration.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '/test/integration/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
   },

@@ -1,0 +1,111 @@
+import { PhasePlan, WorkloadPlan } from '../phases/phase-plan';
+
+/**
+ * The part of a phase plan that one kind of component is built from. Together these rows define "a change the
+ * phase model asks for": a step may add, remove or change an object only when the inputs of the object's
+ * component differ between the two phases. The inputs are read from the plan (the model's words), not from
+ * the constructs, so a construct that reacts to something outside its own inputs (a gateway route that changes
+ * a service's Deployment, a flag that restarts a database) fails the transition tests.
+ */
+export interface ComponentInputs {
+  /** What the row covers, for messages and the documentation of the rule. */
+  readonly description: string;
+  /** Whether `component` is of this kind in `plan`. */
+  readonly matches: (component: string, plan: PhasePlan) => boolean;
+  /** The plan's values the component is built from; undefined when it does not exist in `plan`. */
+  readonly inputs: (plan: PhasePlan, component: string) => unknown;
+}
+
+const names = (workloads: readonly WorkloadPlan[]) => workloads.map((w) => w.spec.name);
+
+/** How a workload reaches the rest of the platform: who it calls, what it stores, how it is released. */
+function connections(plan: PhasePlan) {
+  return plan.workloads.map((w) => ({ name: w.spec.name, role: w.role, port: w.spec.port, calls: w.calls, stores: w.dataStores.map((s) => s.name), release: w.release }));
+}
+
+function workloadInputs(plan: PhasePlan, component: string): unknown {
+  const workload = plan.workloads.find((w) => w.spec.name === component);
+  if (!workload) return undefined;
+  const client = plan.eventClients.find((c) => c.service === component);
+  const common = {
+    workload,
+    objectives: plan.objectives,
+    // Kafka settings and certificates reach only the bus's clients, and name the topics they use.
+    events: client ? { client, eventBus: plan.eventBus, topics: plan.topics.map((t) => [t.context, t.event]) } : undefined,
+  };
+  switch (workload.role) {
+    case 'gateway':
+      return { ...common, routes: plan.routes, upstreams: names(plan.workloads), namespace: plan.namespace };
+    case 'saga-orchestrator':
+      return { ...common, sagas: plan.sagas, services: plan.workloads.filter((w) => w.context).map((w) => [w.context, w.spec.name]), topics: plan.topics };
+    case 'config-server':
+      return { ...common, featureFlags: plan.featureFlags };
+    default:
+      return common;
+  }
+}
+
+/** The rows, most specific first; a component takes the first row that matches it in either phase. */
+export const COMPONENT_INPUTS: readonly ComponentInputs[] = [
+  {
+    description: 'the namespace: its name and whether the mesh injects sidecars',
+    matches: (component) => component === 'namespace',
+    inputs: (plan) => ({ namespace: plan.namespace, product: plan.product, mesh: plan.platform.mesh }),
+  },
+  {
+    description: 'the event bus: whether it exists, its topics and its clients',
+    matches: (component) => component === 'event-bus',
+    inputs: (plan) => (plan.eventBus ? { topics: plan.topics, clients: plan.eventClients } : undefined),
+  },
+  {
+    description: "the auth data split: the monolith's and the auth store, while both exist and the monolith runs",
+    matches: (component) => component === 'auth-data-split',
+    inputs: (plan) => plan.authDataSplit,
+  },
+  {
+    description: "the event store's schema: the event store's database",
+    matches: (component) => component === 'event-store-schema',
+    inputs: (plan) => plan.eventStore,
+  },
+  {
+    description: "feature flags: each flag's value in the phase, and whether the config server serves them",
+    matches: (component) => component === 'feature-flags',
+    inputs: (plan) => ({ flags: plan.featureFlags, configServer: plan.platform.configServer }),
+  },
+  {
+    description: 'the service mesh: whether it exists, and the workloads, their callers and their releases',
+    matches: (component) => component === 'service-mesh',
+    inputs: (plan) => (plan.platform.mesh ? connections(plan) : undefined),
+  },
+  {
+    description: 'network policies: every connection of the phase (calls, data stores, the bus and its clients, the one-off jobs, the mesh)',
+    matches: (component) => component === 'network-policies',
+    inputs: (plan) => ({
+      workloads: connections(plan),
+      stores: plan.dataStores.map((s) => [s.name, s.engine]),
+      eventBus: plan.eventBus,
+      clients: plan.eventClients.map((c) => c.service),
+      authDataSplit: plan.authDataSplit,
+      eventStore: plan.eventStore?.name,
+      mesh: plan.platform.mesh,
+    }),
+  },
+  {
+    description: "a data store: its spec, and whether the auth split needs a superuser in it",
+    matches: (component, plan) => plan.dataStores.some((s) => s.name === component),
+    inputs: (plan, component) => {
+      const store = plan.dataStores.find((s) => s.name === component);
+      return store && { store, superuser: plan.authDataSplit?.monolith.name === component };
+    },
+  },
+  {
+    description: "a workload: its plan (spec, calls, stores, release, dual writes), its events, the objectives; the gateway's routes, the orchestrator's sagas, the config server's flags",
+    matches: (component, plan) => plan.workloads.some((w) => w.spec.name === component),
+    inputs: workloadInputs,
+  },
+];
+
+/** The row of `component`, looked up in both phases of a step; undefined when no row knows it. */
+export function componentInputsRow(component: string, before: PhasePlan, after: PhasePlan): ComponentInputs | undefined {
+  return COMPONENT_INPUTS.find((row) => row.matches(component, before) || row.matches(component, after));
+}

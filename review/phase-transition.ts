@@ -1,0 +1,92 @@
+import { EnvironmentOptions } from '../constructs/phase-chart';
+import { Manifest, synthesizePhase } from '../constructs/synthesize';
+import { careerCopilot } from '../phases/career-copilot';
+import { isPhaseNumber, PHASES, PhaseNumber } from '../phases/model/phase-spec';
+import { PlatformModel } from '../phases/model/platform-model';
+import { notOneOf, ValidationError } from '../phases/model/validation-error';
+import { PhasePlan } from '../phases/phase-plan';
+import { selectPhase } from '../phases/select-phase';
+import { diffManifests, ManifestDiff } from './manifest-diff';
+
+/** One side of a step: the resolved phase and the objects it deploys. */
+export interface PhaseState {
+  readonly plan: PhasePlan;
+  readonly manifests: readonly Manifest[];
+}
+
+/** A promotion or rollback, built offline from the model: both sides, their difference, and phase 0 for cost. */
+export interface PhaseTransition {
+  readonly from: PhaseNumber;
+  readonly to: PhaseNumber;
+  readonly direction: 'promotion' | 'rollback' | 'none';
+  /** The phase whose data exists after the step (see `TransitionOptions.highestPhase`). */
+  readonly retainDataOfPhase: PhaseNumber;
+  readonly before: PhaseState;
+  readonly after: PhaseState;
+  /** Phase 0 in the same environment: the monolith's baseline that the cost objective compares with. */
+  readonly baseline: PhaseState;
+  readonly diff: ManifestDiff;
+}
+
+/** Options of `planTransition`. */
+export interface TransitionOptions {
+  /** @default careerCopilot() */
+  readonly model?: PlatformModel;
+  /** @default - the model's sizes, the flags' phase values, data in the cluster */
+  readonly environment?: EnvironmentOptions;
+  /** @default [] */
+  readonly routesToMonolith?: readonly string[];
+  /**
+   * The highest phase the environment has run before this step. The data of the highest of it, `from` and `to`
+   * stays after the step, as the stack does (`highestPhase`).
+   * @default - `from`: the environment has never been past where it is
+   */
+  readonly highestPhase?: PhaseNumber;
+  /** Allow a step of more than one phase, which the stack also refuses unless `allowPhaseSkip`. @default false */
+  readonly allowSkip?: boolean;
+}
+
+/** Checks `value` is a phase, naming the option (`--from`) in the error. */
+export function phaseOption(field: string, value: unknown): PhaseNumber {
+  const number = typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : value;
+  if (!isPhaseNumber(number)) throw new ValidationError(field, notOneOf(value, PHASES));
+  return number;
+}
+
+function state(model: PlatformModel, phase: PhaseNumber, retainDataOfPhase: PhaseNumber, options: TransitionOptions): PhaseState {
+  const plan = selectPhase(model, phase, { routesToMonolith: options.routesToMonolith ?? [], retainDataOfPhase });
+  return { plan, manifests: synthesizePhase(plan, options.environment ?? {}) };
+}
+
+/**
+ * Builds the step `from` -> `to` as the stack would deploy it. Refuses a step of more than one phase unless
+ * `allowSkip`, with the same wording as the stack's guard.
+ */
+export function planTransition(from: PhaseNumber, to: PhaseNumber, options: TransitionOptions = {}): PhaseTransition {
+  phaseOption('from', from);
+  phaseOption('to', to);
+  const distance = Math.abs(to - from);
+  if (distance > 1 && !options.allowSkip) {
+    const next = to > from ? from + 1 : from - 1;
+    throw new ValidationError(
+      'to',
+      `${to} is ${distance} phases from ${from}; ${to > from ? 'promote' : 'roll back'} one phase at a time (--to ${next}), or pass --allow-skip to review the skip on purpose`,
+    );
+  }
+  const model = options.model ?? careerCopilot();
+  const highest = Math.max(from, options.highestPhase ?? from) as PhaseNumber;
+  const retainDataOfPhase = Math.max(highest, to) as PhaseNumber;
+  const before = state(model, from, highest, options);
+  const after = state(model, to, retainDataOfPhase, options);
+  const baseline = from === 0 && highest === 0 ? before : state(model, 0, 0, options);
+  return {
+    from,
+    to,
+    direction: to > from ? 'promotion' : to < from ? 'rollback' : 'none',
+    retainDataOfPhase,
+    before,
+    after,
+    baseline,
+    diff: diffManifests(before.manifests, after.manifests),
+  };
+}

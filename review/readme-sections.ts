@@ -1,0 +1,60 @@
+import { PHASES } from '../phases/model/phase-spec';
+import { PlatformModel } from '../phases/model/platform-model';
+import { ValidationError } from '../phases/model/validation-error';
+import { selectPhase } from '../phases/select-phase';
+import { phaseDiagram } from './mermaid-diagram';
+
+/** The README's generated sections, each between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`. */
+export const README_SECTIONS = {
+  diagram: (model: PlatformModel) => diagramSection(model),
+  routes: (model: PlatformModel) => routesSection(model),
+} as const;
+export type ReadmeSection = keyof typeof README_SECTIONS;
+
+/** The last phase's diagram as a fenced Mermaid block, which GitHub renders. */
+export function diagramSection(model: PlatformModel): string {
+  const last = PHASES[PHASES.length - 1];
+  return [
+    `Phase ${last} (${model.phases[last].title}), generated from the model by \`npm run readme\`; \`npm run synth\` writes every phase's diagram to \`dist/phase-N/diagram.mmd\`.`,
+    '',
+    '```mermaid',
+    phaseDiagram(selectPhase(model, last)).trimEnd(),
+    '```',
+  ].join('\n');
+}
+
+/** The status of every endpoint in every phase, as a Markdown table. */
+export function routesSection(model: PlatformModel): string {
+  const header = `| endpoint | methods | context | ${PHASES.map((p) => `${p} ${model.phases[p].title}`).join(' | ')} |`;
+  const rule = `|---|---|---|${PHASES.map(() => '---').join('|')}|`;
+  const rows = model.endpoints.map((e) => `| \`${e.path}\` | ${e.methods.join(', ')} | ${e.context} | ${PHASES.map((p) => e.statusByPhase[p]).join(' | ')} |`);
+  return [
+    '`monolith`: the monolith answers; `hybrid`: the service answers, the monolith is the fallback; `migrated`: only the service. Generated from `phases/career-copilot/endpoints.ts` by `npm run readme`.',
+    '',
+    header,
+    rule,
+    ...rows,
+  ].join('\n');
+}
+
+function markers(name: string): { start: string; end: string } {
+  return { start: `<!-- generated:${name} -->`, end: `<!-- /generated:${name} -->` };
+}
+
+/**
+ * `readme` with the text between each section's markers replaced by what the model generates now. Fails when a
+ * marker is missing, naming it, rather than appending somewhere a reader would not look.
+ */
+export function updateReadme(readme: string, model: PlatformModel): string {
+  let text = readme;
+  for (const [name, render] of Object.entries(README_SECTIONS) as Array<[ReadmeSection, (m: PlatformModel) => string]>) {
+    const { start, end } = markers(name);
+    const from = text.indexOf(start);
+    const to = text.indexOf(end);
+    if (from < 0 || to < from) {
+      throw new ValidationError(`README.md ${start}`, `is missing (or after ${end}); add both markers where the ${name} section goes; the generated sections are ${Object.keys(README_SECTIONS).join(', ')}`);
+    }
+    text = `${text.slice(0, from + start.length)}\n${render(model)}\n${text.slice(to)}`;
+  }
+  return text;
+}
