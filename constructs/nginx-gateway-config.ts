@@ -30,6 +30,8 @@ export interface GatewayTimeouts {
 /** Options of `renderNginxConfig`. */
 export interface NginxConfigOptions {
   readonly listenPort: number;
+  /** Address to bind; the integration tests bind 127.0.0.1 only. @default - every address (`listen <port>`) */
+  readonly listenAddress?: string;
   /**
    * Where a Service is reached. The manifests use the in-cluster DNS name; the integration tests pass a function
    * that maps each Service to a loopback port (the one documented test hook: nothing else in the config changes).
@@ -61,7 +63,10 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
   lines.push('limit_req_status 429;', '');
 
   const upstreams = new Map<string, string[]>();
-  const single = (service: string) => [`server ${options.upstreamAddress(service)} max_fails=0;`, 'keepalive 16;'];
+  // `zone`: failure counts (the circuit breaker) are shared by every worker, and survive a reload.
+  // `keepalive_timeout` below uvicorn's 5 s, so NGINX never reuses a connection the service is closing.
+  const pool = (name: string) => [`zone ${name} 64k;`, 'keepalive 16;', 'keepalive_timeout 4s;'];
+  const single = (service: string) => [`server ${options.upstreamAddress(service)} max_fails=0;`, ...pool(upstreamName(service))];
   for (const route of routes) {
     if (route.status !== 'hybrid') {
       const target = route.status === 'migrated' ? route.service : route.monolith;
@@ -70,7 +75,7 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
       upstreams.set(`${upstreamName(route.service)}_with_fallback`, [
         `server ${options.upstreamAddress(route.service)} max_fails=${t.maxFails} fail_timeout=${t.failTimeoutSeconds}s;`,
         `server ${options.upstreamAddress(route.monolith)} backup;`,
-        'keepalive 16;',
+        ...pool(`${upstreamName(route.service)}_with_fallback`),
       ]);
     }
   }
@@ -80,7 +85,7 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
 
   lines.push(
     'server {',
-    `  listen ${options.listenPort};`,
+    `  listen ${options.listenAddress ? `${options.listenAddress}:` : ''}${options.listenPort};`,
     '  server_tokens off;',
     '  default_type application/json;',
     '  proxy_http_version 1.1;',

@@ -44,7 +44,9 @@ describe('ApiGateway', () => {
   test('a migrated route goes to its service only, with no fallback', () => {
     expect(location(config, '/api/v1/auth/login')).toContain('proxy_pass http://auth_service;');
     expect(location(config, '/api/v1/auth/login')).toContain('proxy_next_upstream off;');
-    expect(upstream(config, 'auth_service')).toBe('upstream auth_service {\n  server auth-service.career-copilot.svc.cluster.local:80 max_fails=0;\n  keepalive 16;');
+    expect(upstream(config, 'auth_service')).toBe(
+      'upstream auth_service {\n  server auth-service.career-copilot.svc.cluster.local:80 max_fails=0;\n  zone auth_service 64k;\n  keepalive 16;\n  keepalive_timeout 4s;',
+    );
   });
 
   test('a monolith route goes to the monolith only', () => {
@@ -88,10 +90,15 @@ describe('ApiGateway', () => {
     expect(pod.containers[0].ports).toEqual([{ containerPort: 8080, name: 'http' }]);
   });
 
-  test('the test hook changes upstream addresses only', () => {
-    const local = renderNginxConfig(routes, { listenPort: 8080, upstreamAddress: (s) => `127.0.0.1:${s.length}` });
-    const strip = (c: string) => c.replace(/server [^ ;]+/g, 'server X');
+  test('the test hook changes upstream addresses and the bind address only', () => {
+    const local = renderNginxConfig(routes, { listenPort: 8080, listenAddress: '127.0.0.1', upstreamAddress: (s) => `127.0.0.1:${s.length}` });
+    const strip = (c: string) => c.replace(/server [^ ;]+/g, 'server X').replace('listen 127.0.0.1:8080;', 'listen 8080;');
     expect(strip(local)).toBe(strip(config));
+  });
+
+  test('shares each upstream\'s failure count across workers and reloads, and drops idle connections before the service does', () => {
+    expect(upstream(config, 'auth_service_with_fallback')).toContain('zone auth_service_with_fallback 64k;');
+    expect(upstream(config, 'backend')).toContain('keepalive_timeout 4s;');
   });
 
   test.each<[string, Partial<ApiGatewayProps>, string]>([

@@ -1,0 +1,13 @@
+import { createServer } from 'net';
+
+/** A TCP port that is free on 127.0.0.1 now (the kernel picks it), for a server the test starts next. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
