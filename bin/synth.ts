@@ -6,29 +6,43 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { writeManifests } from '../constructs/manifest-files';
-import { synthesizePhase } from '../constructs/synthesize';
-import { careerCopilot, PHASES, selectPhase } from '../phases';
+import { Manifest, synthesizePhase } from '../constructs/synthesize';
+import { careerCopilotInput, loadPlatformModel, PHASES, PhasePlan, selectPhase } from '../phases';
 import { phaseDiagram } from '../review/mermaid-diagram';
 
-function main(): void {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: 'dist' } } });
-  const out = path.resolve(values.out!);
-  const model = careerCopilot();
-  for (const phase of PHASES) {
-    const plan = selectPhase(model, phase);
-    const manifests = synthesizePhase(plan);
-    const dir = path.join(out, `phase-${phase}`);
-    const files = writeManifests(dir, manifests);
-    // After writeManifests, which replaces the folder.
-    fs.writeFileSync(path.join(dir, 'diagram.mmd'), phaseDiagram(plan));
-    const components = new Set(manifests.map((m) => m.component)).size;
-    console.log(`phase ${phase} (${plan.spec.title}): ${files.length} objects in ${components} components -> ${path.relative(process.cwd(), dir)}/`);
-  }
+/** What one phase writes. */
+interface PhaseOutput {
+  readonly plan: PhasePlan;
+  readonly manifests: Manifest[];
+  readonly diagram: string;
 }
 
-try {
-  main();
-} catch (error) {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
+/**
+ * Validates `input`, builds every phase in memory, and only then writes them: bad input, or a construct that
+ * refuses its props in any phase, stops before a single file is written. Returns one summary line per phase.
+ */
+export function synthAll(input: unknown, out: string): string[] {
+  const model = loadPlatformModel(input);
+  const outputs: PhaseOutput[] = PHASES.map((phase) => {
+    const plan = selectPhase(model, phase);
+    return { plan, manifests: synthesizePhase(plan), diagram: phaseDiagram(plan) };
+  });
+  return outputs.map(({ plan, manifests, diagram }) => {
+    const dir = path.join(out, `phase-${plan.phase}`);
+    const files = writeManifests(dir, manifests);
+    // After writeManifests, which replaces the folder.
+    fs.writeFileSync(path.join(dir, 'diagram.mmd'), diagram);
+    const components = new Set(manifests.map((m) => m.component)).size;
+    return `phase ${plan.phase} (${plan.spec.title}): ${files.length} objects in ${components} components -> ${path.relative(process.cwd(), dir)}/`;
+  });
+}
+
+if (require.main === module) {
+  try {
+    const { values } = parseArgs({ options: { out: { type: 'string', default: 'dist' } } });
+    for (const line of synthAll(careerCopilotInput, path.resolve(values.out!))) console.log(line);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
 }

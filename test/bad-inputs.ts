@@ -1,20 +1,38 @@
+import { ApiGateway } from '../constructs/api-gateway';
+import { EventBus } from '../constructs/event-bus';
+import { Microservice } from '../constructs/microservice';
+import { PostgresDatabase } from '../constructs/postgres-database';
+import { RedisStore } from '../constructs/redis-store';
+import { ServiceMesh } from '../constructs/service-mesh';
 import { PlatformModel } from '../phases';
 import { contextIndex, endpointIndex } from './support/model';
+import { emitted } from './support/synth';
 
 /**
- * The bad-input corpus: each row breaks one thing and gives the exact error expected, which must name the
- * field, show the bad value and, for a closed set, what is allowed. Add a case with one line.
+ * The bad-input corpus, one table: each row breaks one thing, in the platform model, in a construct's props or in
+ * a stack's config, and gives the error expected, which names the field, shows the bad value and, for a closed
+ * set, what is allowed. test/bad-inputs.test.ts checks that each is refused before any file is written or any
+ * resource is registered. Add a case with one line.
  */
-export interface BadModelInput {
-  readonly what: string;
-  readonly mutate: (model: PlatformModel) => void;
-  readonly error: string;
-}
+export type BadInput =
+  | { readonly input: 'model'; readonly what: string; readonly mutate: (model: PlatformModel) => void; readonly error: string }
+  | { readonly input: 'props'; readonly what: string; readonly build: () => void; readonly error: string }
+  | { readonly input: 'stack'; readonly what: string; readonly config: Record<string, string>; readonly previous?: Record<string, unknown>; readonly error: string };
+
+/** A model row (kept as its own type: the model rows are also the load-model tests' table). */
+export type BadModelInput = Extract<BadInput, { input: 'model' }>;
+type ModelRow = Omit<BadModelInput, 'input'>;
+
+const service = { name: 'user-service', image: 'career-copilot/user-service:1.0.0', component: 'context-service', partOf: 'career-copilot' };
+const gatewayRoute = { path: '/api/v1/jobs', status: 'migrated' as const, methods: ['GET'], service: 'jobs-service', monolith: 'backend', rateLimitPerMinute: 60 };
+const gateway = { name: 'api-gateway', namespace: 'career-copilot', image: 'nginxinc/nginx-unprivileged:1.27.3-alpine', partOf: 'career-copilot', routes: [gatewayRoute], upstreams: ['jobs-service', 'backend'] };
+const topic = { event: 'JobPosted', context: 'jobs', partitions: 3, retentionHours: 24 };
+const mesh = { namespace: 'career-copilot', ingress: { name: 'career-copilot', hosts: ['api.example.com'], credentialName: 'tls', service: 'api-gateway' }, services: [{ name: 'api-gateway', port: 80, callers: [] }] };
 
 /** A model object seen as a plain record, to add or delete fields the type does not allow. */
 type Loose = Record<string, unknown>;
 
-export const badModelInputs: BadModelInput[] = [
+const modelRows: ModelRow[] = [
   {
     what: 'a route to a service its phase does not deploy',
     mutate: (m) => (m.endpoints[endpointIndex(m, '/api/v1/jobs')].statusByPhase[1] = 'hybrid'),
@@ -152,4 +170,38 @@ export const badModelInputs: BadModelInput[] = [
     mutate: (m) => (m.phases[2].platform.dataProducts = true),
     error: 'phases[2].platform.dataProducts: needs the event bus: data products are topics; set platform.eventBus too',
   },
+];
+
+export const badModelInputs: BadModelInput[] = modelRows.map((row) => ({ input: 'model', ...row }));
+
+const propsRows: Array<Omit<Extract<BadInput, { input: 'props' }>, 'input'>> = [
+  { what: 'a service image tagged latest', build: () => emitted((s) => new Microservice(s, 'x', { ...service, image: 'career-copilot/user-service:latest' })), error: 'image: "career-copilot/user-service:latest" is not pinned' },
+  { what: 'a service with zero replicas', build: () => emitted((s) => new Microservice(s, 'x', { ...service, replicas: 0 })), error: 'replicas: 0 is not an integer of at least 1' },
+  { what: 'a gateway route to nowhere', build: () => emitted((s) => new ApiGateway(s, 'x', { ...gateway, upstreams: ['backend'] })), error: 'routes[0].service: /api/v1/jobs routes to "jobs-service", which is not deployed: "jobs-service" is not one of backend' },
+  { what: 'a gateway route status that does not exist', build: () => emitted((s) => new ApiGateway(s, 'x', { ...gateway, routes: [{ ...gatewayRoute, status: 'migrating' as never }] })), error: 'routes[0].status: "migrating" is not one of monolith, hybrid, migrated' },
+  { what: 'a database with negative read replicas', build: () => emitted((s) => new PostgresDatabase(s, 'x', { name: 'user-db', database: 'user_service', storageGi: 10, partOf: 'career-copilot', readReplicas: -1 })), error: 'readReplicas: -1 is not an integer of at least 0' },
+  { what: 'a Redis store without storage', build: () => emitted((s) => new RedisStore(s, 'x', { name: 'cache', storageGi: 0, partOf: 'career-copilot' })), error: 'storageGi: 0 is not an integer of at least 1' },
+  { what: 'a topic with no partitions', build: () => emitted((s) => new EventBus(s, 'x', { name: 'event-bus', partOf: 'career-copilot', events: [{ ...topic, partitions: 0 }] })), error: 'events[0].partitions: 0 is not an integer of at least 1' },
+  { what: 'a mesh timeout of zero', build: () => emitted((s) => new ServiceMesh(s, 'x', { ...mesh, timeoutSeconds: 0 })), error: 'timeoutSeconds: 0 is not an integer of at least 1' },
+];
+
+const stackRows: Array<Omit<Extract<BadInput, { input: 'stack' }>, 'input'>> = [
+  { what: 'a phase outside 0-4', config: { phase: '5' }, error: 'phase: 5 is not one of 0, 1, 2, 3, 4' },
+  { what: 'a phase that is not a number', config: { phase: 'two' }, error: 'phase: "two" is not one of 0, 1, 2, 3, 4' },
+  { what: 'an unknown target', config: { target: 'gcp' }, error: 'target: "gcp" is not one of local, aws' },
+  { what: 'zero replicas', config: { replicas: '0' }, error: 'replicas: 0 is below the minimum 1' },
+  { what: 'a bad CIDR', config: { clusterCidr: '10.0.0.0/33' }, error: 'clusterCidr: "10.0.0.0/33" is not an IPv4 CIDR block such as 10.0.0.0/16' },
+  { what: 'a bad domain', config: { domain: 'API_gateway' }, error: 'domain: "API_gateway" is not a lower-case DNS domain name such as api.example.com' },
+  { what: 'aws without subnets', config: { target: 'aws', vpcId: 'vpc-0abc' }, error: 'privateSubnetIds: has 0 subnets; the aws target needs two or more private subnets in different zones' },
+  { what: 'a route override of an unknown path', config: { phase: '2', routesToMonolith: '["/api/v1/payments"]' }, error: 'routesToMonolith[0]: unknown endpoint: "/api/v1/payments" is not one of' },
+  { what: 'a route override once the monolith is retired', config: { phase: '4', routesToMonolith: '["/api/v1/jobs"]' }, previous: { phase: 3 }, error: 'routesToMonolith[0]: "/api/v1/jobs" cannot go back to the monolith: phase 4 has retired it' },
+  { what: 'an unknown feature flag', config: { featureFlags: '["ai-matching=true"]' }, error: 'overrides.ai-matching: "ai-matching" is not one of ai-job-matching,' },
+  { what: 'a skipped phase', config: { phase: '3' }, previous: { phase: 1, highestPhase: 1 }, error: 'phase: 3 is 2 phases from the deployed phase 1; promote one phase at a time (set phase to 2), or set allowPhaseSkip to true' },
+];
+
+/** Every bad input, model, props and stack config, in one table. */
+export const badInputs: BadInput[] = [
+  ...badModelInputs,
+  ...propsRows.map((row) => ({ input: 'props' as const, ...row })),
+  ...stackRows.map((row) => ({ input: 'stack' as const, ...row })),
 ];

@@ -114,25 +114,8 @@ describe('Pulumi program, data', () => {
   });
 });
 
-describe('Pulumi program, bad config', () => {
-  test.each<[string, Record<string, string>, Record<string, unknown>, string]>([
-    ['a phase outside 0-4', { phase: '5' }, {}, 'phase: 5 is not one of 0, 1, 2, 3, 4'],
-    ['a phase that is not a number', { phase: 'two' }, {}, 'phase: "two" is not one of 0, 1, 2, 3, 4'],
-    ['an unknown target', { target: 'gcp' }, {}, 'target: "gcp" is not one of local, aws'],
-    ['zero replicas', { replicas: '0' }, {}, 'replicas: 0 is below the minimum 1'],
-    ['a bad CIDR', { clusterCidr: '10.0.0.0/33' }, {}, 'clusterCidr: "10.0.0.0/33" is not an IPv4 CIDR block such as 10.0.0.0/16'],
-    ['a bad domain', { domain: 'API_gateway' }, {}, 'domain: "API_gateway" is not a lower-case DNS domain name such as api.example.com'],
-    ['aws without subnets', { target: 'aws', vpcId: 'vpc-0abc' }, {}, 'privateSubnetIds: has 0 subnets; the aws target needs two or more private subnets in different zones'],
-    ['a route override of an unknown path', { phase: '2', routesToMonolith: '["/api/v1/payments"]' }, {}, 'routesToMonolith[0]: unknown endpoint: "/api/v1/payments" is not one of'],
-    ['a route override once the monolith is retired', { phase: '4', routesToMonolith: '["/api/v1/jobs"]' }, { phase: 3 }, 'routesToMonolith[0]: "/api/v1/jobs" cannot go back to the monolith: phase 4 has retired it'],
-    ['an unknown feature flag', { featureFlags: '["ai-matching=true"]' }, {}, 'overrides.ai-matching: "ai-matching" is not one of ai-job-matching,'],
-  ])('refuses %s before registering any resource', async (_what, config, previous, message) => {
-    const error = (await runProgram(config, previous).then(() => undefined, (e: ProgramError) => e))!;
-    expect(error).toBeDefined();
-    expect(error.message).toContain(message);
-    expect(error.registered).toEqual([]);
-  });
-
+describe('Pulumi program, phase steps', () => {
+  // Bad config is refused in test/bad-inputs.test.ts, from the one bad-input table.
   test('refuses a skipped phase, up or down, having read only its own last outputs', async () => {
     const error = (await runProgram({ phase: '3' }, { phase: 1, highestPhase: 1 }).then(() => undefined, (e: ProgramError) => e))!;
     expect(error.message).toBe('phase: 3 is 2 phases from the deployed phase 1; promote one phase at a time (set phase to 2), or set allowPhaseSkip to true');
