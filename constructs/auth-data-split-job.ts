@@ -15,7 +15,8 @@ import { PsqlJob } from './psql-job';
  * 3. `importUsers` (auth database, one transaction): upserts the rows keeping their ids (other monolith tables
  *    refer to them), only where the monolith's row is the same user (same `created_at`) and not older; then
  *    checks that every monolith user is present as the same user, else rolls everything back; then moves the id
- *    sequence past the largest id, never backwards. The seed's `INSERT` renumbered users and filtered on a
+ *    sequence past the largest id and past the monolith's own sequence (ids of deleted monolith users are never
+ *    handed out again), never backwards. The seed's `INSERT` renumbered users and filtered on a
  *    `migration_status` column: ids are kept here and every user is copied.
  * 4. `monolithCompatView` (monolith database, as superuser, one transaction): the seed's backward-compatible view,
  *    through postgres_fdw rather than dblink (typed foreign table, credentials in a user mapping, not in the view
@@ -41,7 +42,11 @@ CREATE TABLE IF NOT EXISTS public.users (
   exportMonolithUsers: `-- The auth columns of every monolith user, as CSV on standard output. Read-only.
 \\copy (SELECT id, email, hashed_password, is_active, created_at, updated_at FROM public.users ORDER BY id) TO PSTDOUT WITH (FORMAT csv)
 `,
-  importUsers: `-- Monolith users (CSV on standard input) into the auth database. Run in one transaction.
+  monolithLastUserId: `-- The last id the monolith's users sequence handed out (0 if none): the auth sequence starts past it.
+SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('public.users', 'id')::regclass), 0);
+`,
+  importUsers: `-- Monolith users (CSV on standard input) into the auth database. Run in one transaction, with
+-- :monolith_last_id set to the monolith sequence's last value.
 -- Block concurrent inserts so that the sequence is moved past every id this transaction sees.
 LOCK TABLE public.users IN SHARE ROW EXCLUSIVE MODE;
 
@@ -83,10 +88,11 @@ BEGIN
 END
 $$;
 
--- New auth users get ids after the copied ones; the sequence never moves backwards.
-SELECT setval('public.users_id_seq', max_id)
-FROM (SELECT max(id) AS max_id FROM public.users) AS t
-WHERE max_id > (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM public.users_id_seq);
+-- New auth users get ids after the copied ones and after any id the monolith ever handed out (a deleted user's
+-- id may still be referenced elsewhere); the sequence never moves backwards.
+SELECT setval('public.users_id_seq', target)
+FROM (SELECT GREATEST(COALESCE(max(id), 0), :monolith_last_id) AS target FROM public.users) AS t
+WHERE target > (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM public.users_id_seq);
 `,
   monolithCompatView: `-- Backward-compatible, read-only view of the auth users in the monolith database. Run as superuser, in one
 -- transaction. The monolith's own users table is not touched.
@@ -134,8 +140,10 @@ echo "auth data split 1/3: auth tables"
 run_psql --single-transaction -f /sql/auth-schema.sql -d "$AUTH_DB_URL"
 
 echo "auth data split 2/3: monolith users into the auth database"
+monolith_last_id=$(run_psql -tA -f /sql/monolith-last-user-id.sql -d "$MONOLITH_DB_URL")
+case "$monolith_last_id" in ''|*[!0-9]*) echo "auth data split: unexpected monolith sequence value: $monolith_last_id" >&2; exit 1 ;; esac
 run_psql -f /sql/export-monolith-users.sql -d "$MONOLITH_DB_URL" > /tmp/monolith-users.csv
-run_psql --single-transaction -f /sql/import-users.sql -d "$AUTH_DB_URL" < /tmp/monolith-users.csv
+run_psql --single-transaction -v monolith_last_id="$monolith_last_id" -f /sql/import-users.sql -d "$AUTH_DB_URL" < /tmp/monolith-users.csv
 
 echo "auth data split 3/3: compatibility view in the monolith database"
 PGHOST="$MONOLITH_DB_HOST" PGPORT="$MONOLITH_DB_PORT" PGDATABASE="$MONOLITH_DB_NAME" \\
@@ -148,6 +156,7 @@ echo "auth data split: done"
 export const AUTH_DATA_SPLIT_FILES: Readonly<Record<string, string>> = {
   'auth-schema.sql': AUTH_DATA_SPLIT_SQL.authSchema,
   'export-monolith-users.sql': AUTH_DATA_SPLIT_SQL.exportMonolithUsers,
+  'monolith-last-user-id.sql': AUTH_DATA_SPLIT_SQL.monolithLastUserId,
   'import-users.sql': AUTH_DATA_SPLIT_SQL.importUsers,
   'monolith-compat-view.sql': AUTH_DATA_SPLIT_SQL.monolithCompatView,
   'run.sh': AUTH_DATA_SPLIT_RUN,

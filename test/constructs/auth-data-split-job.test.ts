@@ -84,8 +84,9 @@ describe('AuthDataSplitJob', () => {
     expect(sql).toContain('ON CONFLICT (id) DO UPDATE SET');
     expect(sql).toContain('WHERE u.created_at IS NOT DISTINCT FROM EXCLUDED.created_at');
     expect(sql).toContain('RAISE EXCEPTION');
-    expect(sql).toContain("SELECT setval('public.users_id_seq', max_id)");
-    expect(sql).toContain('WHERE max_id > (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM public.users_id_seq)');
+    expect(sql).toContain("SELECT setval('public.users_id_seq', target)");
+    expect(sql).toContain('GREATEST(COALESCE(max(id), 0), :monolith_last_id)');
+    expect(sql).toContain('WHERE target > (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM public.users_id_seq)');
   });
 
   test('adds a read-only compatibility view beside the monolith table, through postgres_fdw, idempotently', () => {
@@ -104,7 +105,7 @@ describe('AuthDataSplitJob', () => {
     expect(AUTH_DATA_SPLIT_RUN).toMatch(/^set -eu\n/);
     expect(AUTH_DATA_SPLIT_RUN).toContain('psql -X -q -v ON_ERROR_STOP=1');
     expect(AUTH_DATA_SPLIT_RUN).toContain('run_psql --single-transaction -f /sql/auth-schema.sql -d "$AUTH_DB_URL"');
-    expect(AUTH_DATA_SPLIT_RUN).toContain('run_psql --single-transaction -f /sql/import-users.sql -d "$AUTH_DB_URL" < /tmp/monolith-users.csv');
+    expect(AUTH_DATA_SPLIT_RUN).toContain('run_psql --single-transaction -v monolith_last_id="$monolith_last_id" -f /sql/import-users.sql -d "$AUTH_DB_URL" < /tmp/monolith-users.csv');
     expect(AUTH_DATA_SPLIT_RUN).toContain('run_psql --single-transaction -f /sql/monolith-compat-view.sql');
     expect(AUTH_DATA_SPLIT_RUN).toContain("trap 'rm -f /tmp/monolith-users.csv' EXIT");
   });
