@@ -3,8 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // Tests against real servers run with `npm run test:integration` (jest.integration.config.js).
-  testPathIgnorePatterns: ['/node_modules/', '/test/integration/'],
+  // Tests against real servers run with `npm run test:integration` and `npm run test:e2e`, on their own configs.
+  testPathIgnorePatterns: ['/node_modules/', '/test/integration/', '/test/e2e/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
   },

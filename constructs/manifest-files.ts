@@ -3,9 +3,13 @@ import * as path from 'path';
 import { stringify } from 'yaml';
 import { Manifest } from './synthesize';
 
-/** YAML for one object: block style, no line folding, so that diffs show whole values. */
+/**
+ * YAML for one object: block style, no line folding, so that diffs show whole values. Written as YAML 1.1, so
+ * strings such as `yes` and `on` are quoted: readers that follow 1.1 (kubectl, the Pulumi provider's ConfigGroup)
+ * would otherwise read them as booleans.
+ */
 export function toYaml(document: unknown): string {
-  return stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
+  return stringify(document, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' });
 }
 
 /** `user-service/deployment-user-service.yaml`: a folder per component, a file per object. */

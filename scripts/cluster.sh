@@ -1,0 +1,516 @@
+#!/usr/bin/env bash
+# cluster.sh - the local target of the e2e tests: a throwaway Kubernetes 1.28 control plane (etcd,
+# kube-apiserver, kube-controller-manager, kubectl) and the Pulumi engine (CLI, Node.js language host,
+# Kubernetes provider), all built from their Go modules through the Go module proxy, then run on loopback.
+#
+#   scripts/cluster.sh build    build the binaries (cached by version; cold about 30 min on 2 cores, warm < 1 s)
+#   scripts/cluster.sh up       start etcd, kube-apiserver and kube-controller-manager on 127.0.0.1, write an
+#                               admin kubeconfig, wait for /readyz, install the CRDs (about 20 s)
+#   scripts/cluster.sh down     stop exactly the processes `up` started (by recorded PID)
+#   scripts/cluster.sh status   what runs, /readyz, the server version and the binaries (exit 1 when not ready)
+#   eval "$(scripts/cluster.sh env)"   PATH (pulumi, the provider, kubectl), KUBECONFIG, PULUMI_* settings
+#
+# Everything lives under $CLUSTER_HOME (default ${XDG_CACHE_HOME:-$HOME/.cache}/career-copilot/cluster):
+#   bin/<name>-<version>/   built binaries, keyed by version (a build is skipped when present)
+#   src/<name>-<version>/   the small wrapper Go modules they are built from
+#   gomod/, gocache/        Go module and build caches (about 5 GB and 9 GB after a cold build)
+#   run/                    certificates, kubeconfig, etcd data, logs and PID files of `up` (wiped by each `up`)
+#
+# There is no kubelet and no scheduler: the API server validates, defaults and stores every object, which is
+# what a deploy exercises, but pods stay Pending, so workloads never become ready (deploy with skipAwait).
+set -euo pipefail
+
+# ---------------------------------------------------------------------------------------------------------------
+# Versions: each is one the Go module proxy here actually serves. Why each was chosen:
+# ---------------------------------------------------------------------------------------------------------------
+# Kubernetes: 1.28, the version the manifests are validated against (npm run validate). v1.28.15 is the last
+# 1.28 patch; the proxy lists no 1.28 tags in @v/list, but serves v1.28.15 when asked by exact version.
+K8S_VERSION=${K8S_VERSION:-v1.28.15}
+K8S_COMMIT=841856557ef0f6a399096c42635d114d6f2cf7f4 # the tag's commit (proxy .info Origin), shown by /version
+K8S_BUILD_DATE=2024-10-22T20:26:26Z                 # the tag's time (proxy .info)
+# etcd: the newest 3.5.x, the line Kubernetes 1.28 is tested with.
+ETCD_VERSION=${ETCD_VERSION:-v3.5.35}
+# Pulumi CLI: the version of @pulumi/pulumi in package-lock.json (3.248.0), so the engine and the SDK the
+# program runs on are the same release. pkg/v3 and sdk/v3 v3.248.0 are served (.info, .mod and .zip all 200).
+PULUMI_VERSION=${PULUMI_VERSION:-v3.248.0}
+# Node.js language host: its own module (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3) is
+# refused by the proxy for every version ("403 Forbidden / This module version is not available", also on
+# @v/list and @latest). v3.68.0 is the last sdk/v3 release that still held the host as a package
+# (sdk/v3/nodejs/cmd/pulumi-language-nodejs); it speaks the same gRPC protocol and runs the SDK's own
+# `@pulumi/pulumi/cmd/run`, so the program still runs on the locked SDK 3.248.0.
+PULUMI_NODEJS_HOST_SDK=${PULUMI_NODEJS_HOST_SDK:-v3.68.0}
+# Kubernetes provider: github.com/pulumi/pulumi-kubernetes/provider/v4 has no tags, and the proxy serves exactly
+# one pseudo-version of it, a commit of 2026-01-15 between the sdk/v4 v4.24.0 and v4.25.0 tags. The commit of
+# v4.34.2 (the locked @pulumi/kubernetes) cannot be fetched: sdk/v4@v4.34.2 .info is 403, and every tag commit
+# that could be read (v4.25.0 ... v4.34.0) is 403 as a provider/v4 pseudo-version. So resource types or fields
+# added to the provider after about v4.25 are unknown to this build; the project uses none of them.
+PK8S_PROVIDER_VERSION=${PK8S_PROVIDER_VERSION:-v4.0.0-20260115033456-f47bc2d6f199}
+PK8S_SDK_VERSION=${PK8S_SDK_VERSION:-v4.24.0} # what that commit's provider/go.mod requires
+# The version the provider reports (ldflag and schema .version): the npm SDK's, which asks for that plugin.
+PK8S_VERSION_LABEL=${PK8S_VERSION_LABEL:-4.34.2}
+# Not built: the random provider (github.com/pulumi/pulumi-random/provider/v4, for @pulumi/random 4.21.2) is
+# refused by the proxy for every version (403 on @v/list, on v4.21.2 and on the tag commit's pseudo-version
+# v4.0.0-20260917112258-b62f810278b9). The e2e tests put a stand-in for its RandomPassword on PATH
+# (test/e2e/support/random-provider.ts).
+
+# ---------------------------------------------------------------------------------------------------------------
+# Layout and ports (all overridable). The ports differ from the usual ones so a developer's own cluster is left
+# alone; everything binds 127.0.0.1 only.
+# ---------------------------------------------------------------------------------------------------------------
+REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CLUSTER_HOME=${CLUSTER_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/career-copilot/cluster}
+BIN_DIR=$CLUSTER_HOME/bin
+SRC_DIR=$CLUSTER_HOME/src
+RUN_DIR=$CLUSTER_HOME/run
+PKI_DIR=$RUN_DIR/pki
+PID_DIR=$RUN_DIR/pids
+LOG_DIR=$RUN_DIR/logs
+KUBECONFIG_PATH=$RUN_DIR/kubeconfig
+CRD_DIR=${CRD_DIR:-$REPO_DIR/../shared/crds}
+ETCD_PORT=${CLUSTER_ETCD_PORT:-22379}
+ETCD_PEER_PORT=${CLUSTER_ETCD_PEER_PORT:-22380}
+APISERVER_PORT=${CLUSTER_APISERVER_PORT:-26443}
+KCM_PORT=${CLUSTER_KCM_PORT:-20257}
+READY_TIMEOUT=${CLUSTER_READY_TIMEOUT:-180} # seconds to wait for the API server's /readyz
+
+# Go: the local toolchain only (no toolchain download), caches under $CLUSTER_HOME, static binaries.
+export GOTOOLCHAIN=local
+export GOMODCACHE=$CLUSTER_HOME/gomod
+export GOCACHE=$CLUSTER_HOME/gocache
+export GOFLAGS=-mod=mod
+export CGO_ENABLED=0
+
+log() { printf '[cluster] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Binary paths, keyed by version.
+etcd_bin()     { echo "$BIN_DIR/etcd-$ETCD_VERSION/etcd"; }
+k8s_bin()      { echo "$BIN_DIR/$1-$K8S_VERSION/$1"; } # kube-apiserver | kube-controller-manager | kubectl
+# The language host goes beside `pulumi` (the CLI looks there before PATH), so the folder names both versions.
+pulumi_dir()   { echo "$BIN_DIR/pulumi-$PULUMI_VERSION-nodejs-$PULUMI_NODEJS_HOST_SDK"; }
+provider_dir() { echo "$BIN_DIR/pulumi-resource-kubernetes-$PK8S_PROVIDER_VERSION-$PK8S_VERSION_LABEL"; }
+
+# ---------------------------------------------------------------------------------------------------------------
+# build
+# ---------------------------------------------------------------------------------------------------------------
+
+# write_if_changed FILE : stdin to FILE, leaving FILE (and its mtime) alone when unchanged.
+write_if_changed() {
+  local tmp
+  tmp=$(mktemp "$1.XXXXXX")
+  cat >"$tmp"
+  chmod 644 "$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv "$tmp" "$1"; fi
+}
+
+# write_tools_go DIR IMPORT... : a build-tagged file so `go mod tidy` keeps the dependencies of the main packages
+# built from that wrapper module.
+write_tools_go() {
+  local dir=$1; shift
+  {
+    printf '//go:build tools\n\npackage tools\n\nimport (\n'
+    printf '\t_ "%s"\n' "$@"
+    printf ')\n'
+  } | write_if_changed "$dir/tools.go"
+}
+
+# tidy_once DIR : resolve the wrapper module's dependency graph (again only when go.mod or tools.go changed).
+tidy_once() {
+  [[ -f $1/.tidy-stamp && ! $1/go.mod -nt $1/.tidy-stamp && ! $1/tools.go -nt $1/.tidy-stamp ]] && return 0
+  (cd "$1" && go mod tidy)
+  touch "$1/.tidy-stamp"
+}
+
+# all_built FILE... : every output already exists.
+all_built() {
+  local f
+  for f in "$@"; do [[ -x $f ]] || return 1; done
+}
+
+# go_build NAME OUT WRAPPER_DIR PKG LDFLAGS : build one main package from a wrapper module, atomically, logging
+# the wall time. Skipped when OUT exists.
+go_build() {
+  local name=$1 out=$2 dir=$3 pkg=$4 ldflags=$5 start
+  [[ -x $out ]] && { log "$name: cached ($out)"; return 0; }
+  start=$(date +%s)
+  log "$name: building $pkg ..."
+  mkdir -p "$(dirname "$out")"
+  (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$out.tmp" "$pkg")
+  mv "$out.tmp" "$out"
+  log "$name: built in $(($(date +%s) - start))s -> $out"
+}
+
+build_etcd() {
+  local dir=$SRC_DIR/etcd-$ETCD_VERSION
+  [[ -x $(etcd_bin) ]] && { log "etcd: cached ($(etcd_bin))"; return 0; }
+  mkdir -p "$dir"
+  # server/v3 is etcd's main package. Its go.mod replaces the sibling etcd modules with relative paths, which
+  # only matter inside etcd's repository: released tags require matching versions. reflect2 >= 1.0.2 is needed
+  # with Go >= 1.18 (older versions crash on map iteration), and json-iterator with it.
+  write_if_changed "$dir/go.mod" <<EOF
+module career-copilot-cluster/etcd
+
+go 1.22
+
+require (
+	go.etcd.io/etcd/server/v3 $ETCD_VERSION
+	github.com/json-iterator/go v1.1.12
+	github.com/modern-go/reflect2 v1.0.2
+)
+EOF
+  write_tools_go "$dir" go.etcd.io/etcd/server/v3
+  tidy_once "$dir"
+  go_build etcd "$(etcd_bin)" "$dir" go.etcd.io/etcd/server/v3 "-s -w"
+}
+
+build_k8s() {
+  local dir=$SRC_DIR/k8s-$K8S_VERSION minor patch ld="-s -w" p b upstream_mod
+  if all_built "$(k8s_bin kube-apiserver)" "$(k8s_bin kube-controller-manager)" "$(k8s_bin kubectl)"; then
+    log "kubernetes $K8S_VERSION: cached ($BIN_DIR/*-$K8S_VERSION)"
+    return 0
+  fi
+  minor=$(echo "$K8S_VERSION" | cut -d. -f2)
+  patch=$(echo "$K8S_VERSION" | cut -d. -f3)
+  mkdir -p "$dir"
+  if [[ ! -f $dir/go.mod ]]; then
+    # `go install k8s.io/kubernetes/cmd/...@v` refuses a module with replace directives, so a wrapper module
+    # requires it and repeats them: k8s.io/kubernetes requires its staging modules as v0.0.0 and replaces them
+    # with ./staging/src/k8s.io/*; here each becomes the published v0.<minor>.<patch>.
+    upstream_mod=$(cd "$dir" && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" |
+      sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
+    [[ -f $upstream_mod ]] || die "could not download k8s.io/kubernetes@$K8S_VERSION's go.mod"
+    {
+      printf 'module career-copilot-cluster/k8s\n\ngo 1.20\n\nrequire k8s.io/kubernetes %s\n\nreplace (\n' "$K8S_VERSION"
+      grep -E '^[[:space:]]*k8s\.io/[^ ]+ => \./staging/' "$upstream_mod" |
+        awk -v v="v0.$minor.$patch" '{ printf "\t%s => %s %s\n", $1, $1, v }'
+      printf ')\n'
+    } >"$dir/go.mod.tmp"
+    mv "$dir/go.mod.tmp" "$dir/go.mod"
+  fi
+  write_tools_go "$dir" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kubectl
+  tidy_once "$dir"
+  # Version stamping as hack/lib/version.sh does: without it /version says v0.0.0 and the provider refuses the
+  # cluster.
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitVersion=$K8S_VERSION"
+    ld+=" -X $p.gitCommit=$K8S_COMMIT -X $p.gitTreeState=clean -X $p.buildDate=$K8S_BUILD_DATE"
+  done
+  for b in kube-apiserver kube-controller-manager kubectl; do
+    go_build "$b" "$(k8s_bin "$b")" "$dir" "k8s.io/kubernetes/cmd/$b" "$ld"
+  done
+}
+
+build_pulumi() {
+  local dir=$SRC_DIR/pulumi-$PULUMI_VERSION hdir=$SRC_DIR/pulumi-language-nodejs-$PULUMI_NODEJS_HOST_SDK out
+  out=$(pulumi_dir)
+  if all_built "$out/pulumi" "$out/pulumi-language-nodejs"; then
+    log "pulumi $PULUMI_VERSION (language host $PULUMI_NODEJS_HOST_SDK): cached ($out)"
+    return 0
+  fi
+  mkdir -p "$dir" "$hdir"
+  # pkg/v3 replaces sdk/v3 => ../sdk (so require the same sdk version) and atotto/clipboard with a fork
+  # (repeated here; the fork only matters for clipboard use).
+  write_if_changed "$dir/go.mod" <<EOF
+module career-copilot-cluster/pulumi
+
+go 1.26
+
+require (
+	github.com/pulumi/pulumi/pkg/v3 $PULUMI_VERSION
+	github.com/pulumi/pulumi/sdk/v3 $PULUMI_VERSION
+)
+
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+EOF
+  write_tools_go "$dir" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+  tidy_once "$dir"
+  go_build pulumi "$out/pulumi" "$dir" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+    "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
+
+  write_if_changed "$hdir/go.mod" <<EOF
+module career-copilot-cluster/pulumi-language-nodejs
+
+go 1.18
+
+require github.com/pulumi/pulumi/sdk/v3 $PULUMI_NODEJS_HOST_SDK
+EOF
+  write_tools_go "$hdir" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
+  tidy_once "$hdir"
+  go_build pulumi-language-nodejs "$out/pulumi-language-nodejs" "$hdir" \
+    github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
+    "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_NODEJS_HOST_SDK"
+}
+
+build_provider() {
+  local dir=$SRC_DIR/pulumi-kubernetes-$PK8S_PROVIDER_VERSION-$PK8S_VERSION_LABEL out upstream cmd
+  out=$(provider_dir)/pulumi-resource-kubernetes
+  [[ -x $out ]] && { log "pulumi-resource-kubernetes: cached ($out)"; return 0; }
+  mkdir -p "$dir"
+  # The provider's main embeds schema-embed.json and terraform-mapping-embed.json, generated files absent from
+  # the module zip: copy the module out of the module cache, write them as its generate step does (schema.json
+  # with .version set; both re-serialised compactly) and build through a replace to the copy.
+  if [[ ! -d $dir/provider ]]; then
+    upstream=$(cd "$dir" && go mod download -json \
+      "github.com/pulumi/pulumi-kubernetes/provider/v4@$PK8S_PROVIDER_VERSION" |
+      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+    [[ -d $upstream ]] || die "could not download the pulumi-kubernetes provider module"
+    rm -rf "$dir/provider.tmp"
+    cp -r "$upstream" "$dir/provider.tmp"
+    chmod -R u+w "$dir/provider.tmp"
+    mv "$dir/provider.tmp" "$dir/provider"
+  fi
+  cmd=$dir/provider/cmd/pulumi-resource-kubernetes
+  VERSION=$PK8S_VERSION_LABEL python3 - "$cmd" <<'EOF'
+import json, os, sys
+d = sys.argv[1]
+schema = json.load(open(os.path.join(d, "schema.json")))
+schema["version"] = os.environ["VERSION"]
+json.dump(schema, open(os.path.join(d, "schema-embed.json"), "w"), separators=(",", ":"))
+mapping = json.load(open(os.path.join(d, "terraform-mapping.json")))
+json.dump(mapping, open(os.path.join(d, "terraform-mapping-embed.json"), "w"), separators=(",", ":"))
+EOF
+  # provider/go.mod replaces sdk/v4 => ../sdk; require the published sdk instead.
+  write_if_changed "$dir/go.mod" <<EOF
+module career-copilot-cluster/pulumi-kubernetes
+
+go 1.24
+
+require (
+	github.com/pulumi/pulumi-kubernetes/provider/v4 $PK8S_PROVIDER_VERSION
+	github.com/pulumi/pulumi-kubernetes/sdk/v4 $PK8S_SDK_VERSION
+)
+
+replace github.com/pulumi/pulumi-kubernetes/provider/v4 => ./provider
+EOF
+  write_tools_go "$dir" github.com/pulumi/pulumi-kubernetes/provider/v4/cmd/pulumi-resource-kubernetes
+  tidy_once "$dir"
+  go_build pulumi-resource-kubernetes "$out" "$dir" \
+    github.com/pulumi/pulumi-kubernetes/provider/v4/cmd/pulumi-resource-kubernetes \
+    "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$PK8S_VERSION_LABEL"
+}
+
+cmd_build() {
+  command -v go >/dev/null || die "go is required (the binaries are built from their Go modules)"
+  local start
+  start=$(date +%s)
+  mkdir -p "$BIN_DIR" "$SRC_DIR"
+  build_etcd
+  build_k8s
+  build_pulumi
+  build_provider
+  log "build done in $(($(date +%s) - start))s"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# up / down / status / env
+# ---------------------------------------------------------------------------------------------------------------
+
+# pid_alive NAME : the PID recorded for NAME runs and is still that program (never another process that reused
+# the PID).
+pid_alive() {
+  local f=$PID_DIR/$1.pid pid
+  [[ -f $f ]] || return 1
+  pid=$(<"$f")
+  [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$1"
+}
+
+# start NAME CMD... : start a daemon in its own session, logging to $LOG_DIR/NAME.log.
+start() {
+  local name=$1 i; shift
+  setsid "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  echo $! >"$PID_DIR/$name.pid"
+  # Until the forked shell has exec'd the program its cmdline is still ours; wait so pid_alive means something.
+  for ((i = 0; i < 50; i++)); do pid_alive "$name" && break; sleep 0.1; done
+  log "$name started (pid $!, log $LOG_DIR/$name.log)"
+}
+
+# Certificates: a CA, the API server's serving certificate, an admin client certificate (system:masters) and the
+# service-account key pair. Regenerated by every `up`.
+gen_pki() {
+  mkdir -p "$PKI_DIR"
+  (
+    cd "$PKI_DIR"
+    # sign NAME SUBJECT EXTFILE-LINES... : key, request and CA-signed certificate.
+    sign() {
+      local name=$1 subj=$2; shift 2
+      openssl genrsa -out "$name.key" 2048 2>/dev/null
+      openssl req -new -key "$name.key" -subj "$subj" -out "$name.csr"
+      printf '%s\n' "$@" >"$name.ext"
+      openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+        -extfile "$name.ext" -out "$name.crt" 2>/dev/null
+    }
+    openssl genrsa -out ca.key 2048 2>/dev/null
+    openssl req -x509 -new -key ca.key -days 3650 -subj /CN=career-copilot-cluster-ca -out ca.crt
+    sign apiserver /CN=kube-apiserver "extendedKeyUsage=serverAuth" "keyUsage=digitalSignature,keyEncipherment" \
+      "subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+    sign admin "/O=system:masters/CN=career-copilot-admin" "extendedKeyUsage=clientAuth" \
+      "keyUsage=digitalSignature,keyEncipherment"
+    openssl genrsa -out sa.key 2048 2>/dev/null
+    openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+  )
+}
+
+write_kubeconfig() {
+  (
+    umask 077
+    cat >"$KUBECONFIG_PATH" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: career-copilot-local
+  cluster:
+    server: https://127.0.0.1:$APISERVER_PORT
+    certificate-authority-data: $(base64 -w0 <"$PKI_DIR/ca.crt")
+users:
+- name: career-copilot-admin
+  user:
+    client-certificate-data: $(base64 -w0 <"$PKI_DIR/admin.crt")
+    client-key-data: $(base64 -w0 <"$PKI_DIR/admin.key")
+contexts:
+- name: career-copilot-local
+  context: {cluster: career-copilot-local, user: career-copilot-admin, namespace: default}
+current-context: career-copilot-local
+EOF
+  )
+}
+
+# api PATH [CURL-ARGS...] : an authenticated request to the API server.
+api() {
+  local path=$1; shift
+  curl -sS --fail --max-time 10 --cacert "$PKI_DIR/ca.crt" --cert "$PKI_DIR/admin.crt" --key "$PKI_DIR/admin.key" \
+    "$@" "https://127.0.0.1:$APISERVER_PORT$path"
+}
+
+# wait_for NAME SECONDS CMD... : poll CMD until it succeeds; fail early when NAME's process died.
+wait_for() {
+  local name=$1 secs=$2 i; shift 2
+  for ((i = 0; i < secs * 2; i++)); do
+    "$@" >/dev/null 2>&1 && { log "$name ready after $(($(date +%s) - UP_START))s"; return 0; }
+    pid_alive "$name" || { tail -n 20 "$LOG_DIR/$name.log" >&2; die "$name exited"; }
+    sleep 0.5
+  done
+  tail -n 20 "$LOG_DIR/$name.log" >&2
+  die "$name not ready after ${secs}s"
+}
+
+install_crds() {
+  [[ -d $CRD_DIR ]] || die "no CRD folder at $CRD_DIR (set CRD_DIR); the phases' custom resources need it"
+  local kubectl=$(k8s_bin kubectl) files args=() f
+  mapfile -t files < <(find "$CRD_DIR" -type f \( -name '*.yaml' -o -name '*.yml' \) | sort)
+  ((${#files[@]})) || die "no CRD files under $CRD_DIR"
+  # Server-side apply: several CRDs exceed the 256 KiB last-applied-configuration annotation of client-side apply.
+  for f in "${files[@]}"; do args+=(-f "$f"); done
+  "$kubectl" --kubeconfig "$KUBECONFIG_PATH" apply --server-side --force-conflicts --field-manager=career-copilot-cluster \
+    "${args[@]}" >"$LOG_DIR/crds.log"
+  "$kubectl" --kubeconfig "$KUBECONFIG_PATH" wait --for condition=established --timeout=120s crd --all >>"$LOG_DIR/crds.log"
+  log "CRDs established after $(($(date +%s) - UP_START))s: $(grep -c 'condition met' "$LOG_DIR/crds.log") from ${#files[@]} files in $CRD_DIR"
+}
+
+cmd_up() {
+  local n version
+  UP_START=$(date +%s)
+  for n in etcd kube-apiserver kube-controller-manager; do
+    pid_alive "$n" && die "$n already runs (pid $(<"$PID_DIR/$n.pid")); run: $0 down"
+  done
+  all_built "$(etcd_bin)" "$(k8s_bin kube-apiserver)" "$(k8s_bin kube-controller-manager)" "$(k8s_bin kubectl)" ||
+    die "binaries missing; run: $0 build"
+  rm -rf "$RUN_DIR"
+  mkdir -p "$PID_DIR" "$LOG_DIR" "$RUN_DIR/etcd"
+  # When anything below fails, stop what was started, so a retry starts clean.
+  trap 'rc=$?; if ((rc)); then log "up failed; stopping what was started"; cmd_down; fi' EXIT
+  gen_pki
+  write_kubeconfig
+
+  start etcd "$(etcd_bin)" --name career-copilot --data-dir "$RUN_DIR/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster "career-copilot=http://127.0.0.1:$ETCD_PEER_PORT" \
+    --unsafe-no-fsync --quota-backend-bytes=2147483648
+  wait_for etcd 30 curl -sf "http://127.0.0.1:$ETCD_PORT/health"
+
+  # --endpoint-reconciler-type none: the advertise address is loopback, which the default reconciler refuses to
+  # publish as the kubernetes Service's endpoint.
+  start kube-apiserver "$(k8s_bin kube-apiserver)" \
+    --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
+    --endpoint-reconciler-type none \
+    --tls-cert-file "$PKI_DIR/apiserver.crt" --tls-private-key-file "$PKI_DIR/apiserver.key" \
+    --client-ca-file "$PKI_DIR/ca.crt" \
+    --service-account-key-file "$PKI_DIR/sa.pub" --service-account-signing-key-file "$PKI_DIR/sa.key" \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-cluster-ip-range 10.0.0.0/24 \
+    --authorization-mode RBAC --allow-privileged=true --profiling=false
+  wait_for kube-apiserver "$READY_TIMEOUT" api /readyz
+
+  # The default controllers make namespace deletion, garbage collection and the PVC protection finalizer real.
+  start kube-controller-manager "$(k8s_bin kube-controller-manager)" \
+    --kubeconfig "$KUBECONFIG_PATH" \
+    --bind-address 127.0.0.1 --secure-port "$KCM_PORT" --leader-elect=false \
+    --service-account-private-key-file "$PKI_DIR/sa.key" --root-ca-file "$PKI_DIR/ca.crt" \
+    --use-service-account-credentials=false --controllers '*'
+  wait_for kube-controller-manager 60 curl -skf "https://127.0.0.1:$KCM_PORT/healthz"
+
+  version=$(api /version | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p')
+  [[ $version == v1.28.* ]] || die "the API server reports version '$version', expected v1.28.x"
+  log "kube-apiserver $version ready at https://127.0.0.1:$APISERVER_PORT"
+  install_crds
+  trap - EXIT
+  log "up in $(($(date +%s) - UP_START))s; eval \"\$($0 env)\" to use it"
+}
+
+cmd_down() {
+  local n pid i
+  # Reverse start order; only the PIDs `up` recorded, and only while they still are those programs.
+  for n in kube-controller-manager kube-apiserver etcd; do
+    [[ -f $PID_DIR/$n.pid ]] || continue
+    pid=$(<"$PID_DIR/$n.pid")
+    if pid_alive "$n"; then
+      kill -TERM "$pid"
+      for ((i = 0; i < 40; i++)); do pid_alive "$n" || break; sleep 0.25; done
+      pid_alive "$n" && kill -KILL "$pid"
+      log "$n stopped (pid $pid)"
+    fi
+    rm -f "$PID_DIR/$n.pid"
+  done
+}
+
+cmd_status() {
+  local n b rc=0
+  for n in etcd kube-apiserver kube-controller-manager; do
+    if pid_alive "$n"; then echo "$n: running (pid $(<"$PID_DIR/$n.pid"))"; else echo "$n: stopped"; rc=1; fi
+  done
+  if ((rc == 0)) && api /readyz >/dev/null 2>&1; then
+    echo "readyz: ok"
+    echo "version: $(api /version | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p')"
+    echo "kubeconfig: $KUBECONFIG_PATH"
+  else
+    echo "readyz: not ready"
+    rc=1
+  fi
+  for b in "$(etcd_bin)" "$(k8s_bin kube-apiserver)" "$(k8s_bin kube-controller-manager)" "$(k8s_bin kubectl)" \
+    "$(pulumi_dir)/pulumi" "$(pulumi_dir)/pulumi-language-nodejs" "$(provider_dir)/pulumi-resource-kubernetes"; do
+    if [[ -x $b ]]; then echo "bin: $b"; else echo "missing: $b"; fi
+  done
+  return $rc
+}
+
+# env: the tools first on PATH; the provider is found there as an ambient plugin, so nothing is downloaded.
+cmd_env() {
+  echo "export PATH=\"$(pulumi_dir):$(provider_dir):$(dirname "$(k8s_bin kubectl)"):\$PATH\""
+  echo "export KUBECONFIG=\"$KUBECONFIG_PATH\""
+  echo "export PULUMI_SKIP_UPDATE_CHECK=true"
+  echo "export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true"
+}
+
+case ${1:-} in
+  build) cmd_build ;;
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  env) cmd_env ;;
+  *)
+    echo "usage: $0 {build|up|down|status|env}" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,78 @@
+import { execFileSync } from 'child_process';
+import { MANAGED_BY } from '../../../constructs/labels';
+import { ObjectIdentity } from './object-key';
+
+/** An object as the API server returns it, with the fields the e2e checks read. */
+export interface LiveObject extends ObjectIdentity {
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly uid: string;
+    readonly labels?: Record<string, string>;
+    readonly ownerReferences?: readonly unknown[];
+    readonly deletionTimestamp?: string;
+  };
+}
+
+/**
+ * Kinds whose objects controllers copy our labels onto without an owner reference: the endpoints controller gives
+ * each Service's Endpoints the Service's labels. They are the cluster's bookkeeping, not objects the stack made.
+ */
+const CONTROLLER_COPIES: readonly string[] = ['v1/Endpoints'];
+
+function kubectl(env: NodeJS.ProcessEnv, args: readonly string[]): string {
+  return execFileSync('kubectl', args, { env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+}
+
+/**
+ * Every object on the API server labelled `app.kubernetes.io/managed-by=career-copilot-migration`, of every kind the
+ * server can list (built-in and custom), in every namespace; without those that controllers derived from ours
+ * (Pods, ReplicaSets, EndpointSlices: they carry an owner reference) and without objects being deleted.
+ */
+export function listOurObjects(env: NodeJS.ProcessEnv): LiveObject[] {
+  const resources = kubectl(env, ['api-resources', '--verbs=list', '-o', 'name']).split('\n').filter(Boolean);
+  const list = JSON.parse(kubectl(env, ['get', resources.join(','), '--all-namespaces', '-l', `app.kubernetes.io/managed-by=${MANAGED_BY}`, '-o', 'json'])) as {
+    items: LiveObject[];
+  };
+  const seen = new Set<string>();
+  return list.items.filter((o) => {
+    // The same object is listed once per group that serves it (events, for example); keep the first.
+    const id = o.metadata.uid;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return !o.metadata.ownerReferences?.length && !o.metadata.deletionTimestamp && !CONTROLLER_COPIES.includes(`${o.apiVersion}/${o.kind}`);
+  });
+}
+
+/** One object by identity, or undefined when the API server has none. */
+export function getObject(env: NodeJS.ProcessEnv, object: ObjectIdentity): LiveObject | undefined {
+  const [group, version] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : ['', object.apiVersion];
+  const resource = group ? `${object.kind}.${version}.${group}` : object.kind;
+  const args = ['get', resource, object.metadata.name, '--ignore-not-found', '-o', 'json'];
+  if (object.metadata.namespace) args.push('-n', object.metadata.namespace);
+  const out = kubectl(env, args).trim();
+  return out ? (JSON.parse(out) as LiveObject) : undefined;
+}
+
+/**
+ * Marks each of our Jobs in `namespace` complete, through the status subresource, as the job controller would once
+ * the Job's pod succeeded. There is no kubelet here, so no pod ever runs; without this the provider's
+ * `pulumi.com/replaceUnready` (on every psql Job) replaces the still-unready Jobs on every `pulumi up`, which a
+ * real cluster does only until the Job has run once.
+ */
+export function completeJobs(env: NodeJS.ProcessEnv, namespace: string): string[] {
+  const jobs = JSON.parse(kubectl(env, ['get', 'jobs.batch', '-n', namespace, '-l', `app.kubernetes.io/managed-by=${MANAGED_BY}`, '-o', 'json'])) as {
+    items: Array<LiveObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>;
+  };
+  const completed: string[] = [];
+  for (const job of jobs.items) {
+    if (job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')) continue;
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const status = {
+      status: { startTime: now, completionTime: now, active: 0, succeeded: 1, conditions: [{ type: 'Complete', status: 'True', lastProbeTime: now, lastTransitionTime: now }] },
+    };
+    kubectl(env, ['patch', 'jobs.batch', job.metadata.name, '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify(status)]);
+    completed.push(job.metadata.name);
+  }
+  return completed;
+}
