@@ -27,6 +27,7 @@ import { notOneOf, showValue, ValidationError } from '../phases/model/validation
 import { componentLabels } from './labels';
 import { checkDnsLabel, checkInteger } from './prop-checks';
 import { cpuMillis, memoryMebibytes } from './quantities';
+import { restrictedPodSecurityContext } from './restricted-pod';
 
 /** Kafka versions that Strimzi 1.2 runs (its release notes: 4.2.0, 4.2.1, 4.3.0, 4.3.1). */
 export const KAFKA_VERSIONS = ['4.2.0', '4.2.1', '4.3.0', '4.3.1'] as const;
@@ -130,13 +131,7 @@ const OPERATOR_RESOURCES: ResourceRequirements = {
 };
 
 /** Strimzi's images run as UID 1001; the restricted Pod Security Standard for every pod it creates. */
-const POD_SECURITY = {
-  runAsNonRoot: true,
-  runAsUser: 1001,
-  runAsGroup: 1001,
-  fsGroup: 1001,
-  seccompProfile: { type: 'RuntimeDefault' },
-};
+const POD_SECURITY = restrictedPodSecurityContext({ user: 1001, group: 1001 });
 const CONTAINER_SECURITY = {
   runAsNonRoot: true,
   allowPrivilegeEscalation: false,
