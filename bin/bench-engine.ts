@@ -1,25 +1,28 @@
 /**
- * `npm run bench` (engine part, when the local control plane runs): seconds of `pulumi preview` and `pulumi up`
+ * `npm run bench`'s engine part (also `npm run bench:engine` alone): seconds of `pulumi preview` and `pulumi up`
  * for every step of the project's stack, phase 0 -> 4 -> 0, on the local control plane of scripts/cluster.sh,
  * next to the same phase-4 manifests (`npm run synth`'s phase-4 folder) deployed as one @pulumi/kubernetes
  * yaml/v2 ConfigGroup (bin/bench/configgroup), in the same run. Prints a Markdown table.
  *
- *   scripts/cluster.sh build && scripts/cluster.sh up && ts-node --transpile-only bin/bench-engine.ts
+ * Brings the control plane up when it does not run (and stops it afterwards); it must hold no object of ours.
  */
 import { execFileSync } from 'child_process';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { careerCopilot, PhaseNumber, selectPhase } from '../phases';
-import { clusterEnvironment, clusterReady, REPO_ROOT } from '../test/e2e/support/cluster';
-import { completeJobs, getObject } from '../test/e2e/support/live-objects';
-import { OperationResult, ThrowawayStack } from '../test/e2e/support/pulumi-stack';
+import { clusterEnvironment, ensureControlPlane, LOCAL_STACK_CONFIG, REPO_ROOT, runClusterScript } from '../local/cluster';
+import { assertNoObjectsOfOurs, completeJobs, getObject } from '../local/live-objects';
+import { OperationResult, PulumiStack, PulumiStackOptions } from '../local/pulumi-stack';
 
-/** The e2e's local development shape, on an API server without kubelets. */
-const STACK_CONFIG = { target: 'local', skipAwait: 'true', kafkaBrokers: '1', replicas: '1' };
 const PHASE_WALK: readonly PhaseNumber[] = [0, 1, 2, 3, 4, 3, 2, 1, 0];
 const CONFIG_GROUP_PROJECT = path.join(__dirname, 'bench', 'configgroup');
 const NAMESPACE = selectPhase(careerCopilot(), 0).namespace;
+
+/** A new stack named `bench` in a temporary folder (removed with the stack). */
+function benchStackIn(config: Readonly<Record<string, string>>, options: Omit<PulumiStackOptions, 'dir'>): Promise<PulumiStack> {
+  return PulumiStack.open(config, { ...options, stackName: 'bench', dir: mkdtempSync(path.join(tmpdir(), 'career-copilot-bench-')) });
+}
 
 interface Row {
   readonly label: string;
@@ -38,7 +41,7 @@ async function namespaceGone(env: NodeJS.ProcessEnv): Promise<void> {
 }
 
 async function benchStack(env: NodeJS.ProcessEnv): Promise<Row[]> {
-  const stack = await ThrowawayStack.create({ ...STACK_CONFIG, phase: '0' }, { env, stackName: 'bench' });
+  const stack = await benchStackIn({ ...LOCAL_STACK_CONFIG, phase: '0' }, { env });
   const rows: Row[] = [];
   let destroyed = false;
   try {
@@ -65,9 +68,9 @@ async function benchStack(env: NodeJS.ProcessEnv): Promise<Row[]> {
 }
 
 async function benchConfigGroup(env: NodeJS.ProcessEnv, manifestDir: string): Promise<{ rows: Row[]; objects: number }> {
-  const stack = await ThrowawayStack.create(
+  const stack = await benchStackIn(
     { manifestDir, skipAwait: 'true' },
-    { env, projectDir: CONFIG_GROUP_PROJECT, projectName: 'career-copilot-bench-configgroup', stackName: 'bench' },
+    { env, projectDir: CONFIG_GROUP_PROJECT, projectName: 'career-copilot-bench-configgroup' },
   );
   let destroyed = false;
   try {
@@ -99,11 +102,17 @@ function cells(row: Row): string {
 }
 
 async function main(): Promise<void> {
-  if (!clusterReady()) {
-    process.stderr.write('bench-engine: the local control plane is not running; start it with: scripts/cluster.sh build && scripts/cluster.sh up\n');
-    process.exit(2);
+  const started = ensureControlPlane((line) => process.stderr.write(`[bench] ${line}\n`));
+  try {
+    await benchEngine();
+  } finally {
+    if (started) runClusterScript('down');
   }
+}
+
+async function benchEngine(): Promise<void> {
   const env = clusterEnvironment();
+  assertNoObjectsOfOurs(env);
   const out = mkdtempSync(path.join(tmpdir(), 'career-copilot-bench-synth-'));
   try {
     execFileSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', path.join(REPO_ROOT, 'bin', 'synth.ts'), '--out', out], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });

@@ -50,8 +50,8 @@ PK8S_SDK_VERSION=${PK8S_SDK_VERSION:-v4.24.0} # what that commit's provider/go.m
 PK8S_VERSION_LABEL=${PK8S_VERSION_LABEL:-4.34.2}
 # Not built: the random provider (github.com/pulumi/pulumi-random/provider/v4, for @pulumi/random 4.21.2) is
 # refused by the proxy for every version (403 on @v/list, on v4.21.2 and on the tag commit's pseudo-version
-# v4.0.0-20260917112258-b62f810278b9). The e2e tests put a stand-in for its RandomPassword on PATH
-# (test/e2e/support/random-provider.ts).
+# v4.0.0-20260917112258-b62f810278b9). Stacks on this control plane get its RandomPassword from
+# local/random-provider.ts, put on PATH by local/pulumi-stack.ts.
 
 # ---------------------------------------------------------------------------------------------------------------
 # Layout and ports (all overridable). The ports differ from the usual ones so a developer's own cluster is left

@@ -1,5 +1,5 @@
 import { STARTED_BY_E2E } from './global-setup';
-import { runClusterScript } from './support/cluster';
+import { runClusterScript } from '../../local/cluster';
 
 /** Stops the control plane if global setup started it; one started by `npm run cluster:up` keeps running. */
 export default function globalTeardown(): void {

@@ -6,18 +6,18 @@
  */
 import { dataBearingReason } from '../../constructs/data-bearing';
 import { careerCopilot, PhaseNumber, selectPhase } from '../../phases';
-import { clusterEnvironment } from './support/cluster';
+import { clusterEnvironment, LOCAL_STACK_CONFIG } from '../../local/cluster';
+import { assertNoObjectsOfOurs, completeJobs, getObject, listOurObjects, LiveObject } from '../../local/live-objects';
+import { objectKey } from '../../local/object-key';
+import { OperationResult, PulumiStack } from '../../local/pulumi-stack';
 import { expectedDeployment } from './support/expected-objects';
-import { completeJobs, getObject, listOurObjects, LiveObject } from './support/live-objects';
-import { objectKey } from './support/object-key';
+import { throwawayStack } from './support/throwaway-stack';
 import { E2E_CLUSTER_READY } from './global-setup';
-import { OperationResult, ThrowawayStack } from './support/pulumi-stack';
 
 // Only under jest.e2e.config.js, whose global setup brings the control plane up; `npm test` skips this file.
 const describeOnCluster = process.env[E2E_CLUSTER_READY] === 'true' ? describe : describe.skip;
 
-/** The local development shape, on an API server without kubelets (skipAwait). */
-const CONFIG = { target: 'local', skipAwait: 'true', kafkaBrokers: '1', replicas: '1' };
+const CONFIG = LOCAL_STACK_CONFIG;
 const NAMESPACE = selectPhase(careerCopilot(), 0).namespace;
 
 /** Every step, in order: the first deploys phase 0 on an empty stack. */
@@ -40,7 +40,7 @@ const SKIPS: ReadonlyArray<{ readonly from: PhaseNumber; readonly to: PhaseNumbe
 ];
 
 let env: NodeJS.ProcessEnv;
-let stack: ThrowawayStack | undefined;
+let stack: PulumiStack | undefined;
 let highestPhase: PhaseNumber = 0;
 let destroyed = false;
 const report: string[] = [];
@@ -58,11 +58,8 @@ function stepLine(label: string, up: OperationResult): string {
 describeOnCluster('pulumi up through every phase on the local control plane', () => {
   beforeAll(async () => {
     env = clusterEnvironment();
-    const leftovers = listOurObjects(env);
-    if (leftovers.length > 0) {
-      throw new Error(`the local control plane already holds ${leftovers.length} objects of ours (e.g. ${objectKey(leftovers[0])}); restart it: scripts/cluster.sh down && scripts/cluster.sh up`);
-    }
-    stack = await ThrowawayStack.create({ ...CONFIG, phase: '0' }, { env });
+    assertNoObjectsOfOurs(env);
+    stack = await throwawayStack({ ...CONFIG, phase: '0' }, { env });
   });
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { KubernetesObject, synthesizePhase } from '../../../constructs/synthesiz
 import { careerCopilot, PhaseNumber, selectPhase } from '../../../phases';
 import { PhasePlan } from '../../../phases/phase-plan';
 import { parseStackConfig } from '../../../stacks/stack-config';
-import { ObjectIdentity } from './object-key';
+import { ObjectIdentity } from '../../../local/object-key';
 
 /** What a stack at one phase should have on the cluster. */
 export interface ExpectedDeployment {

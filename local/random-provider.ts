@@ -1,12 +1,14 @@
 /**
- * A stand-in for the `random` resource provider's `RandomPassword`, for the e2e tests only.
+ * The `random` resource provider's `RandomPassword`, for stacks on the local control plane only (`npm run local`,
+ * the e2e tests, the engine bench). Real clusters and AWS use the upstream plugin, which `pulumi` installs.
  *
  * Why: the stack's GeneratedCredentials use @pulumi/random, whose provider plugin is a Go module
  * (github.com/pulumi/pulumi-random/provider/v4) that the Go module proxy here refuses for every version (403), and
- * plugins are never downloaded in the tests (PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION). This speaks the same
+ * the local engine never downloads plugins (PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION). This speaks the same
  * provider protocol through @pulumi/pulumi's own provider server, so the engine, the SDK and the program run
- * unchanged; only where the password's characters come from differs. Started by the engine as the ambient plugin
- * `pulumi-resource-random` (a launcher written by `writeRandomProviderLauncher`).
+ * unchanged; the characters come from Node's CSPRNG (crypto.randomInt), the result is kept as a secret in the
+ * state as upstream keeps it. Started by the engine as the ambient plugin `pulumi-resource-random` (a launcher
+ * written by `writeRandomProviderLauncher`).
  */
 import { randomInt } from 'crypto';
 import * as provider from '@pulumi/pulumi/provider';
@@ -45,7 +47,7 @@ function password(inputs: PasswordInputs): string {
 function checkType(urn: string): void {
   // urn:pulumi:<stack>::<project>::<parent types>$<type>::<name>
   const type = urn.split('::')[2]?.split('$').pop();
-  if (type !== PASSWORD_TYPE) throw new Error(`the e2e random provider only implements ${PASSWORD_TYPE}, not ${urn}`);
+  if (type !== PASSWORD_TYPE) throw new Error(`the local random provider only implements ${PASSWORD_TYPE}, not ${urn}`);
 }
 
 const randomProvider: provider.Provider = {

@@ -1,8 +1,9 @@
 import { spawn } from 'child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { randomBytes } from 'crypto';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { REPO_ROOT } from './cluster';
+import { writeRandomProviderLauncher } from './random-provider-launcher';
 
 /** Resource operations of one update or preview, as the engine counts them (components and the provider included). */
 export interface ResourceChanges {
@@ -27,77 +28,125 @@ export interface CommandResult {
   readonly seconds: number;
 }
 
-/** Options of `ThrowawayStack.create`. */
-export interface ThrowawayStackOptions {
+/** One resource operation the engine finished during an update (from its `resOutputsEvent`). */
+export interface ResourceStep {
+  /** create, update, delete, replace, same, ... as the engine names it (`create-replacement` and the like included). */
+  readonly op: string;
+  /** The resource type, e.g. `kubernetes:apps/v1:Deployment`. */
+  readonly type: string;
+  /** The resource's name, the last part of its URN. */
+  readonly name: string;
+}
+
+/** Options of `PulumiStack.open`. */
+export interface PulumiStackOptions {
+  /**
+   * The folder that holds everything of this stack: the file backend's state, PULUMI_HOME, the stack's config file,
+   * its generated passphrase and the plugin launchers. Created when missing.
+   */
+  readonly dir: string;
   /** The environment the CLI runs in: PATH with pulumi and the provider, KUBECONFIG (see `clusterEnvironment`). */
   readonly env: NodeJS.ProcessEnv;
   /** The Pulumi project folder (Pulumi.yaml). @default - the repository root */
   readonly projectDir?: string;
   /** Project name in Pulumi.yaml. @default 'career-copilot' */
   readonly projectName?: string;
-  /** Stack name. @default 'e2e' */
+  /** Stack name. @default 'local' */
   readonly stackName?: string;
 }
 
-const RANDOM_PROVIDER = path.join(__dirname, 'random-provider.ts');
+/** The event stream's lines this class reads (`pulumi up --json` writes one engine event per line). */
+interface EngineEventLine {
+  readonly resOutputsEvent?: { readonly metadata: { readonly op: string; readonly urn: string; readonly type: string } };
+  readonly summaryEvent?: { readonly resourceChanges?: Partial<Record<string, number>> };
+}
 
 /**
- * A stack of a Pulumi project on a local file backend in a temporary folder: state, PULUMI_HOME and the stack's
- * config file all live there, so nothing is written to the repository (every command gets `--config-file`) and
- * `remove()` leaves no trace.
+ * A stack of a Pulumi project on a local file backend, everything of it in one folder (`dir`): nothing is written to
+ * the repository (every command gets `--config-file`), and removing the folder removes the stack.
+ *
+ * Its secrets provider is the passphrase one, with a passphrase generated at random when the folder is created and
+ * kept beside the state, readable by its owner only (`PULUMI_CONFIG_PASSPHRASE_FILE`): no known passphrase protects
+ * the generated database passwords in the state.
  */
-export class ThrowawayStack {
-  /** Where the state, PULUMI_HOME, the stack config and the plugin launchers live. */
+export class PulumiStack {
   public readonly dir: string;
   public readonly stackName: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly projectDir: string;
+  private readonly initDir: string;
   private readonly configFile: string;
 
-  private constructor(dir: string, options: ThrowawayStackOptions) {
-    this.dir = dir;
-    this.stackName = options.stackName ?? 'e2e';
+  private constructor(options: PulumiStackOptions) {
+    this.dir = options.dir;
+    this.stackName = options.stackName ?? 'local';
     this.projectDir = options.projectDir ?? REPO_ROOT;
     // A folder of its own holds the stack's config: `pulumi stack init` (which takes no --config-file) writes
     // Pulumi.<stack>.yaml beside the Pulumi.yaml it finds, so it runs here, on a stub of the same project name.
-    const initDir = path.join(dir, 'project');
-    this.configFile = path.join(initDir, `Pulumi.${this.stackName}.yaml`);
-    const bin = path.join(dir, 'bin');
-    mkdirSync(initDir, { recursive: true });
+    this.initDir = path.join(this.dir, 'project');
+    this.configFile = path.join(this.initDir, `Pulumi.${this.stackName}.yaml`);
+    const bin = path.join(this.dir, 'bin');
+    const passphraseFile = path.join(this.dir, 'passphrase');
+    mkdirSync(this.initDir, { recursive: true });
     mkdirSync(bin, { recursive: true });
-    writeFileSync(path.join(initDir, 'Pulumi.yaml'), `name: ${options.projectName ?? 'career-copilot'}\nruntime: nodejs\n`);
+    mkdirSync(path.join(this.dir, 'state'), { recursive: true });
+    writeFileSync(path.join(this.initDir, 'Pulumi.yaml'), `name: ${options.projectName ?? 'career-copilot'}\nruntime: nodejs\n`);
+    if (!existsSync(passphraseFile)) writeFileSync(passphraseFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
+    chmodSync(passphraseFile, 0o600);
     writeRandomProviderLauncher(bin);
     this.env = {
       ...options.env,
       PATH: `${bin}:${options.env.PATH ?? ''}`,
-      PULUMI_HOME: path.join(dir, 'home'),
-      PULUMI_BACKEND_URL: `file://${path.join(dir, 'state')}`,
-      // A throwaway passphrase for a throwaway state: it encrypts only generated test passwords.
-      PULUMI_CONFIG_PASSPHRASE: 'career-copilot-e2e',
+      PULUMI_HOME: path.join(this.dir, 'home'),
+      PULUMI_BACKEND_URL: `file://${path.join(this.dir, 'state')}`,
+      PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile,
       PULUMI_SKIP_UPDATE_CHECK: 'true',
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
       // `npm run build` type-checks the program; here it is only run.
       PULUMI_NODEJS_TRANSPILE_ONLY: 'true',
       PULUMI_SKIP_CONFIRMATIONS: 'true',
     };
-    mkdirSync(path.join(dir, 'state'), { recursive: true });
+    delete this.env.PULUMI_CONFIG_PASSPHRASE;
   }
 
-  /** Creates the stack (empty) and sets its config. */
-  static async create(config: Record<string, string>, options: ThrowawayStackOptions): Promise<ThrowawayStack> {
-    const stack = new ThrowawayStack(mkdtempSync(path.join(tmpdir(), 'career-copilot-e2e-')), options);
-    await stack.run(['stack', 'init', stack.stackName, '--non-interactive'], path.join(stack.dir, 'project'));
-    for (const [key, value] of Object.entries(config)) await stack.setConfig(key, value);
+  /** Opens the stack in `options.dir`, creating it (empty, with `config` set) when it does not exist yet. */
+  static async open(config: Readonly<Record<string, string>>, options: PulumiStackOptions): Promise<PulumiStack> {
+    const stack = new PulumiStack(options);
+    if (!(await stack.exists())) {
+      await stack.run(['stack', 'init', stack.stackName, '--non-interactive'], stack.initDir);
+      for (const [key, value] of Object.entries(config)) await stack.setConfig(key, value);
+    }
     return stack;
+  }
+
+  /** True when the backend holds this stack. */
+  async exists(): Promise<boolean> {
+    const result = await this.run(['stack', 'ls', '--json'], this.initDir);
+    return (JSON.parse(result.stdout) as Array<{ name: string }>).some((s) => s.name === this.stackName);
   }
 
   async setConfig(key: string, value: string): Promise<void> {
     await this.run(['config', 'set', key, value, ...this.stackArgs()]);
   }
 
-  /** `pulumi up --yes --skip-preview`; throws with the CLI's output when it fails. */
-  async up(): Promise<OperationResult> {
-    const result = await this.run(['up', '--yes', '--skip-preview', '--json', ...this.stackArgs()]);
+  /** A config value of the stack, or undefined when it is not set. */
+  async getConfig(key: string): Promise<string | undefined> {
+    const result = await this.run(['config', 'get', key, ...this.stackArgs()], this.projectDir, false);
+    return result.code === 0 ? result.stdout.trim() : undefined;
+  }
+
+  /**
+   * `pulumi up --yes --skip-preview`; `onStep` hears of each resource operation as the engine finishes it. Throws
+   * with the CLI's warnings and errors when it fails.
+   */
+  async up(onStep?: (step: ResourceStep) => void): Promise<OperationResult> {
+    const onLine = onStep
+      ? (line: string) => {
+          const event = parseEvent(line)?.resOutputsEvent;
+          if (event) onStep({ op: event.metadata.op, type: event.metadata.type, name: event.metadata.urn.split('::').pop() ?? event.metadata.urn });
+        }
+      : undefined;
+    const result = await this.run(['up', '--yes', '--skip-preview', '--json', ...this.stackArgs()], this.projectDir, true, onLine);
     return { changes: summaryOf(result.stdout), seconds: result.seconds };
   }
 
@@ -122,20 +171,20 @@ export class ThrowawayStack {
 
   /** The stack's outputs (secrets stay `[secret]`). */
   async outputs(): Promise<Record<string, unknown>> {
-    const result = await this.run(['stack', 'output', '--json', '--stack', this.stackName]);
+    const result = await this.run(['stack', 'output', '--json', '--stack', this.stackName, '--non-interactive']);
     return JSON.parse(result.stdout) as Record<string, unknown>;
   }
 
-  /** Unprotects everything, destroys it and removes the stack and its folder. */
+  /** Unprotects everything and destroys it; the stack stays, empty. */
   async destroy(): Promise<OperationResult> {
     await this.run(['state', 'unprotect', '--all', '--yes', '--stack', this.stackName]);
     const result = await this.run(['destroy', '--yes', '--skip-preview', '--json', ...this.stackArgs()]);
     return { changes: summaryOf(result.stdout), seconds: result.seconds };
   }
 
-  /** Removes the stack (whatever it still holds stays on the cluster) and the temporary folder. */
+  /** Removes the stack (whatever it still holds stays on the cluster) and its folder. */
   async remove(): Promise<void> {
-    await this.run(['stack', 'rm', '--yes', '--force', '--stack', this.stackName], this.projectDir, false);
+    await this.run(['stack', 'rm', '--yes', '--force', '--stack', this.stackName], this.initDir, false);
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -143,14 +192,24 @@ export class ThrowawayStack {
     return ['--stack', this.stackName, '--config-file', this.configFile, '--non-interactive'];
   }
 
-  /** Runs the pulumi CLI; throws with its output on a non-zero exit unless `check` is false. */
-  run(args: readonly string[], cwd = this.projectDir, check = true): Promise<CommandResult> {
+  /**
+   * Runs the pulumi CLI; throws with its output on a non-zero exit unless `check` is false. `onLine` hears each
+   * complete line of its standard output as it comes.
+   */
+  run(args: readonly string[], cwd = this.projectDir, check = true, onLine?: (line: string) => void): Promise<CommandResult> {
     const started = process.hrtime.bigint();
     return new Promise((resolve, reject) => {
       const child = spawn('pulumi', args, { cwd, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
-      child.stdout.on('data', (b: Buffer) => out.push(b));
+      let partial = '';
+      child.stdout.on('data', (b: Buffer) => {
+        out.push(b);
+        if (!onLine) return;
+        const lines = (partial + b.toString('utf8')).split('\n');
+        partial = lines.pop() ?? '';
+        lines.forEach(onLine);
+      });
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', reject);
       child.on('close', (code) => {
@@ -171,15 +230,13 @@ export class ThrowawayStack {
   }
 }
 
-/**
- * Writes `pulumi-resource-random` into `bin`: the engine starts the first plugin of that name on PATH (an ambient
- * plugin), here the e2e stand-in, run by this Node.js through ts-node.
- */
-function writeRandomProviderLauncher(bin: string): void {
-  const launcher = path.join(bin, 'pulumi-resource-random');
-  const tsNode = require.resolve('ts-node/register/transpile-only');
-  writeFileSync(launcher, `#!/bin/sh\nexec "${process.execPath}" -r "${tsNode}" "${RANDOM_PROVIDER}" "$@"\n`);
-  chmodSync(launcher, 0o755);
+function parseEvent(line: string): EngineEventLine | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line) as EngineEventLine;
+  } catch {
+    return undefined;
+  }
 }
 
 function countChanges(summary: Partial<Record<string, number>>): ResourceChanges {
@@ -189,9 +246,8 @@ function countChanges(summary: Partial<Record<string, number>>): ResourceChanges
 /** The summary event of `pulumi up --json` (one engine event per line). */
 function summaryOf(stdout: string): ResourceChanges {
   for (const line of stdout.split('\n').reverse()) {
-    if (!line.includes('"summaryEvent"')) continue;
-    const event = JSON.parse(line) as { summaryEvent: { resourceChanges?: Partial<Record<string, number>> } };
-    return countChanges(event.summaryEvent.resourceChanges ?? {});
+    const summary = parseEvent(line)?.summaryEvent;
+    if (summary) return countChanges(summary.resourceChanges ?? {});
   }
   throw new Error(`no summary event in the output of pulumi --json:\n${tail(stdout)}`);
 }

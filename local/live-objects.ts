@@ -1,8 +1,8 @@
 import { execFileSync } from 'child_process';
-import { MANAGED_BY } from '../../../constructs/labels';
-import { ObjectIdentity } from './object-key';
+import { MANAGED_BY } from '../constructs/labels';
+import { ObjectIdentity, objectKey } from './object-key';
 
-/** An object as the API server returns it, with the fields the e2e checks read. */
+/** An object as the API server returns it, with the fields the e2e checks and `npm run local` read. */
 export interface LiveObject extends ObjectIdentity {
   readonly metadata: {
     readonly name: string;
@@ -30,7 +30,10 @@ function kubectl(env: NodeJS.ProcessEnv, args: readonly string[]): string {
  * (Pods, ReplicaSets, EndpointSlices: they carry an owner reference) and without objects being deleted.
  */
 export function listOurObjects(env: NodeJS.ProcessEnv): LiveObject[] {
-  const resources = kubectl(env, ['api-resources', '--verbs=list', '-o', 'name']).split('\n').filter(Boolean);
+  // componentstatuses: deprecated, never ours, and listing it prints a warning.
+  const resources = kubectl(env, ['api-resources', '--verbs=list', '-o', 'name'])
+    .split('\n')
+    .filter((r) => r && r !== 'componentstatuses');
   const list = JSON.parse(kubectl(env, ['get', resources.join(','), '--all-namespaces', '-l', `app.kubernetes.io/managed-by=${MANAGED_BY}`, '-o', 'json'])) as {
     items: LiveObject[];
   };
@@ -42,6 +45,20 @@ export function listOurObjects(env: NodeJS.ProcessEnv): LiveObject[] {
     seen.add(id);
     return !o.metadata.ownerReferences?.length && !o.metadata.deletionTimestamp && !CONTROLLER_COPIES.includes(`${o.apiVersion}/${o.kind}`);
   });
+}
+
+/**
+ * Throws unless the control plane holds no object of ours: a throwaway stack (the e2e tests, the engine bench)
+ * creates the same names as the local stack, and must start from an empty control plane.
+ */
+export function assertNoObjectsOfOurs(env: NodeJS.ProcessEnv): void {
+  const leftovers = listOurObjects(env);
+  if (leftovers.length > 0) {
+    throw new Error(
+      `the local control plane already holds ${leftovers.length} objects of ours (e.g. ${objectKey(leftovers[0])}), ` +
+        'from `npm run local` or an interrupted run; restart it empty: npm run cluster:down && npm run cluster:up',
+    );
+  }
 }
 
 /** One object by identity, or undefined when the API server has none. */
