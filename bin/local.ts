@@ -1,0 +1,126 @@
+/**
+ * `npm run local [-- --to N]`: the main job on the local default. Brings up the local Kubernetes 1.28 control plane
+ * (scripts/cluster.sh: built from the Go module proxy the first time, then cached), and promotes the `local` stack of
+ * this project on it, one phase at a time, from the phase it is at to phase N (default 4): for each step a
+ * `pulumi preview` (its counts), then `pulumi up` with a line per resource operation, then a check that every
+ * data-bearing object kept its UID. Rolling back is the same command with a lower N.
+ *
+ * The stack lives in ${XDG_CACHE_HOME:-~/.cache}/career-copilot/local-stack (file backend, a generated passphrase,
+ * its config file): nothing is written to the repository. The control plane keeps running afterwards; stop it with
+ * `npm run cluster:down`. Real clusters are deployed with the pulumi CLI and the committed stack configs (README).
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { homedir } from 'os';
+import * as path from 'path';
+import { dataBearingReason } from '../constructs/data-bearing';
+import { clusterEnvironment, clusterIdentity, CLUSTER_SCRIPT, ensureControlPlane, LOCAL_STACK_CONFIG } from '../local/cluster';
+import { completeJobs, listOurObjects } from '../local/live-objects';
+import { objectKey } from '../local/object-key';
+import { PulumiStack, ResourceChanges, ResourceStep } from '../local/pulumi-stack';
+import { parseLocalArguments, promotionPath } from '../local/promotion-path';
+import { careerCopilot, isPhaseNumber, PhaseNumber, selectPhase } from '../phases';
+
+const PLATFORM = careerCopilot();
+const NAMESPACE = selectPhase(PLATFORM, 0).namespace;
+const STACK_DIR = path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'career-copilot', 'local-stack');
+/** Where the identity of the control plane the stack was deployed to is kept (see `clusterIdentity`). */
+const IDENTITY_FILE = path.join(STACK_DIR, 'cluster-identity');
+
+/**
+ * The operations shown as progress, as the preview counts them: a replacement's own create and delete steps are
+ * part of its `replace`, and `same` is not progress.
+ */
+const SHOWN_OPS: Readonly<Record<string, string>> = { create: 'created', update: 'updated', replace: 'replaced', delete: 'deleted' };
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function phaseTitle(phase: PhaseNumber): string {
+  return `${phase} (${PLATFORM.phases.find((p) => p.phase === phase)?.title ?? '?'})`;
+}
+
+function planned(c: ResourceChanges): string {
+  return `${c.create} to create, ${c.update} to update, ${c.replace} to replace, ${c.delete} to delete, ${c.same} unchanged`;
+}
+
+function done(c: ResourceChanges): string {
+  return `created ${c.create}, updated ${c.update}, replaced ${c.replace}, deleted ${c.delete}, unchanged ${c.same}`;
+}
+
+/** The UID of each data-bearing object of ours on the API server, by identity. */
+function dataBearingUids(env: NodeJS.ProcessEnv): Map<string, string> {
+  return new Map(listOurObjects(env).filter((o) => dataBearingReason(o) !== undefined).map((o) => [objectKey(o), o.metadata.uid]));
+}
+
+/**
+ * Opens the local stack. `scripts/cluster.sh up` starts from an empty etcd, so a stack deployed to an earlier
+ * control plane describes objects that are gone: it is started afresh, and says so.
+ */
+async function openLocalStack(env: NodeJS.ProcessEnv): Promise<PulumiStack> {
+  const identity = clusterIdentity(env);
+  if (existsSync(STACK_DIR) && (!existsSync(IDENTITY_FILE) || readFileSync(IDENTITY_FILE, 'utf8').trim() !== identity)) {
+    log(`The local stack in ${STACK_DIR} was deployed to an earlier control plane, whose objects are gone: starting it afresh`);
+    rmSync(STACK_DIR, { recursive: true, force: true });
+  }
+  const stack = await PulumiStack.open({ ...LOCAL_STACK_CONFIG, phase: '0' }, { dir: STACK_DIR, env, stackName: 'local' });
+  writeFileSync(IDENTITY_FILE, `${identity}\n`);
+  return stack;
+}
+
+async function deployedPhase(stack: PulumiStack): Promise<PhaseNumber | undefined> {
+  const phase = (await stack.outputs()).phase;
+  return isPhaseNumber(phase) ? phase : undefined;
+}
+
+async function promote(stack: PulumiStack, env: NodeJS.ProcessEnv, from: PhaseNumber | undefined, to: PhaseNumber): Promise<void> {
+  const label = from === undefined ? `new stack -> phase ${phaseTitle(to)}` : from === to ? `phase ${phaseTitle(to)} again` : `phase ${from} -> ${phaseTitle(to)}`;
+  log(`\n== ${label}`);
+  await stack.setConfig('phase', String(to));
+  const preview = await stack.preview();
+  log(`  pulumi preview: ${planned(preview.changes)} (${preview.seconds.toFixed(1)} s)`);
+  const before = dataBearingUids(env);
+  const expected = preview.changes.create + preview.changes.update + preview.changes.delete + preview.changes.replace;
+  let finished = 0;
+  const width = String(expected).length;
+  const up = await stack.up((step: ResourceStep) => {
+    const verb = SHOWN_OPS[step.op];
+    if (!verb) return;
+    finished += 1;
+    // `kubernetes:apps/v1:Deployment` + `deployment:career-copilot/backend` -> `Deployment career-copilot/backend`
+    log(`  [${String(finished).padStart(width)}/${expected}] ${verb.padEnd(8)} ${step.type.split(':').pop()} ${step.name.replace(/^[a-z0-9]+:/, '')}`);
+  });
+  log(`  pulumi up: ${done(up.changes)} (${up.seconds.toFixed(1)} s)`);
+  const jobs = completeJobs(env, NAMESPACE);
+  if (jobs.length > 0) log(`  marked complete, as the job controller would after their pods ran (no kubelet here): ${jobs.join(', ')}`);
+  const after = dataBearingUids(env);
+  const lost = [...before].filter(([key, uid]) => after.has(key) && after.get(key) !== uid).map(([key]) => `${key} (replaced)`);
+  lost.push(...[...before.keys()].filter((key) => !after.has(key)).map((key) => `${key} (deleted)`));
+  if (lost.length > 0) throw new Error(`data-bearing objects did not survive the step: ${lost.join(', ')}`);
+  log(`  data-bearing objects: ${after.size} on the API server, every one of the ${before.size} from before with the same UID`);
+}
+
+async function main(): Promise<void> {
+  const { to: target } = parseLocalArguments(process.argv.slice(2), PLATFORM);
+  const started = Date.now();
+  ensureControlPlane(log);
+  const env = clusterEnvironment();
+  const stack = await openLocalStack(env);
+  const current = await deployedPhase(stack);
+  log(`Local stack '${stack.stackName}' (${STACK_DIR}): ${current === undefined ? 'nothing deployed yet' : `at phase ${phaseTitle(current)}`}; target phase ${phaseTitle(target)}`);
+  let from = current;
+  for (const to of promotionPath(current, target)) {
+    await promote(stack, env, from, to);
+    from = to;
+  }
+  const objects = listOurObjects(env).length;
+  log(`\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s: the local stack is at phase ${phaseTitle(target)}, ${objects} objects of ours on the API server.`);
+  log(`Look at it:   eval "$(bash ${path.relative(process.cwd(), CLUSTER_SCRIPT)} env)"; kubectl -n ${NAMESPACE} get deployments,services,networkpolicies`);
+  log('Roll back:    npm run local -- --to N   (one phase at a time, data kept)');
+  log('Stop it:      npm run cluster:down      (the next start is empty; the local stack then starts afresh)');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`npm run local: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
