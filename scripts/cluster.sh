@@ -309,20 +309,33 @@ cmd_build() {
 # pid_alive NAME : the PID recorded for NAME runs and is still that program (never another process that reused
 # the PID).
 pid_alive() {
-  local f=$PID_DIR/$1.pid pid
+  local f=$PID_DIR/$1.pid pid cmdline i
   [[ -f $f ]] || return 1
   pid=$(<"$f")
-  [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$1"
+  kill -0 "$pid" 2>/dev/null || return 1
+  # While a process execs (setsid, then the program), reading its cmdline fails for an instant (ESRCH): retry.
+  for ((i = 0; i < 10; i++)); do
+    cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") && break
+    sleep 0.05
+  done
+  [[ ${cmdline:-} == *"$1"* ]]
 }
 
 # start NAME CMD... : start a daemon in its own session, logging to $LOG_DIR/NAME.log.
 start() {
   local name=$1 i; shift
+  local pid cmdline
   setsid "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
-  echo $! >"$PID_DIR/$name.pid"
-  # Until the forked shell has exec'd the program its cmdline is still ours; wait so pid_alive means something.
-  for ((i = 0; i < 50; i++)); do pid_alive "$name" && break; sleep 0.1; done
-  log "$name started (pid $!, log $LOG_DIR/$name.log)"
+  pid=$!
+  echo "$pid" >"$PID_DIR/$name.pid"
+  # The forked shell execs setsid, which execs the program: wait until the process is the program itself, so
+  # that pid_alive means something from here on.
+  for ((i = 0; i < 100; i++)); do
+    cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || cmdline=
+    [[ $cmdline == "$1 "* ]] && break
+    sleep 0.05
+  done
+  log "$name started (pid $pid, log $LOG_DIR/$name.log)"
 }
 
 # Certificates: a CA, the API server's serving certificate, an admin client certificate (system:masters) and the
