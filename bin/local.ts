@@ -79,8 +79,12 @@ async function promote(stack: PulumiStack, env: NodeJS.ProcessEnv, from: PhaseNu
   await stack.setConfig('phase', String(to));
   const preview = await stack.preview();
   log(`  pulumi preview: ${planned(preview.changes)} (${preview.seconds.toFixed(1)} s)`);
-  const before = dataBearingUids(env);
   const expected = preview.changes.create + preview.changes.update + preview.changes.delete + preview.changes.replace;
+  if (expected === 0) {
+    log('  nothing to change: the stack already matches the model');
+    return;
+  }
+  const before = dataBearingUids(env);
   let finished = 0;
   const width = String(expected).length;
   const up = await stack.up((step: ResourceStep) => {
@@ -97,7 +101,7 @@ async function promote(stack: PulumiStack, env: NodeJS.ProcessEnv, from: PhaseNu
   const lost = [...before].filter(([key, uid]) => after.has(key) && after.get(key) !== uid).map(([key]) => `${key} (replaced)`);
   lost.push(...[...before.keys()].filter((key) => !after.has(key)).map((key) => `${key} (deleted)`));
   if (lost.length > 0) throw new Error(`data-bearing objects did not survive the step: ${lost.join(', ')}`);
-  log(`  data-bearing objects: ${after.size} on the API server, every one of the ${before.size} from before with the same UID`);
+  log(`  data-bearing objects: ${after.size} on the API server${before.size === 0 ? '' : `, every one of the ${before.size} from before with the same UID`}`);
 }
 
 async function main(): Promise<void> {
