@@ -6,7 +6,7 @@ module.exports = {
   // Tests against real servers run with `npm run test:integration` and `npm run test:e2e`, on their own configs.
   testPathIgnorePatterns: ['/node_modules/', '/test/integration/', '/test/e2e/'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
 };

@@ -7,7 +7,7 @@ module.exports = {
   roots: ['<rootDir>/test/integration'],
   testMatch: ['**/*.integration.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   maxWorkers: 1,
   testTimeout: 60_000,
