@@ -104,9 +104,23 @@ async function promote(stack: PulumiStack, env: NodeJS.ProcessEnv, from: PhaseNu
   log(`  data-bearing objects: ${after.size} on the API server${before.size === 0 ? '' : `, every one of the ${before.size} from before with the same UID`}`);
 }
 
+/**
+ * Ctrl-C reaches pulumi too (same process group), which then finishes what it started and releases the stack's
+ * lock; exiting at once would cut its output pipe and could leave the stack locked. A second Ctrl-C exits now.
+ */
+function letPulumiStopCleanly(): void {
+  let interrupted = false;
+  process.on('SIGINT', () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\ninterrupted: waiting for pulumi to finish the operations in flight (Ctrl-C again to quit now)\n');
+  });
+}
+
 async function main(): Promise<void> {
   const { to: target } = parseLocalArguments(process.argv.slice(2), PLATFORM);
   const started = Date.now();
+  letPulumiStopCleanly();
   ensureControlPlane(log);
   const env = clusterEnvironment();
   const stack = await openLocalStack(env);

@@ -161,10 +161,12 @@ export class PulumiStack {
   async preview(options: { expectNoChanges?: boolean } = {}): Promise<OperationResult> {
     const args = ['preview', '--json', ...(options.expectNoChanges ? ['--expect-no-changes'] : []), ...this.stackArgs()];
     const result = await this.run(args, this.projectDir, false);
-    if (result.code !== 0) {
+    if (result.code !== 0 && options.expectNoChanges) {
+      // What would change is the finding: show it as a diff.
       const diff = await this.run(['preview', '--diff', ...this.stackArgs()], this.projectDir, false);
-      throw new Error(`pulumi preview${options.expectNoChanges ? ' --expect-no-changes' : ''} failed (exit ${result.code}):\n${tail(diff.stdout)}\n${tail(diff.stderr)}`);
+      throw new Error(`pulumi preview --expect-no-changes failed (exit ${result.code}):\n${tail(diff.stdout)}\n${tail(diff.stderr)}`);
     }
+    if (result.code !== 0) throw new Error(`pulumi preview failed (exit ${result.code}):\n${tail(diagnostics(result.stdout))}\n${tail(result.stderr)}`);
     const summary = (JSON.parse(result.stdout) as { changeSummary?: Partial<Record<string, number>> }).changeSummary ?? {};
     return { changes: countChanges(summary), seconds: result.seconds };
   }
@@ -262,6 +264,8 @@ function diagnostics(stdout: string): string {
     .filter((line) => line.includes('"diagnosticEvent"'))
     .map((line) => (JSON.parse(line) as { diagnosticEvent: { severity: string; message: string; urn?: string } }).diagnosticEvent)
     .filter((d) => d.severity === 'error' || d.severity === 'warning')
+    // The engine's note that it runs the locally built providers from PATH, on every run: not news.
+    .filter((d) => !/^using pulumi-resource-\S+ from \$PATH/.test(d.message))
     .map((d) => `${d.severity}: ${d.urn ? `${d.urn.split('::').pop()}: ` : ''}${d.message.trim()}`)
     .join('\n');
 }
