@@ -103,8 +103,8 @@ async function deploy() {
     serviceEndpoints: Object.fromEntries(plan.workloads.map((w) => [w.spec.name, serviceUrl(w.spec.name)])),
     routes: plan.routes.map((r) => ({ path: r.path, status: r.status, service: r.status === 'migrated' ? r.service : r.monolith, overridden: r.overridden })),
     dataStores: plan.dataStores.map((s) => s.name),
-    kafkaBootstrapServers: managed?.kafkaBootstrapBrokers,
-    // Connection URLs embed the generated passwords: kept, and shown, only as secrets.
-    ...(managed ? { databaseUrls: managed.databaseUrls } : {}),
+    // aws only (an undefined output is a warning on every run). Connection URLs embed the generated passwords:
+    // kept, and shown, only as secrets.
+    ...(managed ? { kafkaBootstrapServers: managed.kafkaBootstrapBrokers, databaseUrls: managed.databaseUrls } : {}),
   };
 }
