@@ -9,4 +9,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
+  // A Pulumi program run under mocks takes 1-3 s, over 5 s (jest's default) on a busy 2-core machine: a timeout
+  // there would be a flake, not a finding. Timings are measured by `npm run bench`, never asserted.
+  testTimeout: 30_000,
 };
