@@ -36,6 +36,7 @@ export async function runProgram(config: Record<string, string>, previous: Recor
   let protectedTypesAndNames = new Set<string>();
   const urns = new Map<string, string>();
   const withSecretInputs = new Set<string>();
+  const listenersBefore = { exit: process.listeners('exit'), beforeExit: process.listeners('beforeExit') };
   try {
   await jest.isolateModulesAsync(async () => {
     const runtime = await import('@pulumi/pulumi/runtime');
@@ -109,6 +110,11 @@ export async function runProgram(config: Record<string, string>, previous: Recor
   } catch (error) {
     // What the program had registered when it stopped, for tests that assert it stopped before touching anything.
     throw Object.assign(error as Error, { registered: resources.filter((r) => r.type !== 'pulumi:pulumi:Stack') });
+  } finally {
+    // Each isolated copy of the Pulumi runtime adds its own process 'exit' and 'beforeExit' handlers; the copy is
+    // discarded after the run, and so are they (they would pile up across runs).
+    for (const listener of process.listeners('exit')) if (!listenersBefore.exit.includes(listener)) process.removeListener('exit', listener);
+    for (const listener of process.listeners('beforeExit')) if (!listenersBefore.beforeExit.includes(listener)) process.removeListener('beforeExit', listener);
   }
   return { urns, withSecretInputs, resources: resources.map((r) => ({ ...r, protect: protectedTypesAndNames.has(`${r.type}::${r.name}`) })), outputs, secretOutputs };
 }
