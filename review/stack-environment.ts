@@ -3,7 +3,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { EnvironmentOptions } from '../constructs/phase-chart';
 import { ValidationError } from '../phases/model/validation-error';
-import { parseStackConfig, StackConfigValues } from '../stacks/stack-config';
+import { environmentOf, parseStackConfig, StackConfigValues } from '../stacks/stack-config';
 
 /** What a stack's config file says about the environment a promotion plan is built for. */
 export interface StackEnvironment {
@@ -42,15 +42,7 @@ export function readStackEnvironment(stack: string, projectDir = process.cwd()):
   return {
     stack,
     config,
-    // Mirrors stacks/index.ts, so the plan shows the objects that `pulumi up` would register.
-    environment: {
-      replicas: config.replicas,
-      kafkaBrokers: config.kafkaBrokers,
-      featureFlagOverrides: config.featureFlags,
-      domain: config.domain,
-      inClusterData: config.target === 'local',
-      externalDataCidr: config.clusterCidr,
-    },
+    environment: environmentOf(config),
     routesToMonolith: config.routesToMonolith,
   };
 }

@@ -15,7 +15,7 @@ import { ManagedDataStores } from './aws/managed-data-stores';
 import { GeneratedCredentials } from './local/generated-credentials';
 import { checkPhaseStep, readDeploymentHistory } from './deployment-history';
 import { PhaseComponent } from './phase-component';
-import { readStackConfig } from './stack-config';
+import { environmentOf, readStackConfig } from './stack-config';
 
 export = async () => {
   try {
@@ -31,15 +31,7 @@ export = async () => {
 async function deploy() {
   const config = readStackConfig(new pulumi.Config());
   const model = careerCopilot();
-  const environment = {
-    replicas: config.replicas,
-    kafkaBrokers: config.kafkaBrokers,
-    featureFlagOverrides: config.featureFlags,
-    domain: config.domain,
-    inClusterData: config.target === 'local',
-    // On aws the managed services sit in the cluster's VPC.
-    externalDataCidr: config.clusterCidr,
-  };
+  const environment = environmentOf(config);
   const options = { routesToMonolith: config.routesToMonolith };
   // Everything the phase would deploy is built (and so validated) before the stack is touched.
   synthesizePhase(selectPhase(model, config.phase, options), environment);

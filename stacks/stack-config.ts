@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { Static, TSchema, Type } from '@sinclair/typebox';
+import type { EnvironmentOptions } from '../constructs/phase-chart';
 import { checkSchema } from '../phases/model/check-schema';
 import { PHASES, PhaseNumber } from '../phases/model/phase-spec';
 import { StringEnum } from '../phases/model/string-enum';
@@ -93,6 +94,22 @@ export function parseStackConfig(raw: Record<string, string | undefined>): Stack
     }
   }
   return config;
+}
+
+/**
+ * The environment a stack's config asks the phase to be synthesized for: the program deploys it, the promotion
+ * plan and the e2e expectations rebuild it from the same config, so all three see the same objects.
+ */
+export function environmentOf(config: StackConfigValues): EnvironmentOptions {
+  return {
+    replicas: config.replicas,
+    kafkaBrokers: config.kafkaBrokers,
+    featureFlagOverrides: config.featureFlags,
+    domain: config.domain,
+    inClusterData: config.target === 'local',
+    // On aws the managed services sit in the cluster's VPC: the network policies admit that range.
+    externalDataCidr: config.clusterCidr,
+  };
 }
 
 /** Reads the stack's config from Pulumi and validates it; nothing is registered before this returns. */

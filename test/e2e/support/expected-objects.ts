@@ -2,7 +2,7 @@ import { connectionSecretName } from '../../../constructs/data-store-connection'
 import { KubernetesObject, synthesizePhase } from '../../../constructs/synthesize';
 import { careerCopilot, PhaseNumber, selectPhase } from '../../../phases';
 import { PhasePlan } from '../../../phases/phase-plan';
-import { parseStackConfig } from '../../../stacks/stack-config';
+import { environmentOf, parseStackConfig } from '../../../stacks/stack-config';
 import { ObjectIdentity } from '../../../local/object-key';
 
 /** What a stack at one phase should have on the cluster. */
@@ -43,15 +43,7 @@ function statefulSetClaims(objects: readonly KubernetesObject[]): RegExp {
  */
 export function expectedDeployment(config: Record<string, string>, phase: PhaseNumber, highestPhase: PhaseNumber): ExpectedDeployment {
   const values = parseStackConfig({ ...config, phase: String(phase) });
-  // Keep in step with the environment in stacks/index.ts.
-  const environment = {
-    replicas: values.replicas,
-    kafkaBrokers: values.kafkaBrokers,
-    featureFlagOverrides: values.featureFlags,
-    domain: values.domain,
-    inClusterData: values.target === 'local',
-    externalDataCidr: values.clusterCidr,
-  };
+  const environment = environmentOf(values);
   const plan = selectPhase(careerCopilot(), phase, { routesToMonolith: values.routesToMonolith, retainDataOfPhase: highestPhase });
   // As stacks/local/generated-credentials.ts: CloudNativePG makes PostgreSQL's secret itself; Redis reads
   // `<store>-app`, the MongoDB operator `<store>-password`.
