@@ -12,10 +12,8 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { homedir } from 'os';
 import * as path from 'path';
-import { dataBearingReason } from '../constructs/data-bearing';
 import { clusterEnvironment, clusterIdentity, CLUSTER_SCRIPT, ensureControlPlane, LOCAL_STACK_CONFIG } from '../local/cluster';
-import { completeJobs, listOurObjects } from '../local/live-objects';
-import { objectKey } from '../local/object-key';
+import { completeJobs, dataBearingUids, listOurObjects } from '../local/live-objects';
 import { PulumiStack, ResourceChanges, ResourceStep } from '../local/pulumi-stack';
 import { parseLocalArguments, promotionPath } from '../local/promotion-path';
 import { careerCopilot, isPhaseNumber, PhaseNumber, selectPhase } from '../phases';
@@ -46,11 +44,6 @@ function planned(c: ResourceChanges): string {
 
 function done(c: ResourceChanges): string {
   return `created ${c.create}, updated ${c.update}, replaced ${c.replace}, deleted ${c.delete}, unchanged ${c.same}`;
-}
-
-/** The UID of each data-bearing object of ours on the API server, by identity. */
-function dataBearingUids(env: NodeJS.ProcessEnv): Map<string, string> {
-  return new Map(listOurObjects(env).filter((o) => dataBearingReason(o) !== undefined).map((o) => [objectKey(o), o.metadata.uid]));
 }
 
 /**
@@ -84,7 +77,7 @@ async function promote(stack: PulumiStack, env: NodeJS.ProcessEnv, from: PhaseNu
     log('  nothing to change: the stack already matches the model');
     return;
   }
-  const before = dataBearingUids(env);
+  const before = dataBearingUids(listOurObjects(env));
   let finished = 0;
   const width = String(expected).length;
   const up = await stack.up((step: ResourceStep) => {
@@ -97,7 +90,7 @@ async function promote(stack: PulumiStack, env: NodeJS.ProcessEnv, from: PhaseNu
   log(`  pulumi up: ${done(up.changes)} (${up.seconds.toFixed(1)} s)`);
   const jobs = completeJobs(env, NAMESPACE);
   if (jobs.length > 0) log(`  marked complete, as the job controller would after their pods ran (no kubelet here): ${jobs.join(', ')}`);
-  const after = dataBearingUids(env);
+  const after = dataBearingUids(listOurObjects(env));
   const lost = [...before].filter(([key, uid]) => after.has(key) && after.get(key) !== uid).map(([key]) => `${key} (replaced)`);
   lost.push(...[...before.keys()].filter((key) => !after.has(key)).map((key) => `${key} (deleted)`));
   if (lost.length > 0) throw new Error(`data-bearing objects did not survive the step: ${lost.join(', ')}`);

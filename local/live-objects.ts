@@ -1,4 +1,5 @@
 import { execFileSync } from 'child_process';
+import { dataBearingReason } from '../constructs/data-bearing';
 import { MANAGED_BY } from '../constructs/labels';
 import { ObjectIdentity, objectKey } from './object-key';
 
@@ -59,6 +60,11 @@ export function assertNoObjectsOfOurs(env: NodeJS.ProcessEnv): void {
         'from `npm run local` or an interrupted run; restart it empty: npm run cluster:down && npm run cluster:up',
     );
   }
+}
+
+/** The UID of every data-bearing object among `objects`, by identity: compared before and after a step. */
+export function dataBearingUids(objects: readonly LiveObject[]): Map<string, string> {
+  return new Map(objects.filter((o) => dataBearingReason(o) !== undefined).map((o) => [objectKey(o), o.metadata.uid]));
 }
 
 /** One object by identity, or undefined when the API server has none. */

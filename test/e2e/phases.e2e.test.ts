@@ -4,10 +4,9 @@
  * built from their Go modules. After each step: exactly the phase's objects exist, no data-bearing object was
  * deleted or replaced, and a second run changes nothing. A skipped phase is refused before anything changes.
  */
-import { dataBearingReason } from '../../constructs/data-bearing';
 import { careerCopilot, PhaseNumber, selectPhase } from '../../phases';
 import { clusterEnvironment, LOCAL_STACK_CONFIG } from '../../local/cluster';
-import { assertNoObjectsOfOurs, completeJobs, getObject, listOurObjects, LiveObject } from '../../local/live-objects';
+import { assertNoObjectsOfOurs, completeJobs, dataBearingUids, getObject, listOurObjects, LiveObject } from '../../local/live-objects';
 import { objectKey } from '../../local/object-key';
 import { OperationResult, PulumiStack } from '../../local/pulumi-stack';
 import { expectedDeployment } from './support/expected-objects';
@@ -44,11 +43,6 @@ let stack: PulumiStack | undefined;
 let highestPhase: PhaseNumber = 0;
 let destroyed = false;
 const report: string[] = [];
-
-/** The UID of every data-bearing object of ours, by identity. */
-function dataBearingUids(objects: readonly LiveObject[]): Map<string, string> {
-  return new Map(objects.filter((o) => dataBearingReason(o) !== undefined).map((o) => [objectKey(o), o.metadata.uid]));
-}
 
 function stepLine(label: string, up: OperationResult): string {
   const c = up.changes;
