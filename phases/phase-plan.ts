@@ -35,8 +35,18 @@ export interface RoutePlan {
   /** The monolith's backend (for `monolith` and `hybrid`). */
   readonly monolith: string;
   readonly rateLimitPerMinute: number;
+  /** Largest request body the gateway passes on. */
+  readonly maxRequestBodyKilobytes: number;
   /** True when a stack override sent the route back to the monolith. */
   readonly overridden: boolean;
+}
+
+/** Paths no endpoint lists, while the monolith owns them. */
+export interface UnlistedRoutePlan {
+  /** The monolith's backend. */
+  readonly upstream: string;
+  readonly rateLimitPerMinute: number;
+  readonly maxRequestBodyKilobytes: number;
 }
 
 /** A Kafka topic: one per domain event of a context the phase deploys. */
@@ -77,6 +87,8 @@ export interface PhasePlan {
   readonly platform: PlatformComponents;
   readonly workloads: readonly WorkloadPlan[];
   readonly routes: readonly RoutePlan[];
+  /** Where the gateway sends paths no route lists: the monolith while it runs; without it they get 404. */
+  readonly unlistedRoute?: UnlistedRoutePlan;
   readonly dataStores: readonly DataStoreSpec[];
   readonly objectives: ServiceObjectives;
   readonly featureFlags: readonly FeatureFlagPlan[];

@@ -1,8 +1,9 @@
 import { allDataStores } from './model/check-model';
+import { DEFAULT_MAX_REQUEST_BODY_KILOBYTES } from './model/endpoint';
 import { PHASES, PhaseNumber, isPhaseNumber } from './model/phase-spec';
 import { PlatformModel } from './model/platform-model';
 import { notOneOf, showValue, ValidationError } from './model/validation-error';
-import { EventClientPlan, FeatureFlagPlan, PhasePlan, RoutePlan, TopicPlan, WorkloadPlan } from './phase-plan';
+import { EventClientPlan, FeatureFlagPlan, PhasePlan, RoutePlan, TopicPlan, UnlistedRoutePlan, WorkloadPlan } from './phase-plan';
 
 /** The context that reads every other context's data product (the seed's self-serve analytics). */
 const DATA_PRODUCT_CONSUMER = 'analytics';
@@ -101,6 +102,7 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
       service: serviceOf.get(endpoint.context)!,
       monolith: model.monolith.backend.name,
       rateLimitPerMinute: endpoint.rateLimitPerMinute,
+      maxRequestBodyKilobytes: endpoint.maxRequestBodyKilobytes ?? DEFAULT_MAX_REQUEST_BODY_KILOBYTES,
       overridden,
     };
   });
@@ -139,6 +141,14 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
     eventClients.push({ service: model.platform.sagaOrchestrator.name, produces: [], consumes: [...new Set(model.sagas.map((s) => s.triggeredBy))] });
   }
 
+  const unlistedRoute: UnlistedRoutePlan | undefined = spec.monolith
+    ? {
+        upstream: model.monolith.backend.name,
+        rateLimitPerMinute: model.unlistedPaths.rateLimitPerMinute,
+        maxRequestBodyKilobytes: model.unlistedPaths.maxRequestBodyKilobytes ?? DEFAULT_MAX_REQUEST_BODY_KILOBYTES,
+      }
+    : undefined;
+
   // The auth split runs while both the monolith's database and the auth store exist and the monolith lives.
   const auth = model.contexts.find((c) => c.name === 'auth');
   const authDataSplit =
@@ -152,6 +162,7 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
     platform: spec.platform,
     workloads,
     routes,
+    unlistedRoute,
     dataStores: storesHere,
     objectives: model.objectives,
     featureFlags,

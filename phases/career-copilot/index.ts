@@ -1,7 +1,7 @@
 import { loadPlatformModel } from '../model/load-model';
 import { PlatformModel } from '../model/platform-model';
 import { contexts } from './contexts';
-import { endpoints } from './endpoints';
+import { endpoints, unlistedPaths } from './endpoints';
 import { featureFlags } from './feature-flags';
 import { phases } from './phases';
 import { sagas } from './sagas';
@@ -26,6 +26,7 @@ export const careerCopilotInput: PlatformModel = {
   sagas,
   contexts,
   endpoints,
+  unlistedPaths,
   phases,
 };
 

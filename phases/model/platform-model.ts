@@ -1,7 +1,7 @@
 import { Static, Type } from '@sinclair/typebox';
 import { BoundedContextSpec } from './bounded-context';
 import { DataStoreSpec } from './data-store';
-import { EndpointSpec } from './endpoint';
+import { EndpointSpec, UnlistedPathsSpec } from './endpoint';
 import { FeatureFlagSpec } from './feature-flag';
 import { DnsLabel } from './names';
 import { ServiceObjectives } from './objectives';
@@ -52,6 +52,7 @@ export const PlatformModel = Type.Object(
     sagas: Type.Array(SagaDefinition),
     contexts: Type.Array(BoundedContextSpec, { minItems: 1 }),
     endpoints: Type.Array(EndpointSpec, { minItems: 1 }),
+    unlistedPaths: UnlistedPathsSpec,
     phases: Type.Array(PhaseSpec, { minItems: 5, maxItems: 5 }),
   },
   { additionalProperties: false },
