@@ -66,6 +66,29 @@ export interface MicroserviceProps {
   readonly configMapMounts?: readonly NamedMount[];
   /** Secrets made elsewhere (client certificates), mounted read-only. @default [] */
   readonly secretMounts?: readonly NamedMount[];
+  /** Containers beside the app in every pod, such as a metrics exporter. @default [] */
+  readonly sidecars?: readonly MicroserviceSidecar[];
+  /**
+   * Seconds the app keeps serving after its pod starts terminating, before it is signalled: meanwhile the
+   * endpoints controller takes the pod out of its Services and proxies stop sending it new requests, so a rolling
+   * update drops none. The image needs a `sleep` program. @default - signalled at once
+   */
+  readonly preStopSleepSeconds?: number;
+}
+
+/** A container beside the app, restricted like it. */
+export interface MicroserviceSidecar {
+  /** Container name. */
+  readonly name: string;
+  /** Pinned image, `repository:version` or `repository@sha256:digest`. */
+  readonly image: string;
+  /** @default - the image's own */
+  readonly args?: readonly string[];
+  /** A TCP port it serves: probed, and published on the Service under the same name. @default - none */
+  readonly port?: { readonly name: string; readonly number: number };
+  readonly resources: ResourceRequirements;
+  /** Where the service's `files` also appear, read-only, in this container. @default - not mounted */
+  readonly filesMountPath?: string;
 }
 
 /** An existing ConfigMap or Secret, by name, and where it appears. */
@@ -156,9 +179,15 @@ export class Microservice extends Construct {
       const volume = kplus.Volume.fromEmptyDir(this, `Writable${path}`, volumeName(path), { sizeLimit: parseMemory('writablePaths', '64Mi') });
       this.deployment.containers[0].mount(path, volume);
     }
+    let filesVolume: kplus.Volume | undefined;
     if (props.files && files) {
       const filesMap = new kplus.ConfigMap(this, 'Files', { metadata: { name: `${props.name}-files`, labels }, data: files });
-      this.deployment.containers[0].mount(props.files.mountPath, kplus.Volume.fromConfigMap(this, 'FilesVolume', filesMap, { name: 'files' }), { readOnly: true });
+      filesVolume = kplus.Volume.fromConfigMap(this, 'FilesVolume', filesMap, { name: 'files' });
+      this.deployment.containers[0].mount(props.files.mountPath, filesVolume, { readOnly: true });
+    }
+    for (const sidecar of props.sidecars ?? []) {
+      const container = this.deployment.addContainer(this.sidecar(sidecar));
+      if (sidecar.filesMountPath && filesVolume) container.mount(sidecar.filesMountPath, filesVolume, { readOnly: true });
     }
     for (const mount of props.configMapMounts ?? []) {
       const configMap = kplus.ConfigMap.fromConfigMapName(this, `ConfigMap-${mount.name}`, mount.name);
@@ -177,7 +206,10 @@ export class Microservice extends Construct {
     this.service = new kplus.Service(this, 'Service', {
       metadata,
       type: kplus.ServiceType.CLUSTER_IP,
-      ports: [{ name: 'http', port: servicePort, targetPort: containerPort, protocol: kplus.Protocol.TCP }],
+      ports: [
+        { name: 'http', port: servicePort, targetPort: containerPort, protocol: kplus.Protocol.TCP },
+        ...(props.sidecars ?? []).flatMap((s) => (s.port ? [{ name: s.port.name, port: s.port.number, targetPort: s.port.number, protocol: kplus.Protocol.TCP }] : [])),
+      ],
     });
     for (const [key, value] of Object.entries(this.selector)) this.service.selectLabel(key, value);
 
@@ -214,25 +246,48 @@ export class Microservice extends Construct {
       startup: http(props.healthPath ?? '/health', 30),
       liveness: http(props.healthPath ?? '/health', 3),
       readiness: http(props.readyPath ?? '/ready', 3),
-      resources: {
-        cpu: { request: parseCpu('resources.requests.cpu', resources.requests.cpu), limit: parseCpu('resources.limits.cpu', resources.limits.cpu) },
-        memory: {
-          request: parseMemory('resources.requests.memory', resources.requests.memory),
-          limit: parseMemory('resources.limits.memory', resources.limits.memory),
-        },
-      },
-      securityContext: {
-        ensureNonRoot: true,
-        user: 10001,
-        group: 10001,
-        readOnlyRootFilesystem: true,
-        allowPrivilegeEscalation: false,
-        privileged: false,
-        capabilities: { drop: [kplus.Capability.ALL] },
-        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-      },
+      ...(props.preStopSleepSeconds ? { lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', String(props.preStopSleepSeconds)]) } } : {}),
+      resources: containerResources('resources', resources),
+      securityContext: RESTRICTED_CONTAINER,
     };
   }
+
+  private sidecar(sidecar: MicroserviceSidecar): kplus.ContainerProps {
+    const at = `sidecars.${sidecar.name}`;
+    const tcp = (failureThreshold: number) =>
+      kplus.Probe.fromTcpSocket({ port: sidecar.port!.number, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(2), failureThreshold });
+    return {
+      name: sidecar.name,
+      image: sidecar.image,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      args: sidecar.args ? [...sidecar.args] : undefined,
+      ...(sidecar.port ? { ports: [{ name: sidecar.port.name, number: sidecar.port.number }], liveness: tcp(3), readiness: tcp(3) } : {}),
+      resources: containerResources(`${at}.resources`, sidecar.resources),
+      securityContext: RESTRICTED_CONTAINER,
+    };
+  }
+}
+
+/** Every container runs restricted: non-root, read-only root filesystem, no privilege, no capability. */
+const RESTRICTED_CONTAINER: kplus.ContainerSecurityContextProps = {
+  ensureNonRoot: true,
+  user: 10001,
+  group: 10001,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  capabilities: { drop: [kplus.Capability.ALL] },
+  seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+};
+
+function containerResources(field: string, resources: ResourceRequirements): kplus.ContainerResources {
+  return {
+    cpu: { request: parseCpu(`${field}.requests.cpu`, resources.requests.cpu), limit: parseCpu(`${field}.limits.cpu`, resources.limits.cpu) },
+    memory: {
+      request: parseMemory(`${field}.requests.memory`, resources.requests.memory),
+      limit: parseMemory(`${field}.limits.memory`, resources.limits.memory),
+    },
+  };
 }
 
 function validate(
@@ -272,6 +327,21 @@ function validate(
       if (!/^\/[a-z0-9/_.-]*$/.test(mount.mountPath)) throw new ValidationError(`${field}[${i}].mountPath`, `${JSON.stringify(mount.mountPath)} is not an absolute path`);
     });
   }
+  if (props.preStopSleepSeconds !== undefined) checkInteger('preStopSleepSeconds', props.preStopSleepSeconds, 1, 120);
+  const portNames = new Set(['http']);
+  (props.sidecars ?? []).forEach((sidecar, i) => {
+    const at = `sidecars[${i}]`;
+    checkDnsLabel(`${at}.name`, sidecar.name);
+    if (sidecar.name === 'app') throw new ValidationError(`${at}.name`, '"app" is the service\'s own container; give the sidecar another name');
+    checkPinnedImage(`${at}.image`, sidecar.image);
+    if (sidecar.port) {
+      checkInteger(`${at}.port.number`, sidecar.port.number, 1, 65535);
+      if (sidecar.port.number === resolved.containerPort) throw new ValidationError(`${at}.port.number`, `${sidecar.port.number} is the app's containerPort`);
+      if (portNames.has(sidecar.port.name)) throw new ValidationError(`${at}.port.name`, `${JSON.stringify(sidecar.port.name)} is taken; port names must differ`);
+      portNames.add(sidecar.port.name);
+    }
+    if (sidecar.filesMountPath !== undefined && !props.files) throw new ValidationError(`${at}.filesMountPath`, 'is set, but the service has no files to mount');
+  });
   (props.writablePaths ?? []).forEach((path, i) => {
     if (!/^\/[a-z0-9/_.-]*$/.test(path)) throw new ValidationError(`writablePaths[${i}]`, `${JSON.stringify(path)} is not an absolute path`);
   });
