@@ -30,6 +30,10 @@ export const StackConfigSchema = Type.Object(
     }),
     domain: Type.String({ format: 'hostname', default: 'api.career-copilot.local', description: 'Public host name of the API gateway.' }),
     clusterCidr: Cidr,
+    trustedProxyCidrs: Type.Array(Cidr, {
+      default: [],
+      description: 'Address ranges of the proxies in front of the API gateway (ingress controller, load balancer); only their X-Forwarded-For names the client that rate limits key on.',
+    }),
     vpcId: Type.String({ default: '', description: 'aws target: VPC of the cluster; the managed data services are placed in it.' }),
     privateSubnetIds: Type.Array(Type.String({ pattern: '^subnet-[0-9a-f]+$', description: 'a subnet id such as subnet-0abc' }), { default: [], description: 'aws target: private subnets (two or more) for the managed data services.' }),
     skipAwait: Type.Boolean({ default: false, description: 'Do not wait for workloads to become ready (API servers without kubelets, such as the local test control plane).' }),
@@ -87,6 +91,9 @@ export function parseStackConfig(raw: Record<string, string | undefined>): Stack
     values[key] = value === undefined || value === '' ? structuredClone(schema.default) : coerce(schema, value);
   }
   const config = checkSchema(StackConfigSchema, values);
+  config.trustedProxyCidrs.forEach((cidr, i) => {
+    if (cidr.endsWith('/0')) throw new ValidationError(`trustedProxyCidrs[${i}]`, `${JSON.stringify(cidr)} would let any client choose its own address; name the proxies' range`);
+  });
   if (config.target === 'aws') {
     if (!/^vpc-[0-9a-f]+$/.test(config.vpcId)) throw new ValidationError('vpcId', `${JSON.stringify(config.vpcId)} is not a VPC id such as vpc-0abc; the aws target needs the cluster's VPC`);
     if (config.privateSubnetIds.length < 2) {
@@ -109,6 +116,7 @@ export function environmentOf(config: StackConfigValues): EnvironmentOptions {
     inClusterData: config.target === 'local',
     // On aws the managed services sit in the cluster's VPC: the network policies admit that range.
     externalDataCidr: config.clusterCidr,
+    trustedProxyCidrs: config.trustedProxyCidrs,
   };
 }
 

@@ -10,7 +10,14 @@ describe('environmentOf: the environment a stack config asks for (program, plan 
       domain: 'api.dev.example.com',
       inClusterData: true,
       externalDataCidr: '10.0.0.0/16',
+      trustedProxyCidrs: [],
     });
+  });
+
+  test('the proxies in front of the gateway come from trustedProxyCidrs; a range open to every address is refused', () => {
+    expect(environmentOf(parseStackConfig({ trustedProxyCidrs: '["10.20.0.0/16"]' })).trustedProxyCidrs).toEqual(['10.20.0.0/16']);
+    expect(() => parseStackConfig({ trustedProxyCidrs: '["0.0.0.0/0"]' })).toThrow('trustedProxyCidrs[0]: "0.0.0.0/0" would let any client choose its own address');
+    expect(() => parseStackConfig({ trustedProxyCidrs: '["10.20.0.0"]' })).toThrow('trustedProxyCidrs[0]: "10.20.0.0" is not an IPv4 CIDR block');
   });
 
   test('aws: data outside the cluster, admitted from the cluster CIDR', () => {
