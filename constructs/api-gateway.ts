@@ -2,9 +2,22 @@ import { Construct } from 'constructs';
 import { ResourceRequirements } from '../phases/model/workload';
 import { notOneOf, showValue, ValidationError } from '../phases/model/validation-error';
 import { ROUTE_STATUSES } from '../phases/model/endpoint';
+import { DEFAULT_LATENCY_BUCKETS_SECONDS, renderGatewayMetricsProgram } from './gateway-metrics-program';
 import { Microservice, MicroserviceAutoscaling } from './microservice';
-import { GatewayRoute, GatewayTimeouts, renderNginxConfig } from './nginx-gateway-config';
+import { GATEWAY_RESERVED_PATHS, GatewayRoute, GatewayTimeouts, GatewayUnlistedRoute, renderNginxConfig } from './nginx-gateway-config';
 import { checkDnsLabel, checkInteger } from './prop-checks';
+
+/** Port on which the gateway's metrics exporter serves `/metrics`. */
+export const GATEWAY_METRICS_PORT = 3903;
+/** Name of the Service port (and ServiceMonitor endpoint) of the gateway's metrics. */
+export const GATEWAY_METRICS_PORT_NAME = 'metrics';
+/** mtail's image, as its release workflow publishes it; the exporter of the gateway's metrics. */
+export const DEFAULT_METRICS_EXPORTER_IMAGE = 'ghcr.io/google/mtail:v3.2.26';
+/** Where NGINX sends its metrics log, inside the pod. */
+const METRICS_LOG_PORT = 5140;
+const METRICS_LOG_ADDRESS = `127.0.0.1:${METRICS_LOG_PORT}`;
+/** Port of the fallback listener on the pod's loopback. */
+const FALLBACK_PORT = 8081;
 
 /** Props of `ApiGateway`. */
 export interface ApiGatewayProps {
@@ -20,6 +33,10 @@ export interface ApiGatewayProps {
   readonly routes: readonly GatewayRoute[];
   /** Service names that exist in this phase; every route must lead to one of them. */
   readonly upstreams: readonly string[];
+  /** Where paths that no route lists go. @default - a JSON 404 (the monolith is retired) */
+  readonly unlistedRoute?: GatewayUnlistedRoute;
+  /** Proxies whose `X-Forwarded-For` names the client (see `NginxConfigOptions.trustedProxyCidrs`). @default [] */
+  readonly trustedProxyCidrs?: readonly string[];
   /** Port the upstream Services listen on. @default 80 */
   readonly upstreamPort?: number;
   /** @default 8080 */
@@ -32,29 +49,43 @@ export interface ApiGatewayProps {
   readonly autoscaling?: MicroserviceAutoscaling;
   /** @default connect 2 s, read 5 s, skip a service for 30 s after 3 failures */
   readonly timeouts?: GatewayTimeouts;
+  /** Upper bounds of the latency histogram, seconds; the latency objective should be one. @default 5 ms ... 10 s, with 200 ms */
+  readonly latencyBucketsSeconds?: readonly number[];
+  /** Pinned image of the metrics exporter (mtail). @default DEFAULT_METRICS_EXPORTER_IMAGE */
+  readonly metricsExporterImage?: string;
+  /** Seconds a terminating gateway pod keeps serving before NGINX drains: see `Microservice`. @default 10 */
+  readonly drainSeconds?: number;
 }
 
 /**
- * The strangler-fig API gateway: NGINX, configured from the model's per-endpoint status. NGINX because it is the
- * most widely run proxy, its `backup` upstream gives per-request fallback from a service to the monolith without
- * plugins, `limit_req` gives per-client rate limiting, and its configuration is plain text that the same binary
- * validates in tests.
+ * The strangler-fig API gateway: NGINX, configured from the model's per-endpoint status, with an mtail sidecar
+ * that turns its per-request log into Prometheus metrics. NGINX because it is the most widely run proxy, its
+ * `backup` upstream gives per-request fallback from a service to the monolith without plugins, `limit_req` gives
+ * per-client rate limiting, and its configuration is plain text that the same binary validates in tests.
  */
 export class ApiGateway extends Construct {
   /** The rendered `conf.d/default.conf`. */
   public readonly nginxConfig: string;
+  /** The rendered mtail program. */
+  public readonly metricsProgram: string;
   public readonly service: Microservice;
 
   constructor(scope: Construct, id: string, props: ApiGatewayProps) {
     super(scope, id);
     const upstreamPort = props.upstreamPort ?? 80;
     const containerPort = props.containerPort ?? 8080;
-    validate(props, upstreamPort);
+    const buckets = props.latencyBucketsSeconds ?? DEFAULT_LATENCY_BUCKETS_SECONDS;
+    validate(props, upstreamPort, containerPort, buckets);
     this.nginxConfig = renderNginxConfig(props.routes, {
       listenPort: containerPort,
       upstreamAddress: (service) => `${service}.${props.namespace}.svc.cluster.local:${upstreamPort}`,
       timeouts: props.timeouts,
+      unlistedRoute: props.unlistedRoute,
+      trustedProxyCidrs: props.trustedProxyCidrs,
+      metricsLogAddress: METRICS_LOG_ADDRESS,
+      fallbackPort: FALLBACK_PORT,
     });
+    this.metricsProgram = renderGatewayMetricsProgram({ latencyBucketsSeconds: buckets });
     this.service = new Microservice(this, 'Service', {
       name: props.name,
       image: props.image,
@@ -66,22 +97,54 @@ export class ApiGateway extends Construct {
       autoscaling: props.autoscaling,
       // The unprivileged image keeps its pid file and temp files under /tmp.
       writablePaths: ['/tmp'],
-      files: { mountPath: '/etc/nginx/conf.d', contents: { 'default.conf': this.nginxConfig } },
+      // NGINX reads *.conf of this folder; mtail reads *.mtail of the same files.
+      files: { mountPath: '/etc/nginx/conf.d', contents: { 'default.conf': this.nginxConfig, 'gateway.mtail': this.metricsProgram } },
+      preStopSleepSeconds: props.drainSeconds ?? 10,
+      sidecars: [
+        {
+          name: 'metrics',
+          image: props.metricsExporterImage ?? DEFAULT_METRICS_EXPORTER_IMAGE,
+          args: [
+            '--progs=/etc/mtail',
+            `--logs=udp://${METRICS_LOG_ADDRESS}`,
+            `--port=${GATEWAY_METRICS_PORT}`,
+            // mtail reads one datagram per poll: every millisecond keeps up with about 900 requests a second.
+            '--poll_interval=1ms',
+            // The series carry the gateway's labels only, as the services' do.
+            '--emit_prog_label=false',
+            '--logtostderr',
+          ],
+          port: { name: GATEWAY_METRICS_PORT_NAME, number: GATEWAY_METRICS_PORT },
+          resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+          filesMountPath: '/etc/mtail',
+        },
+      ],
     });
   }
 }
 
-function validate(props: ApiGatewayProps, upstreamPort: number): void {
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+function validate(props: ApiGatewayProps, upstreamPort: number, containerPort: number, buckets: readonly number[]): void {
   checkDnsLabel('namespace', props.namespace);
   checkInteger('upstreamPort', upstreamPort, 1, 65535);
+  checkInteger('containerPort', containerPort, 1, 65535);
+  if ([GATEWAY_METRICS_PORT, METRICS_LOG_PORT, FALLBACK_PORT].includes(containerPort)) {
+    throw new ValidationError('containerPort', `${containerPort} is taken inside the pod (metrics ${GATEWAY_METRICS_PORT}, metrics log ${METRICS_LOG_PORT}, fallback listener ${FALLBACK_PORT})`);
+  }
   const seen = new Set<string>();
+  const monoliths = new Set<string>();
   props.routes.forEach((route, i) => {
     const at = `routes[${i}]`;
     if (!/^\/[a-z0-9/-]*[a-z0-9]$/.test(route.path)) throw new ValidationError(`${at}.path`, `${showValue(route.path)} is not a path of lower-case segments`);
+    if ((GATEWAY_RESERVED_PATHS as readonly string[]).includes(route.path)) {
+      throw new ValidationError(`${at}.path`, `${showValue(route.path)} is the gateway's own; reserved: ${GATEWAY_RESERVED_PATHS.join(', ')}`);
+    }
     if (seen.has(route.path)) throw new ValidationError(`${at}.path`, `duplicate route ${showValue(route.path)}`);
     seen.add(route.path);
     if (!(ROUTE_STATUSES as readonly string[]).includes(route.status)) throw new ValidationError(`${at}.status`, notOneOf(route.status, ROUTE_STATUSES));
     checkInteger(`${at}.rateLimitPerMinute`, route.rateLimitPerMinute, 1);
+    if (route.maxRequestBodyKilobytes !== undefined) checkInteger(`${at}.maxRequestBodyKilobytes`, route.maxRequestBodyKilobytes, 1, 102400);
     if (route.methods.length === 0) throw new ValidationError(`${at}.methods`, 'is empty; give at least one HTTP method');
     const targets = route.status === 'migrated' ? ['service'] : route.status === 'monolith' ? ['monolith'] : ['service', 'monolith'];
     for (const field of targets as Array<'service' | 'monolith'>) {
@@ -89,5 +152,29 @@ function validate(props: ApiGatewayProps, upstreamPort: number): void {
         throw new ValidationError(`${at}.${field}`, `${route.path} routes to ${showValue(route[field])}, which is not deployed: ${notOneOf(route[field], props.upstreams)}`);
       }
     }
+    if (route.status === 'hybrid') monoliths.add(route.monolith);
   });
+  // One fallback listener serves every hybrid route.
+  if (monoliths.size > 1) throw new ValidationError('routes', `hybrid routes fall back to ${[...monoliths].join(' and ')}; they must share one monolith`);
+  if (props.unlistedRoute) {
+    const unlisted = props.unlistedRoute;
+    if (!props.upstreams.includes(unlisted.upstream)) {
+      throw new ValidationError('unlistedRoute.upstream', `${showValue(unlisted.upstream)} is not deployed: ${notOneOf(unlisted.upstream, props.upstreams)}`);
+    }
+    checkInteger('unlistedRoute.rateLimitPerMinute', unlisted.rateLimitPerMinute, 1);
+    if (unlisted.maxRequestBodyKilobytes !== undefined) checkInteger('unlistedRoute.maxRequestBodyKilobytes', unlisted.maxRequestBodyKilobytes, 1, 102400);
+  }
+  (props.trustedProxyCidrs ?? []).forEach((cidr, i) => {
+    const match = CIDR.exec(cidr);
+    if (!match || match.slice(1, 5).some((octet) => Number(octet) > 255) || Number(match[5]) > 32) {
+      throw new ValidationError(`trustedProxyCidrs[${i}]`, `${showValue(cidr)} is not an IPv4 CIDR block such as 10.0.0.0/16`);
+    }
+    if (Number(match[5]) === 0) throw new ValidationError(`trustedProxyCidrs[${i}]`, `${showValue(cidr)} would let any client choose its own address; name the proxies' range`);
+  });
+  buckets.forEach((bucket, i) => {
+    if (typeof bucket !== 'number' || !Number.isFinite(bucket) || bucket <= 0 || (i > 0 && bucket <= buckets[i - 1])) {
+      throw new ValidationError(`latencyBucketsSeconds[${i}]`, `${String(bucket)} is not a positive number above the bucket before it`);
+    }
+  });
+  if (props.drainSeconds !== undefined) checkInteger('drainSeconds', props.drainSeconds, 1, 120);
 }

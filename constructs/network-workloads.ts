@@ -1,5 +1,6 @@
 import { DataEngine, DataStoreSpec } from '../phases/model/data-store';
 import { PhasePlan } from '../phases/phase-plan';
+import { GATEWAY_METRICS_PORT } from './api-gateway';
 import { NamespaceIngress, NetworkWorkload } from './network-policies';
 
 /** How each engine's pods are reached, labelled and managed in the cluster. */
@@ -95,7 +96,8 @@ export function networkWorkloads(plan: PhasePlan, options: NetworkWorkloadsOptio
     workloads.push({
       name: w.spec.name,
       port: w.spec.port,
-      ingressFromNamespaces: [{ ...monitoring, ports: [w.spec.port] }],
+      // Prometheus scrapes the gateway's exporter; every other workload serves its metrics on its own port.
+      ingressFromNamespaces: [{ ...monitoring, ports: w.role === 'gateway' ? [GATEWAY_METRICS_PORT] : [w.spec.port] }],
       // Public traffic enters at the gateway; before it exists, at the monolith and the frontend.
       externalIngress: w.role === 'gateway' || w.role === 'frontend' || (w.role === 'monolith' && !hasGateway),
       ...(external.length > 0 ? { externalEgress: [{ cidr: options.externalDataCidr ?? '0.0.0.0/0', ports: external }] } : {}),

@@ -1,18 +1,33 @@
-import { RouteStatus } from '../phases/model/endpoint';
+import { DEFAULT_MAX_REQUEST_BODY_KILOBYTES, RouteStatus } from '../phases/model/endpoint';
 
 /** One endpoint as the gateway routes it. */
 export interface GatewayRoute {
   /** Path prefix, e.g. `/api/v1/auth/login`; matches the path itself and everything below it. */
   readonly path: string;
   readonly status: RouteStatus;
-  /** HTTP methods the endpoint accepts; others get 405. */
+  /**
+   * HTTP methods the endpoint accepts; HEAD comes with GET and OPTIONS (CORS preflight) with every route, both
+   * answered by the route's upstream. Others get a JSON 405.
+   */
   readonly methods: readonly string[];
   /** Upstream service for `hybrid` and `migrated` (a Kubernetes Service name). */
   readonly service: string;
   /** The monolith's Service name, for `monolith` and `hybrid`. */
   readonly monolith: string;
-  /** Per-client requests per minute. */
+  /** Per-client requests per minute, on each gateway replica. */
   readonly rateLimitPerMinute: number;
+  /** Largest request body the route accepts; a larger one gets a JSON 413. @default 1024 */
+  readonly maxRequestBodyKilobytes?: number;
+}
+
+/** Every path that no route lists. While the monolith runs it still owns them: they go to it. */
+export interface GatewayUnlistedRoute {
+  /** The Service that answers them (the monolith's). */
+  readonly upstream: string;
+  /** Per-client requests per minute, on each gateway replica. */
+  readonly rateLimitPerMinute: number;
+  /** @default 1024 */
+  readonly maxRequestBodyKilobytes?: number;
 }
 
 /** Timeouts and the circuit breaker of the gateway, after the seed's router and circuit breaker. */
@@ -34,107 +49,358 @@ export interface NginxConfigOptions {
   readonly listenAddress?: string;
   /**
    * Where a Service is reached. The manifests use the in-cluster DNS name; the integration tests pass a function
-   * that maps each Service to a loopback port (the one documented test hook: nothing else in the config changes).
+   * that maps each Service to a loopback port (the one documented test hook for upstreams).
    */
   readonly upstreamAddress: (service: string) => string;
   readonly timeouts?: GatewayTimeouts;
+  /** Where paths that no route lists go. @default - a JSON 404 (the monolith is retired) */
+  readonly unlistedRoute?: GatewayUnlistedRoute;
+  /**
+   * Address ranges of the proxies in front of the gateway (ingress controller, load balancer, the frontend's
+   * server). Only from them is `X-Forwarded-For` believed: the client is then its last address that is not a
+   * trusted proxy, and rate limits key on it. @default [] (the peer is the client)
+   */
+  readonly trustedProxyCidrs?: readonly string[];
+  /**
+   * Port on 127.0.0.1 of the gateway's fallback listener: the backup of every hybrid route, which passes the
+   * request to the monolith and marks the answer as a fallback for the log and the metrics. @default 8081
+   */
+  readonly fallbackPort?: number;
+  /** File of the JSON access log, one object per request. @default '/dev/stdout' */
+  readonly accessLogPath?: string;
+  /**
+   * `host:port` to which NGINX sends, over syslog/UDP, one line per request for the metrics exporter (see
+   * `renderGatewayMetricsProgram`). UDP so that a slow or absent exporter never holds a request.
+   * @default - no metrics log
+   */
+  readonly metricsLogAddress?: string;
+  /** Idle keep-alive connections each NGINX worker keeps to each upstream. @default 64 */
+  readonly upstreamKeepalive?: number;
 }
 
-const kebab = (s: string) => s.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '').toLowerCase();
+/** Paths the gateway answers itself, which no route may take: its probes, and the metrics path kept private. */
+export const GATEWAY_RESERVED_PATHS = ['/health', '/ready', '/metrics'] as const;
+/** The response header by which the fallback listener marks a monolith answer behind a hybrid route. */
+const FALLBACK_HEADER = 'X-Gateway-Fallback';
+/** The upstream of the fallback listener alone, for writes the service never received. */
+const FALLBACK_UPSTREAM = 'gateway_fallback';
+
+/** Statuses the gateway may answer itself; each gets a JSON body instead of NGINX's HTML page. */
+const GATEWAY_ERRORS: ReadonlyArray<readonly [number, string]> = [
+  [400, 'Bad Request'],
+  [404, 'Not Found'],
+  [405, 'Method Not Allowed'],
+  [413, 'Request Entity Too Large'],
+  [429, 'Too Many Requests'],
+  [500, 'Internal Server Error'],
+  [502, 'Bad Gateway'],
+  [503, 'Service Unavailable'],
+  [504, 'Gateway Timeout'],
+];
+/** Methods with a label of their own in the metrics; any other is counted as `other`. */
+const METRIC_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+const snake = (s: string) => s.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '').toLowerCase();
+const json = (detail: string) => `'{"detail":"${detail}"}'`;
 
 /**
  * The NGINX configuration (an `http`-level include, as the unprivileged image's `conf.d/` expects) that
  * implements strangler-fig routing:
  * - migrated: the service only;
- * - monolith: the monolith only;
- * - hybrid: the service first; on connection error, timeout or 502/503/504 the same request goes to the monolith
- *   (an upstream with the monolith as `backup`); after `maxFails` failures the service is skipped for
- *   `failTimeoutSeconds`, which is the seed's circuit breaker;
- * plus per-client rate limiting (429 past the limit) and a JSON 404 for any other path.
+ * - monolith: the monolith only; and every path no route lists, while the monolith runs;
+ * - hybrid: the service first. A read (GET, HEAD, OPTIONS) goes to the monolith when the service is unreachable,
+ *   times out or answers 500, 502, 503 or 504, as the seed's router does on any exception. A write goes to the
+ *   monolith only when the gateway sent the service nothing (connection refused or connect timeout): once the
+ *   service has the request it may have applied it, so its answer (500 and 503 included), or the gateway's 502 or
+ *   504, is final. A write is never applied in both databases by the gateway. After `maxFails`
+ *   failures the service is skipped for `failTimeoutSeconds`: the seed's circuit breaker.
+ * plus per-client rate limiting (JSON 429 with `Retry-After`), request ids, JSON errors and a JSON access log.
  */
 export function renderNginxConfig(routes: readonly GatewayRoute[], options: NginxConfigOptions): string {
   const t = { connectTimeoutSeconds: 2, readTimeoutSeconds: 5, maxFails: 3, failTimeoutSeconds: 30, ...options.timeouts };
+  const keepalive = options.upstreamKeepalive ?? 64;
+  const fallbackPort = options.fallbackPort ?? 8081;
+  const hybrid = routes.filter((r) => r.status === 'hybrid');
   const lines: string[] = ['# Generated from the platform model: strangler-fig routing. Do not edit.', ''];
 
-  for (const route of routes) {
-    // 1 request per `60 / limit` seconds on average per client address, with a burst of a tenth of the minute.
-    lines.push(`limit_req_zone $binary_remote_addr zone=${zone(route)}:10m rate=${route.rateLimitPerMinute}r/m;`);
-  }
+  // Rate limits: one zone per route, keyed on the client (after trusted proxies, see set_real_ip_from below).
+  for (const route of routes) lines.push(`limit_req_zone $binary_remote_addr zone=${zone(route.path)}:10m rate=${route.rateLimitPerMinute}r/m;`);
+  if (options.unlistedRoute) lines.push(`limit_req_zone $binary_remote_addr zone=${zone('unlisted')}:10m rate=${options.unlistedRoute.rateLimitPerMinute}r/m;`);
   lines.push('limit_req_status 429;', '');
+
+  lines.push(
+    "# The client's request id when it sends a usable one, a new one otherwise: returned, logged and passed upstream.",
+    'map $http_x_request_id $gateway_request_id {',
+    '  default $request_id;',
+    '  "~^[A-Za-z0-9._:-]{1,128}$" $http_x_request_id;',
+    '}',
+    '# A write (anything but GET, HEAD and OPTIONS) on a hybrid route is never re-sent once the service has it.',
+    'map $request_method $gateway_write {',
+    '  default 1;',
+    '  GET 0;',
+    '  HEAD 0;',
+    '  OPTIONS 0;',
+    '}',
+    '# Who answered: the route\'s target, the monolith behind a hybrid route (fallback), or the gateway itself (none).',
+    `map "$upstream_http_${snake(FALLBACK_HEADER)}:$upstream_addr" $gateway_upstream {`,
+    '  "~^1:" fallback;',
+    '  ":" none;',
+    '  default $gateway_target;',
+    '}',
+    'map $gateway_upstream $gateway_fallback {',
+    '  fallback true;',
+    '  default false;',
+    '}',
+    'map $request_method $gateway_method {',
+    ...METRIC_METHODS.map((m) => `  ${m} ${m};`),
+    '  default other;',
+    '}',
+    '# X-Forwarded-For as received, plus the peer that sent it.',
+    'map $http_x_forwarded_for $gateway_forwarded_for {',
+    '  "" $realip_remote_addr;',
+    '  default "$http_x_forwarded_for, $realip_remote_addr";',
+    '}',
+    'log_format gateway_json escape=json',
+    `  '{"time":"$time_iso8601","request_id":"$gateway_request_id","client":"$remote_addr","peer":"$realip_remote_addr",'`,
+    `  '"method":"$request_method","path":"$uri","route":"$gateway_route","route_status":"$gateway_route_status",'`,
+    `  '"status":$status,"upstream":"$gateway_upstream","fallback":$gateway_fallback,"upstream_addr":"$upstream_addr",'`,
+    `  '"upstream_status":"$upstream_status","duration_seconds":$request_time,"request_bytes":$request_length,"response_bytes":$bytes_sent}';`,
+    // One line per request for the metrics exporter; the trailing newline ends the line in its UDP reader.
+    "log_format gateway_metrics 'route=$gateway_route method=$gateway_method status=$status upstream=$gateway_upstream seconds=$request_time\\n';",
+    '',
+  );
 
   const upstreams = new Map<string, string[]>();
   // `zone`: failure counts (the circuit breaker) are shared by every worker, and survive a reload.
   // `keepalive_timeout` below uvicorn's 5 s, so NGINX never reuses a connection the service is closing.
-  const pool = (name: string) => [`zone ${name} 64k;`, 'keepalive 16;', 'keepalive_timeout 4s;'];
+  const pool = (name: string) => [`zone ${name} 64k;`, `keepalive ${keepalive};`, 'keepalive_timeout 4s;'];
   const single = (service: string) => [`server ${options.upstreamAddress(service)} max_fails=0;`, ...pool(upstreamName(service))];
   for (const route of routes) {
     if (route.status !== 'hybrid') {
       const target = route.status === 'migrated' ? route.service : route.monolith;
       upstreams.set(upstreamName(target), single(target));
     } else {
-      upstreams.set(`${upstreamName(route.service)}_with_fallback`, [
+      upstreams.set(hybridUpstreamName(route), [
         `server ${options.upstreamAddress(route.service)} max_fails=${t.maxFails} fail_timeout=${t.failTimeoutSeconds}s;`,
-        `server ${options.upstreamAddress(route.monolith)} backup;`,
-        ...pool(`${upstreamName(route.service)}_with_fallback`),
+        // The fallback listener is never marked down: the monolith's own failures are its answers.
+        `server 127.0.0.1:${fallbackPort} backup max_fails=0;`,
+        ...pool(hybridUpstreamName(route)),
       ]);
+      upstreams.set(upstreamName(route.monolith), single(route.monolith));
     }
   }
+  if (hybrid.length > 0) upstreams.set(FALLBACK_UPSTREAM, [`server 127.0.0.1:${fallbackPort} max_fails=0;`, ...pool(FALLBACK_UPSTREAM)]);
+  if (options.unlistedRoute) upstreams.set(upstreamName(options.unlistedRoute.upstream), single(options.unlistedRoute.upstream));
   for (const [name, body] of [...upstreams].sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(`upstream ${name} {`, ...body.map((l) => `  ${l}`), '}', '');
   }
 
+  const trusted = options.trustedProxyCidrs ?? [];
   lines.push(
     'server {',
     `  listen ${options.listenAddress ? `${options.listenAddress}:` : ''}${options.listenPort};`,
     '  server_tokens off;',
     '  default_type application/json;',
+    // Errors raised while a hybrid write is handled in its own location get the JSON pages too.
+    '  recursive_error_pages on;',
+    ...trusted.map((cidr) => `  set_real_ip_from ${cidr};`),
+    ...(trusted.length > 0 ? ['  real_ip_header X-Forwarded-For;', '  real_ip_recursive on;'] : []),
+    `  access_log ${options.accessLogPath ?? '/dev/stdout'} gateway_json;`,
+    ...(options.metricsLogAddress ? [`  access_log syslog:server=${options.metricsLogAddress},nohostname,tag=gateway gateway_metrics;`] : []),
+    '  set $gateway_route unlisted;',
+    '  set $gateway_route_status none;',
+    '  set $gateway_target none;',
+    '  set $gateway_retry_after 1;',
     '  proxy_http_version 1.1;',
     '  proxy_set_header Connection "";',
     '  proxy_set_header Host $host;',
-    '  proxy_set_header X-Request-ID $request_id;',
-    '  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    '  proxy_set_header X-Request-ID $gateway_request_id;',
+    '  proxy_set_header X-Real-IP $remote_addr;',
+    '  proxy_set_header X-Forwarded-For $gateway_forwarded_for;',
+    '  proxy_set_header X-Forwarded-Host $host;',
     '  proxy_set_header X-Forwarded-Proto $scheme;',
+    `  proxy_hide_header ${FALLBACK_HEADER};`,
     `  proxy_connect_timeout ${t.connectTimeoutSeconds}s;`,
     `  proxy_read_timeout ${t.readTimeoutSeconds}s;`,
     `  proxy_send_timeout ${t.readTimeoutSeconds}s;`,
+    `  client_max_body_size ${DEFAULT_MAX_REQUEST_BODY_KILOBYTES}k;`,
+    '  add_header X-Request-ID $gateway_request_id always;',
+    ...errorPages().map((l) => `  ${l}`),
     '',
     '  location = /health { access_log off; return 200 \'{"status":"ok"}\'; }',
     '  location = /ready { access_log off; return 200 \'{"status":"ready"}\'; }',
+    '  # Metrics are served by the exporter on its own port, never to the public.',
+    `  location = /metrics { set $gateway_route internal; return 404 ${json('Not Found')}; }`,
     '',
   );
-  for (const route of routes) {
-    const body = locationBody(route);
-    // Exact path and everything below it, but not /api/v1/jobsearch for /api/v1/jobs.
-    lines.push(`  # ${route.path}: ${route.status}`, `  location = ${route.path} {`, ...body, '  }', `  location ${route.path}/ {`, ...body, '  }', '');
+  for (const [status, detail] of GATEWAY_ERRORS) {
+    const retryAfter = status === 429 ? ' add_header Retry-After $gateway_retry_after always;' : '';
+    lines.push(`  location @error_${status} { add_header X-Request-ID $gateway_request_id always;${retryAfter} return ${status} ${json(detail)}; }`);
   }
-  lines.push('  location / { return 404 \'{"detail":"Not Found"}\'; }', '}', '');
+  lines.push('');
+
+  for (const route of routes) lines.push(...routeLocations(route), '');
+  if (options.unlistedRoute) {
+    const unlisted = options.unlistedRoute;
+    lines.push(
+      `  # Paths no route lists: still the monolith's (${unlisted.upstream}).`,
+      '  location / {',
+      ...settings({ route: 'unlisted', status: 'monolith', target: 'monolith', zone: zone('unlisted'), ...limits(unlisted.rateLimitPerMinute, unlisted.maxRequestBodyKilobytes) }),
+      '    proxy_next_upstream off;',
+      `    proxy_pass http://${upstreamName(unlisted.upstream)};`,
+      '  }',
+    );
+  } else {
+    lines.push(`  location / { return 404 ${json('Not Found')}; }`);
+  }
+  lines.push('}', '');
+
+  if (hybrid.length > 0) lines.push(...fallbackListener(hybrid, fallbackPort));
   return lines.join('\n');
 }
 
-function zone(route: GatewayRoute): string {
-  return `per_client${kebab(route.path.replace(/^\/api\/v1/, ''))}`.replace(/^per_client_?/, 'per_client_');
+/** The monolith behind hybrid routes, on loopback: passes the request on unchanged and marks the answer. */
+function fallbackListener(hybrid: readonly GatewayRoute[], port: number): string[] {
+  const monolith = hybrid[0].monolith;
+  const largestBody = Math.max(...hybrid.map((r) => r.maxRequestBodyKilobytes ?? DEFAULT_MAX_REQUEST_BODY_KILOBYTES));
+  return [
+    `# The fallback listener: the backup of every hybrid route. It passes the request to ${monolith} as the client sent`,
+    `# it to the gateway and marks the answer with ${FALLBACK_HEADER}, which the gateway logs, counts and strips.`,
+    'server {',
+    `  listen 127.0.0.1:${port};`,
+    '  server_tokens off;',
+    '  default_type application/json;',
+    '  access_log off;',
+    `  client_max_body_size ${largestBody}k;`,
+    '  location / {',
+    '    proxy_http_version 1.1;',
+    '    proxy_set_header Connection "";',
+    '    proxy_set_header Host $host;',
+    '    proxy_set_header X-Request-ID $http_x_request_id;',
+    '    proxy_set_header X-Real-IP $http_x_real_ip;',
+    '    proxy_set_header X-Forwarded-For $http_x_forwarded_for;',
+    '    proxy_set_header X-Forwarded-Host $http_x_forwarded_host;',
+    '    proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;',
+    '    proxy_next_upstream off;',
+    `    add_header ${FALLBACK_HEADER} 1 always;`,
+    `    proxy_pass http://${upstreamName(monolith)};`,
+    '  }',
+    '}',
+    '',
+  ];
+}
+
+/** The exact-path and sub-path locations of one route, and for a hybrid route the location its writes take. */
+function routeLocations(route: GatewayRoute): string[] {
+  const methods = allowedMethods(route.methods);
+  const target = route.status === 'monolith' ? 'monolith' : 'service';
+  const commonSettings = { route: route.path, status: route.status, target, zone: zone(route.path), ...limits(route.rateLimitPerMinute, route.maxRequestBodyKilobytes) };
+  const common = settings(commonSettings);
+  const methodCheck = `    if ($request_method !~ ^(${methods.join('|')})$) { return 405; }`;
+  const comment = route.status === 'hybrid' ? `  # ${route.path}: hybrid (reads fall back on failure; writes only when the service never received them)` : `  # ${route.path}: ${route.status}`;
+  let entry: string[];
+  const extra: string[] = [];
+  if (route.status === 'hybrid') {
+    const write = writeLocationName(route);
+    entry = [
+      ...common,
+      `    error_page 418 = ${write};`,
+      methodCheck,
+      '    if ($gateway_write) { return 418; }',
+      '    proxy_next_upstream error timeout http_500 http_502 http_503 http_504;',
+      '    proxy_next_upstream_tries 2;',
+      `    proxy_pass http://${hybridUpstreamName(route)};`,
+    ];
+    // A write is never re-sent by NGINX (PUT and DELETE would be: NGINX counts them idempotent). When the gateway
+    // itself answers 502 or 504 and sent the service nothing (refused, connect timeout), the request goes to the
+    // fallback listener; otherwise the service may have applied it, and the client gets the error.
+    const unsent = (status: 502 | 504) => `${write}_${status}`;
+    const writeSettings = settings({ ...commonSettings, errorPagesExcept: [502, 504] });
+    extra.push(
+      `  location ${write} {`,
+      ...writeSettings,
+      `    error_page 502 = ${unsent(502)};`,
+      `    error_page 504 = ${unsent(504)};`,
+      '    proxy_next_upstream off;',
+      `    proxy_pass http://${hybridUpstreamName(route)};`,
+      '  }',
+      ...([502, 504] as const).flatMap((status) => [
+        `  location ${unsent(status)} {`,
+        '    add_header X-Request-ID $gateway_request_id always;',
+        '    add_header X-Route-Status hybrid always;',
+        `    if ($upstream_bytes_sent != 0) { return ${status} ${json(status === 502 ? 'Bad Gateway' : 'Gateway Timeout')}; }`,
+        '    proxy_next_upstream off;',
+        `    proxy_pass http://${FALLBACK_UPSTREAM};`,
+        '  }',
+      ]),
+    );
+  } else {
+    entry = [...common, methodCheck, '    proxy_next_upstream off;', `    proxy_pass http://${upstreamName(route.status === 'migrated' ? route.service : route.monolith)};`];
+  }
+  // Exact path and everything below it, but not /api/v1/jobsearch for /api/v1/jobs.
+  return [comment, `  location = ${route.path} {`, ...entry, '  }', `  location ${route.path}/ {`, ...entry, '  }', ...extra];
+}
+
+/** The methods a route answers: the model's, HEAD with GET, and OPTIONS (CORS preflight) everywhere. */
+export function allowedMethods(methods: readonly string[]): string[] {
+  return [...new Set([...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'])].sort();
+}
+
+/** The burst a route admits at once, a tenth of its per-minute limit. */
+export function burstOf(rateLimitPerMinute: number): number {
+  return Math.max(1, Math.floor(rateLimitPerMinute / 10));
+}
+
+/** Seconds until a rate-limited client may try again: one request's worth of the limit. */
+export function retryAfterSeconds(rateLimitPerMinute: number): number {
+  return Math.max(1, Math.ceil(60 / rateLimitPerMinute));
+}
+
+function limits(rateLimitPerMinute: number, maxRequestBodyKilobytes = DEFAULT_MAX_REQUEST_BODY_KILOBYTES) {
+  return { burst: burstOf(rateLimitPerMinute), retryAfter: retryAfterSeconds(rateLimitPerMinute), maxBody: maxRequestBodyKilobytes };
+}
+
+/** What every location of a route sets: its names for the log and metrics, its limits, headers and error pages. */
+function settings(s: {
+  route: string;
+  status: string;
+  target: string;
+  zone: string;
+  burst: number;
+  retryAfter: number;
+  maxBody: number;
+  errorPagesExcept?: readonly number[];
+}): string[] {
+  return [
+    `    set $gateway_route ${s.route};`,
+    `    set $gateway_route_status ${s.status};`,
+    `    set $gateway_target ${s.target};`,
+    `    set $gateway_retry_after ${s.retryAfter};`,
+    `    limit_req zone=${s.zone} burst=${s.burst} nodelay;`,
+    `    client_max_body_size ${s.maxBody}k;`,
+    // add_header and error_page are inherited only by a block that sets none of its own: repeat them here.
+    '    add_header X-Request-ID $gateway_request_id always;',
+    `    add_header X-Route-Status ${s.status} always;`,
+    ...errorPages(s.errorPagesExcept).map((l) => `    ${l}`),
+  ];
+}
+
+function errorPages(except: readonly number[] = []): string[] {
+  return GATEWAY_ERRORS.filter(([status]) => !except.includes(status)).map(([status]) => `error_page ${status} = @error_${status};`);
+}
+
+function zone(path: string): string {
+  return `per_client_${snake(path.replace(/^\/api\/v1/, ''))}`;
 }
 
 function upstreamName(service: string): string {
-  return kebab(service);
+  return snake(service);
 }
 
-function locationBody(route: GatewayRoute): string[] {
-  const burst = Math.max(1, Math.floor(route.rateLimitPerMinute / 10));
-  const upstream =
-    route.status === 'hybrid' ? `${upstreamName(route.service)}_with_fallback` : upstreamName(route.status === 'migrated' ? route.service : route.monolith);
-  const body = [
-    `    limit_req zone=${zone(route)} burst=${burst} nodelay;`,
-    `    if ($request_method !~ ^(${[...route.methods].sort().join('|')})$) { return 405 '{"detail":"Method Not Allowed"}'; }`,
-    `    add_header X-Route-Status ${route.status} always;`,
-  ];
-  if (route.status === 'hybrid') {
-    // The seed's router falls back for every method, POST included: a failed service call is retried once on
-    // the monolith, which is also where the data still lives while the context dual-writes.
-    body.push('    proxy_next_upstream error timeout http_502 http_503 http_504 non_idempotent;', '    proxy_next_upstream_tries 2;');
-  } else {
-    body.push('    proxy_next_upstream off;');
-  }
-  body.push(`    proxy_pass http://${upstream};`);
-  return body;
+function hybridUpstreamName(route: GatewayRoute): string {
+  return `${upstreamName(route.service)}_with_fallback`;
+}
+
+function writeLocationName(route: GatewayRoute): string {
+  return `@write_${snake(route.path.replace(/^\/api\/v1/, ''))}`;
 }

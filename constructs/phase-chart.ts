@@ -2,7 +2,8 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DataStoreSpec } from '../phases/model/data-store';
 import { PhasePlan, WorkloadPlan } from '../phases/phase-plan';
-import { ApiGateway } from './api-gateway';
+import { ApiGateway, GATEWAY_METRICS_PORT_NAME } from './api-gateway';
+import { DEFAULT_LATENCY_BUCKETS_SECONDS } from './gateway-metrics-program';
 import { AuthDataSplitJob } from './auth-data-split-job';
 import { connectionEnv } from './data-store-connection';
 import { EventBus, eventTopicName } from './event-bus';
@@ -36,6 +37,8 @@ export interface EnvironmentOptions {
   readonly externalDataCidr?: string;
   /** Labels of the Prometheus that selects ServiceMonitors and rules. @default {} */
   readonly monitoringLabels?: Record<string, string>;
+  /** Address ranges of the proxies in front of the API gateway, whose `X-Forwarded-For` it believes. @default [] */
+  readonly trustedProxyCidrs?: readonly string[];
 }
 
 /** Props of `PhaseChart`. */
@@ -118,6 +121,8 @@ export class PhaseChart extends Chart {
         p95LatencyMs: plan.objectives.p95LatencyMs,
         availabilityPercent: plan.objectives.availabilityPercent,
         monitoringLabels: environment.monitoringLabels,
+        // The gateway's metrics come from its exporter's port; the services serve theirs on their own.
+        ...(workload.role === 'gateway' ? { portName: GATEWAY_METRICS_PORT_NAME } : {}),
       });
       if (workload.release !== 'rolling') {
         const release = new ProgressiveRelease(component, 'Release', {
@@ -200,7 +205,11 @@ export class PhaseChart extends Chart {
         ...props,
         namespace: plan.namespace,
         routes: plan.routes,
+        unlistedRoute: plan.unlistedRoute,
         upstreams: plan.workloads.map((w) => w.spec.name),
+        trustedProxyCidrs: environment.trustedProxyCidrs,
+        // A bucket at the latency objective, so that the P95 alert compares with an exact quantile.
+        latencyBucketsSeconds: [...new Set([...DEFAULT_LATENCY_BUCKETS_SECONDS, plan.objectives.p95LatencyMs / 1000])].sort((a, b) => a - b),
       });
       return gateway.service;
     }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The servers of `npm run test:integration`: NGINX and PostgreSQL from Debian's packages. The tests start and stop
+# The servers of `npm run test:integration`: NGINX, PostgreSQL and mtail (the gateway's metrics exporter) from
+# Debian's packages. The tests start and stop
 # their own instances on 127.0.0.1 (random ports, temporary folders, PostgreSQL as the unprivileged `postgres`
 # user when run as root); this script only installs and checks the programs, and never starts a service.
 #
@@ -8,8 +9,9 @@
 set -euo pipefail
 
 # nginx-light is a transitional package for nginx on Debian 12; postgresql brings the server of Debian's default
-# major version, its client and postgres_fdw, and creates the `postgres` system user.
-PACKAGES=(nginx postgresql)
+# major version, its client and postgres_fdw, and creates the `postgres` system user; mtail reads the gateway's
+# metrics log.
+PACKAGES=(nginx postgresql mtail)
 
 postgres_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
@@ -25,6 +27,7 @@ check() {
     missing+=(postgresql)
   fi
   if ! command -v psql >/dev/null && ! [ -x "${bin:-/nonexistent}/psql" ]; then missing+=(postgresql-client); fi
+  if [ -x /usr/bin/mtail ]; then echo "mtail:    /usr/bin/mtail ($(/usr/bin/mtail --version 2>&1 | head -n 1))"; else missing+=(mtail); fi
   # Under root the tests run PostgreSQL as this user; the package creates it.
   if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then missing+=(postgresql); fi
   if [ "${#missing[@]}" -gt 0 ]; then
@@ -37,8 +40,8 @@ check() {
 install() {
   if check >/dev/null 2>&1; then check; return; fi
   [ "$(id -u)" = 0 ] || { echo "install needs root (apt-get): sudo bash $0 install" >&2; exit 1; }
-  # Package scripts would start the distribution's own nginx (on port 80, every interface) and PostgreSQL cluster
-  # (5432); the tests start their own on loopback, so forbid service starts during the install, as Debian's container
+  # Package scripts would start the distribution's own nginx (on port 80, every interface), PostgreSQL cluster
+  # (5432) and mtail (3903); the tests start their own on loopback, so forbid service starts during the install, as Debian's container
   # images do, unless a policy is already in place.
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d

@@ -25,11 +25,14 @@ const props: ApiGatewayProps = {
   partOf: 'career-copilot',
   routes,
   upstreams: ['backend', 'auth-service'],
+  unlistedRoute: { upstream: 'backend', rateLimitPerMinute: 300 },
+  trustedProxyCidrs: ['10.0.0.0/16'],
 };
 
-/** The lines of the location block for `path` (the exact-match one). */
+/** The lines of the location block for `path` (the exact-match one), or of a named location `@name`. */
 function location(config: string, path: string): string {
-  const start = config.indexOf(`location = ${path} {`);
+  const start = config.indexOf(path.startsWith('@') ? `location ${path} {` : `location = ${path} {`);
+  expect(start).toBeGreaterThanOrEqual(0);
   return config.slice(start, config.indexOf('\n  }', start));
 }
 
@@ -45,7 +48,7 @@ describe('ApiGateway', () => {
     expect(location(config, '/api/v1/auth/login')).toContain('proxy_pass http://auth_service;');
     expect(location(config, '/api/v1/auth/login')).toContain('proxy_next_upstream off;');
     expect(upstream(config, 'auth_service')).toBe(
-      'upstream auth_service {\n  server auth-service.career-copilot.svc.cluster.local:80 max_fails=0;\n  zone auth_service 64k;\n  keepalive 16;\n  keepalive_timeout 4s;',
+      'upstream auth_service {\n  server auth-service.career-copilot.svc.cluster.local:80 max_fails=0;\n  zone auth_service 64k;\n  keepalive 64;\n  keepalive_timeout 4s;',
     );
   });
 
@@ -54,45 +57,109 @@ describe('ApiGateway', () => {
     expect(config).not.toContain('jobs-service');
   });
 
-  test('a hybrid route tries the service, then the monolith on error, timeout, 502, 503 and 504', () => {
+  test('a hybrid route sends reads to the service, then to the fallback listener on error, timeout, 500, 502, 503 and 504', () => {
     const block = location(config, '/api/v1/auth/register');
     expect(block).toContain('proxy_pass http://auth_service_with_fallback;');
-    expect(block).toContain('proxy_next_upstream error timeout http_502 http_503 http_504 non_idempotent;');
+    expect(block).toContain('proxy_next_upstream error timeout http_500 http_502 http_503 http_504;');
+    expect(block).not.toContain('non_idempotent');
     const servers = upstream(config, 'auth_service_with_fallback');
     expect(servers).toContain('server auth-service.career-copilot.svc.cluster.local:80 max_fails=3 fail_timeout=30s;');
-    expect(servers).toContain('server backend.career-copilot.svc.cluster.local:80 backup;');
+    expect(servers).toContain('server 127.0.0.1:8081 backup max_fails=0;');
+  });
+
+  test("a hybrid route's writes are never re-sent, and fall back only when the service was sent nothing", () => {
+    expect(location(config, '/api/v1/auth/register')).toContain('if ($gateway_write) { return 418; }');
+    expect(location(config, '/api/v1/auth/register')).toContain('error_page 418 = @write_auth_register;');
+    const write = location(config, '@write_auth_register');
+    expect(write).toContain('proxy_next_upstream off;');
+    expect(write).toContain('limit_req zone=per_client_auth_register');
+    expect(write).toContain('error_page 502 = @write_auth_register_502;');
+    expect(write).not.toContain('error_page 502 = @error_502;');
+    expect(location(config, '@write_auth_register_504')).toContain('if ($upstream_bytes_sent != 0) { return 504 \'{"detail":"Gateway Timeout"}\'; }');
+    expect(location(config, '@write_auth_register_502')).toContain('proxy_pass http://gateway_fallback;');
+  });
+
+  test('the fallback listener passes requests to the monolith on loopback and marks its answers', () => {
+    const listener = config.slice(config.indexOf('listen 127.0.0.1:8081;'));
+    expect(listener).toContain('add_header X-Gateway-Fallback 1 always;');
+    expect(listener).toContain('proxy_pass http://backend;');
+    expect(config).toContain('proxy_hide_header X-Gateway-Fallback;');
+  });
+
+  test('believes X-Forwarded-For only from the trusted proxies', () => {
+    expect(config).toContain('set_real_ip_from 10.0.0.0/16;');
+    expect(config).toContain('real_ip_header X-Forwarded-For;');
+    const untrusting = new ApiGateway(new Chart(Testing.app(), 'test'), 'api-gateway', { ...props, trustedProxyCidrs: undefined }).nginxConfig;
+    expect(untrusting).not.toContain('real_ip_header');
   });
 
   test('limits each client per route, answering 429, and admits only the route\'s methods', () => {
     expect(config).toContain('limit_req_zone $binary_remote_addr zone=per_client_auth_login:10m rate=20r/m;');
     expect(config).toContain('limit_req_status 429;');
     expect(location(config, '/api/v1/auth/login')).toContain('limit_req zone=per_client_auth_login burst=2 nodelay;');
-    expect(location(config, '/api/v1/auth/login')).toContain("if ($request_method !~ ^(GET|POST)$) { return 405");
+    expect(location(config, '/api/v1/auth/login')).toContain('if ($request_method !~ ^(GET|HEAD|OPTIONS|POST)$) { return 405; }');
+    expect(location(config, '/api/v1/auth/login')).toContain('set $gateway_retry_after 3;');
   });
 
-  test('matches a route and the paths below it, but not a longer sibling, and answers 404 elsewhere', () => {
+  test('matches a route and the paths below it, but not a longer sibling; every other path goes to the monolith', () => {
     expect(config).toContain('location = /api/v1/jobs {');
     expect(config).toContain('location /api/v1/jobs/ {');
     expect(config).not.toMatch(/location \/api\/v1\/jobs \{/);
-    expect(config).toContain('location / { return 404');
+    const unlisted = config.slice(config.indexOf('  location / {'));
+    expect(unlisted).toContain('limit_req zone=per_client_unlisted burst=30 nodelay;');
+    expect(unlisted).toContain('proxy_pass http://backend;');
   });
 
-  test('serves its own /health and /ready', () => {
+  test('answers unlisted paths with a JSON 404 once the monolith is retired', () => {
+    const retired = new ApiGateway(new Chart(Testing.app(), 'test'), 'api-gateway', { ...props, routes: [routes[0]], upstreams: ['auth-service'], unlistedRoute: undefined }).nginxConfig;
+    expect(retired).toContain('location / { return 404 \'{"detail":"Not Found"}\'; }');
+    expect(retired).not.toContain('backend');
+  });
+
+  test('serves its own /health and /ready, and never proxies /metrics', () => {
     expect(config).toContain("location = /health { access_log off; return 200");
     expect(config).toContain("location = /ready { access_log off; return 200");
+    expect(config).toContain('location = /metrics { set $gateway_route internal; return 404');
   });
 
-  test('mounts the configuration into the unprivileged NGINX as conf.d/default.conf', () => {
+  test('mounts the configuration into the unprivileged NGINX, and the metrics program into the mtail sidecar', () => {
     const objects = emitted((scope) => new ApiGateway(scope, 'api-gateway', props));
-    expect(only(objects, 'ConfigMap', 'api-gateway-files').data['default.conf']).toBe(config);
+    const files = only(objects, 'ConfigMap', 'api-gateway-files').data;
+    expect(files['default.conf']).toBe(config);
+    expect(files['gateway.mtail']).toContain('counter http_requests_total by route, method, status, upstream');
     const pod = only(objects, 'Deployment').spec.template.spec;
-    expect(pod.containers[0].volumeMounts).toEqual(expect.arrayContaining([{ name: 'files', mountPath: '/etc/nginx/conf.d', readOnly: true }]));
-    expect(pod.containers[0].ports).toEqual([{ containerPort: 8080, name: 'http' }]);
+    const [app, metrics] = pod.containers;
+    expect(app.volumeMounts).toEqual(expect.arrayContaining([{ name: 'files', mountPath: '/etc/nginx/conf.d', readOnly: true }]));
+    expect(app.ports).toEqual([{ containerPort: 8080, name: 'http' }]);
+    expect(app.lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '10'] } } });
+    expect(metrics).toMatchObject({
+      name: 'metrics',
+      image: 'ghcr.io/google/mtail:v3.2.26',
+      args: expect.arrayContaining(['--progs=/etc/mtail', '--logs=udp://127.0.0.1:5140', '--port=3903']),
+      ports: [{ containerPort: 3903, name: 'metrics' }],
+      volumeMounts: [{ name: 'files', mountPath: '/etc/mtail', readOnly: true }],
+      securityContext: { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    });
+    expect(config).toContain('access_log syslog:server=127.0.0.1:5140,nohostname,tag=gateway gateway_metrics;');
+    expect(only(objects, 'Service').spec.ports).toEqual([
+      { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' },
+      { name: 'metrics', port: 3903, targetPort: 3903, protocol: 'TCP' },
+    ]);
   });
 
-  test('the test hook changes upstream addresses and the bind address only', () => {
-    const local = renderNginxConfig(routes, { listenPort: 8080, listenAddress: '127.0.0.1', upstreamAddress: (s) => `127.0.0.1:${s.length}` });
-    const strip = (c: string) => c.replace(/server [^ ;]+/g, 'server X').replace('listen 127.0.0.1:8080;', 'listen 8080;');
+  test('the test hooks change upstream addresses, the bind address and where the logs go only', () => {
+    const local = renderNginxConfig(routes, {
+      listenPort: 8080,
+      listenAddress: '127.0.0.1',
+      upstreamAddress: (s) => `127.0.0.1:${s.length}`,
+      unlistedRoute: props.unlistedRoute,
+      trustedProxyCidrs: props.trustedProxyCidrs,
+      fallbackPort: 8081,
+      accessLogPath: '/tmp/access.log',
+      metricsLogAddress: '127.0.0.1:5140',
+    });
+    const strip = (c: string) =>
+      c.replace(/server [^ ;]+/g, 'server X').replace('listen 127.0.0.1:8080;', 'listen 8080;').replace('access_log /tmp/access.log', 'access_log /dev/stdout');
     expect(strip(local)).toBe(strip(config));
   });
 
@@ -109,6 +176,14 @@ describe('ApiGateway', () => {
     ['a zero rate limit', { routes: [{ ...routes[0], rateLimitPerMinute: 0 }] }, 'routes[0].rateLimitPerMinute: 0 is not an integer of at least 1'],
     ['a route with no methods', { routes: [{ ...routes[0], methods: [] }] }, 'routes[0].methods: is empty'],
     ['an unpinned image', { image: 'nginx' }, 'image: "nginx" is not pinned'],
+    ['an unpinned metrics exporter', { metricsExporterImage: 'ghcr.io/google/mtail' }, 'sidecars[0].image: "ghcr.io/google/mtail" is not pinned'],
+    ['a route on the gateway\'s own path', { routes: [{ ...routes[0], path: '/metrics' }] }, 'routes[0].path: "/metrics" is the gateway\'s own; reserved: /health, /ready, /metrics'],
+    ['a body limit of zero', { routes: [{ ...routes[0], maxRequestBodyKilobytes: 0 }] }, 'routes[0].maxRequestBodyKilobytes: 0 is not an integer'],
+    ['unlisted paths sent to a service that is not deployed', { unlistedRoute: { upstream: 'legacy', rateLimitPerMinute: 60 } }, 'unlistedRoute.upstream: "legacy" is not deployed'],
+    ['a trusted proxy range that is every address', { trustedProxyCidrs: ['0.0.0.0/0'] }, 'trustedProxyCidrs[0]: "0.0.0.0/0" would let any client choose its own address'],
+    ['a trusted proxy range that is not a CIDR', { trustedProxyCidrs: ['10.0.0.300/8'] }, 'trustedProxyCidrs[0]: "10.0.0.300/8" is not an IPv4 CIDR block'],
+    ['latency buckets out of order', { latencyBucketsSeconds: [0.1, 0.05] }, 'latencyBucketsSeconds[1]: 0.05 is not a positive number above the bucket before it'],
+    ['a container port the pod uses already', { containerPort: 8081 }, 'containerPort: 8081 is taken inside the pod'],
   ])('refuses %s', (_what, override, message) => {
     const build = () => emitted((scope) => new ApiGateway(scope, 'api-gateway', { ...props, ...override }));
     expect(build).toThrow(ValidationError);

@@ -1,21 +1,28 @@
 /**
- * The strangler-fig gateway against the real NGINX: each phase's generated configuration (renderNginxConfig, as the
- * ApiGateway construct renders it, with only the documented `upstreamAddress` hook pointing every Service at a
- * loopback stub) routes real requests; then a route changes status under load with a graceful reload.
+ * The strangler-fig gateway against the real NGINX and the real mtail: each phase's generated configuration
+ * (renderNginxConfig, as the ApiGateway construct renders it, with only the documented test hooks: upstream
+ * addresses on loopback stubs, the bind address, the fallback listener's port and where the logs go) routes real
+ * requests, and its metrics program counts them; then a route changes status under load with a graceful reload.
  */
 import { Agent } from 'http';
-import { renderNginxConfig } from '../../constructs/nginx-gateway-config';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
+import { renderGatewayMetricsProgram } from '../../constructs/gateway-metrics-program';
+import { allowedMethods, burstOf, NginxConfigOptions, renderNginxConfig, retryAfterSeconds } from '../../constructs/nginx-gateway-config';
 import { synthesizePhase } from '../../constructs/synthesize';
 import { careerCopilot, PhasePlan, RoutePlan, selectPhase } from '../../phases';
 import { freePort } from './support/free-port';
 import { GatewayAnswer, GatewayRequest, newClientAddress, send } from './support/gateway-client';
+import { LocalMtail } from './support/local-mtail';
 import { LocalNginx } from './support/local-nginx';
 import { report } from './support/report';
 import { REQUIRED_PROGRAMS, requireProgram } from './support/required-program';
 import { StubUpstream } from './support/stub-upstream';
 
-// Fails the suite at once, with the install command, when NGINX is missing: never a skip.
+// Fails the suite at once, with the install command, when a server is missing: never a skip.
 requireProgram(REQUIRED_PROGRAMS.nginx);
+requireProgram(REQUIRED_PROGRAMS.mtail);
 
 const model = careerCopilot();
 const MONOLITH = model.monolith.backend.name;
@@ -23,6 +30,10 @@ const PHASES = [1, 2, 3, 4] as const;
 /** renderNginxConfig's defaults, which the ApiGateway construct keeps: the seed's 5 s and its circuit breaker. */
 const READ_TIMEOUT_MS = 5_000;
 const MAX_FAILS = 3;
+/** The proxies in front of the gateway in these tests: loopback addresses no client address falls in. */
+const TRUSTED_PROXIES = '127.0.9.0/24';
+const TRUSTED_PROXY = '127.0.9.1';
+const LATENCY_BUCKETS = [0.005, 0.05, 0.2, 1, 5, 10];
 
 const stubs = new Map<string, StubUpstream>();
 const stub = (name: string) => {
@@ -32,7 +43,22 @@ const stub = (name: string) => {
 };
 /** The documented test hook: each Service name -> its stub on 127.0.0.1. */
 const upstreamAddress = (service: string) => `127.0.0.1:${stub(service).port}`;
-const render = (plan: PhasePlan, port: number) => renderNginxConfig(plan.routes, { listenPort: port, listenAddress: '127.0.0.1', upstreamAddress });
+
+/** Where one gateway's logs, fallback listener and metrics exporter are, for the test hooks. */
+interface GatewayHooks {
+  readonly fallbackPort: number;
+  readonly accessLogPath: string;
+  readonly metricsLogAddress?: string;
+}
+const render = (plan: PhasePlan, port: number, hooks: GatewayHooks) =>
+  renderNginxConfig(plan.routes, { listenPort: port, listenAddress: '127.0.0.1', upstreamAddress, unlistedRoute: plan.unlistedRoute, trustedProxyCidrs: [TRUSTED_PROXIES], ...hooks });
+
+/** A folder for a gateway's access log, writable by NGINX's workers. */
+function logFolder(): string {
+  const folder = mkdtempSync(path.join(tmpdir(), 'integration-gateway-log-'));
+  chmodSync(folder, 0o755);
+  return folder;
+}
 
 /** What the gateway did with the requests of one block of tests, for the printed counts. */
 class Tally {
@@ -49,50 +75,75 @@ class Tally {
   }
 
   lines(): string[] {
-    return [`requests sent: ${this.sent}`, `answered: ${this.answered}`, `answered by fallback (monolith behind a hybrid route): ${this.byFallback}`, `failed (network error or 5xx): ${this.failed}`];
+    return [
+      `requests sent: ${this.sent}`,
+      `answered: ${this.answered}`,
+      `answered by fallback (monolith behind a hybrid route): ${this.byFallback}`,
+      `5xx or network error (the failure cases provoke some on purpose): ${this.failed}`,
+    ];
   }
 }
 
 const bodyMethods = new Set(['POST', 'PUT', 'PATCH']);
 const methodOf = (route: RoutePlan): string => (route.methods.includes('GET') ? 'GET' : route.methods[0]);
-const requestTo = (route: RoutePlan, method: string = methodOf(route), clientAddress = newClientAddress()): GatewayRequest => ({
+const requestTo = (route: RoutePlan, method: string = methodOf(route), clientAddress = newClientAddress(), headers?: Record<string, string>): GatewayRequest => ({
   method,
   path: route.path,
   clientAddress,
+  headers,
   body: bodyMethods.has(method) ? JSON.stringify({ probe: `${method} ${route.path}`, at: Date.now() }) : undefined,
 });
 /** The stubs that saw one request. */
 const reachedBy = (answer: GatewayAnswer) => [...stubs.values()].filter((s) => s.saw(answer.testId)).map((s) => s.name).sort();
 const echoed = (answer: GatewayAnswer) => JSON.parse(answer.body) as { upstream: string; method: string; path: string; body: string };
+const jsonError = (answer: GatewayAnswer) => ({ status: answer.status, contentType: answer.headers['content-type'], body: JSON.parse(answer.body) as unknown });
 
-/** A way for a hybrid route's service to fail, after which the gateway must answer from the monolith. */
+/** A way for a hybrid route's service to fail. */
 interface ServiceFailure {
   readonly name: string;
   /** Whether the request reached the service before the gateway gave up on it. */
   readonly reachesService: boolean;
   readonly inflict: (service: StubUpstream) => Promise<void> | void;
+  /** What a write gets: the monolith's answer (never sent to the service), or this status alone. */
+  readonly writeAnswer: 'fallback' | number;
 }
 
 const FAILURES: readonly ServiceFailure[] = [
-  { name: 'is down (connection refused)', reachesService: false, inflict: (s) => s.down() },
-  { name: 'answers 502', reachesService: true, inflict: (s) => void (s.behaviour = { kind: 'status', status: 502 }) },
-  { name: 'answers 503', reachesService: true, inflict: (s) => void (s.behaviour = { kind: 'status', status: 503 }) },
-  { name: 'answers 504', reachesService: true, inflict: (s) => void (s.behaviour = { kind: 'status', status: 504 }) },
+  { name: 'is down (connection refused)', reachesService: false, inflict: (s) => s.down(), writeAnswer: 'fallback' },
+  { name: 'answers 500', reachesService: true, inflict: (s) => void (s.behaviour = { kind: 'status', status: 500 }), writeAnswer: 500 },
+  { name: 'answers 502', reachesService: true, inflict: (s) => void (s.behaviour = { kind: 'status', status: 502 }), writeAnswer: 502 },
+  { name: 'answers 503', reachesService: true, inflict: (s) => void (s.behaviour = { kind: 'status', status: 503 }), writeAnswer: 503 },
+  { name: 'answers 504', reachesService: true, inflict: (s) => void (s.behaviour = { kind: 'status', status: 504 }), writeAnswer: 504 },
   {
     name: `does not answer within the gateway's ${READ_TIMEOUT_MS / 1000} s read timeout`,
     reachesService: true,
-    // Only this check waits for the timeout; the stub answers a second after it.
+    // Only these checks wait for the timeout; the stub answers a second after it (it committed the write).
     inflict: (s) => void (s.behaviour = { kind: 'slow', delayMs: READ_TIMEOUT_MS + 1_000 }),
+    writeAnswer: 504,
   },
 ];
 
-/** Paths no route owns, including a near miss of a route's prefix. */
-const UNKNOWN_PATHS = ['/', '/api/v1/unknown', '/api/v1/jobsearch', '/api/v2/jobs', '/api/v1/auth/loginx'];
+/** Paths no route owns: the monolith's own, endpoints not yet listed, near misses of a route's prefix. */
+const UNLISTED_PATHS = ['/', '/docs', '/api/v1/users/42', '/api/v1/auth/me', '/api/v1/jobsearch', '/api/v2/jobs', '/api/v1/auth/loginx'];
 
 async function resetStubs(): Promise<void> {
   for (const s of stubs.values()) {
     s.behaviour = { kind: 'answer' };
     if (!s.listening) await s.up();
+  }
+}
+
+/** Polls until `check` passes (metrics and logs arrive over UDP and a file, a moment after the answer). */
+async function eventually(check: () => Promise<void> | void, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 }
 
@@ -113,7 +164,9 @@ describe.each(PHASES)('gateway of phase %i on real NGINX', (phase) => {
   const byStatus = (status: RoutePlan['status']) => plan.routes.filter((r) => r.status === status);
   const tally = new Tally();
   let nginx: LocalNginx;
+  let mtail: LocalMtail;
   let config: string;
+  let logs: string;
 
   const probe = async (req: GatewayRequest): Promise<GatewayAnswer> => {
     try {
@@ -125,10 +178,17 @@ describe.each(PHASES)('gateway of phase %i on real NGINX', (phase) => {
       throw error;
     }
   };
+  const accessLog = () =>
+    readFileSync(path.join(logs, 'access.log'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
 
   beforeAll(async () => {
-    const port = await freePort();
-    config = render(plan, port);
+    const [port, fallbackPort, metricsUdpPort, metricsHttpPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    logs = logFolder();
+    mtail = await LocalMtail.start(renderGatewayMetricsProgram({ latencyBucketsSeconds: LATENCY_BUCKETS }), metricsUdpPort, metricsHttpPort);
+    config = render(plan, port, { fallbackPort, accessLogPath: path.join(logs, 'access.log'), metricsLogAddress: `127.0.0.1:${metricsUdpPort}` });
     nginx = await LocalNginx.start(port, config);
   });
 
@@ -136,24 +196,31 @@ describe.each(PHASES)('gateway of phase %i on real NGINX', (phase) => {
 
   afterAll(async () => {
     await nginx?.stop();
+    await mtail?.stop();
+    rmSync(logs, { recursive: true, force: true });
     report(`gateway phase ${phase} (${byStatus('migrated').length} migrated, ${byStatus('hybrid').length} hybrid, ${byStatus('monolith').length} monolith routes)`, tally.lines());
   });
 
-  test('runs the configuration that the phase synthesizes, but for the upstream addresses', () => {
-    const gatewayConfig = synthesizePhase(plan)
-      .map((m) => (m.document as { data?: Record<string, string> }).data?.['default.conf'])
-      .filter((c): c is string => c !== undefined);
-    expect(gatewayConfig).toEqual([renderNginxConfig(plan.routes, { listenPort: 8080, upstreamAddress: (s) => `${s}.${plan.namespace}.svc.cluster.local:80` })]);
+  test('runs the configuration that the phase synthesizes, but for the test hooks', () => {
+    const synthesized = synthesizePhase(plan).map((m) => (m.document as { data?: Record<string, string> }).data?.['default.conf']).filter((c): c is string => c !== undefined);
+    const asDeployed: NginxConfigOptions = {
+      listenPort: 8080,
+      upstreamAddress: (s) => `${s}.${plan.namespace}.svc.cluster.local:80`,
+      unlistedRoute: plan.unlistedRoute,
+      fallbackPort: 8081,
+      metricsLogAddress: '127.0.0.1:5140',
+    };
+    expect(synthesized).toEqual([renderNginxConfig(plan.routes, asDeployed)]);
   });
 
-  test('every migrated route reaches only its service, with every method it accepts', async () => {
+  test('every migrated route reaches only its service, with every method it accepts, HEAD and OPTIONS', async () => {
     expect(byStatus('migrated').length).toBeGreaterThan(0);
     for (const route of byStatus('migrated')) {
-      for (const method of route.methods) {
+      for (const method of allowedMethods(route.methods)) {
         const req = requestTo(route, method);
         const answer = await probe(req);
         expect({ path: route.path, method, status: answer.status, reachedBy: reachedBy(answer) }).toEqual({ path: route.path, method, status: 200, reachedBy: [route.service] });
-        expect(echoed(answer)).toMatchObject({ method, path: route.path, body: req.body ?? '' });
+        if (method !== 'HEAD') expect(echoed(answer)).toMatchObject({ method, path: route.path, body: req.body ?? '' });
       }
     }
   });
@@ -172,6 +239,25 @@ describe.each(PHASES)('gateway of phase %i on real NGINX', (phase) => {
     });
   }
 
+  if (plan.unlistedRoute) {
+    test.each(UNLISTED_PATHS)('an unlisted path (%s) still reaches the monolith, and only it', async (unlisted) => {
+      for (const method of ['GET', 'POST', 'OPTIONS']) {
+        const answer = await probe({ method, path: unlisted, clientAddress: newClientAddress(), body: method === 'POST' ? '{}' : undefined });
+        expect({ method, status: answer.status, reachedBy: reachedBy(answer), path: echoed(answer).path }).toEqual({ method, status: 200, reachedBy: [MONOLITH], path: unlisted });
+      }
+    });
+  } else {
+    test.each(UNLISTED_PATHS)("an unlisted path (%s) gets the gateway's JSON 404 once the monolith is retired", async (unlisted) => {
+      const answer = await probe({ method: 'GET', path: unlisted, clientAddress: newClientAddress() });
+      expect({ ...jsonError(answer), reachedBy: reachedBy(answer) }).toEqual({ status: 404, contentType: 'application/json', body: { detail: 'Not Found' }, reachedBy: [] });
+    });
+  }
+
+  test('/metrics is never proxied: the exporter serves it on its own port', async () => {
+    const answer = await probe({ method: 'GET', path: '/metrics', clientAddress: newClientAddress() });
+    expect({ ...jsonError(answer), reachedBy: reachedBy(answer) }).toEqual({ status: 404, contentType: 'application/json', body: { detail: 'Not Found' }, reachedBy: [] });
+  });
+
   const hybrid = byStatus('hybrid');
   if (hybrid.length > 0) {
     test('every hybrid route reaches only its service while the service is up', async () => {
@@ -186,53 +272,92 @@ describe.each(PHASES)('gateway of phase %i on real NGINX', (phase) => {
       }
     });
 
-    // One read-only and one writing request (POST is not idempotent, and still falls back, as in the seed's router).
     const readRoute = hybrid.find((r) => r.methods.includes('GET'));
-    const writeRoute = hybrid.find((r) => r.methods.includes('POST'));
-    const checked = [
-      ...(readRoute ? [{ route: readRoute, method: 'GET' }] : []),
-      ...(writeRoute ? [{ route: writeRoute, method: 'POST' }] : []),
-    ];
+    /** One hybrid route for each write method that some hybrid route of the phase accepts. */
+    const writes = ['POST', 'PUT', 'PATCH', 'DELETE'].flatMap((method) => {
+      const route = hybrid.find((r) => (r.methods as readonly string[]).includes(method));
+      return route ? [{ route, method }] : [];
+    });
 
-    test.each(FAILURES)('a hybrid route is answered by the monolith when its service $name', async (failure) => {
-      // A new worker starts with the circuit breaker closed, so that this check sees the first failure.
-      await nginx.reload(config);
-      for (const service of new Set(checked.map((c) => c.route.service))) await failure.inflict(stub(service));
-      const requests = checked.map(({ route, method }) => ({ route, req: requestTo(route, method) }));
-      const answers = await Promise.all(requests.map(({ req }) => probe(req)));
-      answers.forEach((answer, i) => {
-        const { route, req } = requests[i];
-        expect({ path: route.path, method: req.method, status: answer.status, upstream: answer.upstream, reachedBy: reachedBy(answer) }).toEqual({
-          path: route.path,
-          method: req.method,
-          status: 200,
-          upstream: MONOLITH,
-          reachedBy: failure.reachesService ? [MONOLITH, route.service].sort() : [MONOLITH],
-        });
-        // The same request, body included, is what the monolith received.
-        expect(echoed(answer)).toMatchObject({ method: req.method, path: route.path, body: req.body ?? '' });
+    if (readRoute) {
+      test.each(FAILURES)('a read on a hybrid route is answered by the monolith when its service $name', async (failure) => {
+        // A new worker starts with the circuit breaker closed, so that this check sees the first failure.
+        await nginx.reload(config);
+        await failure.inflict(stub(readRoute.service));
+        for (const method of ['GET', 'HEAD']) {
+          const req = requestTo(readRoute, method);
+          const answer = await probe(req);
+          expect({ method, status: answer.status, upstream: answer.upstream, reachedBy: reachedBy(answer) }).toEqual({
+            method,
+            status: 200,
+            upstream: MONOLITH,
+            reachedBy: failure.reachesService ? [MONOLITH, readRoute.service].sort() : [MONOLITH],
+          });
+          if (method === 'GET') expect(echoed(answer)).toMatchObject({ method, path: readRoute.path });
+        }
       });
+    }
+
+    test.each(FAILURES)('a write on a hybrid route reaches exactly one upstream when its service $name', async (failure) => {
+      expect(writes.length).toBeGreaterThan(0);
+      await nginx.reload(config);
+      for (const service of new Set(writes.map((w) => w.route.service))) await failure.inflict(stub(service));
+      const answers = await Promise.all(writes.map(({ route, method }) => probe(requestTo(route, method))));
+      answers.forEach((answer, i) => {
+        const { route, method } = writes[i];
+        const outcome = { path: route.path, method, status: answer.status, reachedBy: reachedBy(answer) };
+        if (failure.writeAnswer === 'fallback') {
+          // The service never had the request: the monolith takes it, body included.
+          expect(outcome).toEqual({ path: route.path, method, status: 200, reachedBy: [MONOLITH] });
+          expect(echoed(answer)).toMatchObject({ method, path: route.path });
+          expect(JSON.parse(echoed(answer).body || '{}')).toMatchObject(bodyMethods.has(method) ? { probe: `${method} ${route.path}` } : {});
+        } else {
+          // The service had it and may have applied it: its answer (or the gateway's timeout) is final.
+          expect(outcome).toEqual({ path: route.path, method, status: failure.writeAnswer, reachedBy: [route.service] });
+        }
+      });
+      expect(stub(MONOLITH).seen.filter((r) => answers.some((a) => a.testId === r.testId))).toHaveLength(failure.writeAnswer === 'fallback' ? writes.length : 0);
     });
 
-    test(`after ${MAX_FAILS} failures the service is skipped and the monolith answers directly (the seed's circuit breaker)`, async () => {
-      await nginx.reload(config);
-      const route = hybrid[0];
-      stub(route.service).behaviour = { kind: 'status', status: 503 };
-      for (let i = 0; i < MAX_FAILS; i++) {
-        const answer = await probe(requestTo(route));
-        expect({ status: answer.status, reachedBy: reachedBy(answer) }).toEqual({ status: 200, reachedBy: [MONOLITH, route.service].sort() });
-      }
-      // Open: the service, even healthy again, is not asked until the fail timeout has passed.
-      stub(route.service).behaviour = { kind: 'answer' };
-      const skipped = await probe(requestTo(route));
-      expect({ status: skipped.status, reachedBy: reachedBy(skipped) }).toEqual({ status: 200, reachedBy: [MONOLITH] });
-    });
+    if (readRoute) {
+      test(`after ${MAX_FAILS} failures the service is skipped and the monolith answers directly (the seed's circuit breaker)`, async () => {
+        await nginx.reload(config);
+        stub(readRoute.service).behaviour = { kind: 'status', status: 503 };
+        for (let i = 0; i < MAX_FAILS; i++) {
+          const answer = await probe(requestTo(readRoute));
+          expect({ status: answer.status, reachedBy: reachedBy(answer) }).toEqual({ status: 200, reachedBy: [MONOLITH, readRoute.service].sort() });
+        }
+        // Open: the service, even healthy again, is not asked until the fail timeout has passed.
+        stub(readRoute.service).behaviour = { kind: 'answer' };
+        const skipped = await probe(requestTo(readRoute));
+        expect({ status: skipped.status, reachedBy: reachedBy(skipped) }).toEqual({ status: 200, reachedBy: [MONOLITH] });
+      });
+
+      test('a fallback is logged and counted as such, with the request id both upstreams saw', async () => {
+        await nginx.reload(config);
+        const labels = { route: readRoute.path, method: 'GET', status: '200', upstream: 'fallback' };
+        const before = await mtail.total('http_requests_total', labels);
+        stub(readRoute.service).behaviour = { kind: 'status', status: 503 };
+        const answer = await probe(requestTo(readRoute, 'GET', newClientAddress(), { 'x-request-id': `fallback-${phase}` }));
+        expect({ status: answer.status, requestId: answer.headers['x-request-id'], reachedBy: reachedBy(answer) }).toEqual({
+          status: 200,
+          requestId: `fallback-${phase}`,
+          reachedBy: [MONOLITH, readRoute.service].sort(),
+        });
+        expect([stub(MONOLITH), stub(readRoute.service)].map((s) => s.received(answer.testId)?.headers['x-request-id'])).toEqual([`fallback-${phase}`, `fallback-${phase}`]);
+        expect(answer.headers['x-gateway-fallback']).toBeUndefined();
+        await eventually(async () => expect(await mtail.total('http_requests_total', labels)).toBe(before + 1));
+        await eventually(() =>
+          expect(accessLog().find((l) => l.request_id === `fallback-${phase}`)).toMatchObject({ route: readRoute.path, route_status: 'hybrid', status: 200, upstream: 'fallback', fallback: true }),
+        );
+      });
+    }
   }
 
-  test('every route answers 429 to a client past its rate limit and burst, and still serves another client', async () => {
+  test('every route answers a JSON 429 with Retry-After to a client past its rate limit and burst, and still serves another client', async () => {
     const lines: string[] = [];
     for (const route of plan.routes) {
-      const burst = Math.max(1, Math.floor(route.rateLimitPerMinute / 10));
+      const burst = burstOf(route.rateLimitPerMinute);
       const client = newClientAddress();
       const begin = Date.now();
       let accepted = 0;
@@ -244,7 +369,14 @@ describe.each(PHASES)('gateway of phase %i on real NGINX', (phase) => {
       }
       // The limit refills while the burst is sent: allow what the rate gives in that time, plus one.
       const refill = Math.ceil(((Date.now() - begin) / 60_000) * route.rateLimitPerMinute) + 1;
-      expect({ path: route.path, status: answer.status, reachedBy: reachedBy(answer) }).toEqual({ path: route.path, status: 429, reachedBy: [] });
+      expect({ path: route.path, ...jsonError(answer), retryAfter: answer.headers['retry-after'], reachedBy: reachedBy(answer) }).toEqual({
+        path: route.path,
+        status: 429,
+        contentType: 'application/json',
+        body: { detail: 'Too Many Requests' },
+        retryAfter: String(retryAfterSeconds(route.rateLimitPerMinute)),
+        reachedBy: [],
+      });
       expect(accepted).toBeGreaterThanOrEqual(burst + 1);
       expect(accepted).toBeLessThanOrEqual(burst + 1 + refill);
       const other = await probe(requestTo(route));
@@ -254,20 +386,97 @@ describe.each(PHASES)('gateway of phase %i on real NGINX', (phase) => {
     if (phase === 1) report('gateway rate limits (phase 1)', lines);
   });
 
-  test.each(UNKNOWN_PATHS)("an unknown path (%s) gets the gateway's JSON 404 and reaches no upstream", async (path) => {
-    const answer = await probe({ method: 'GET', path, clientAddress: newClientAddress() });
-    expect({ status: answer.status, contentType: answer.headers['content-type'], body: JSON.parse(answer.body), reachedBy: reachedBy(answer) }).toEqual({
-      status: 404,
-      contentType: 'application/json',
-      body: { detail: 'Not Found' },
-      reachedBy: [],
+  /** The route with the smallest burst, where a bucket empties fastest. */
+  const tightest = [...plan.routes].sort((a, b) => a.rateLimitPerMinute - b.rateLimitPerMinute)[0];
+  /** Sends the route's burst + 1 requests as `client` (with these headers) and returns the statuses. */
+  const exhaust = async (clientAddress: string, headers: () => Record<string, string>) => {
+    const statuses: number[] = [];
+    for (let i = 0; i <= burstOf(tightest.rateLimitPerMinute); i++) statuses.push((await probe(requestTo(tightest, methodOf(tightest), clientAddress, headers()))).status);
+    return statuses;
+  };
+
+  test('two clients behind one trusted proxy get separate buckets, named by X-Forwarded-For', async () => {
+    expect(await exhaust(TRUSTED_PROXY, () => ({ 'x-forwarded-for': `203.0.113.${phase}` }))).not.toContain(429);
+    const first = await probe(requestTo(tightest, methodOf(tightest), TRUSTED_PROXY, { 'x-forwarded-for': `203.0.113.${phase}` }));
+    expect(first.status).toBe(429);
+    const second = await probe(requestTo(tightest, methodOf(tightest), TRUSTED_PROXY, { 'x-forwarded-for': `198.51.100.7, 203.0.113.${100 + phase}` }));
+    expect(second.status).toBe(200);
+    // The upstream learns who the client is, and through which proxy the request came.
+    const seen = [...stubs.values()].map((s) => s.received(second.testId)).find(Boolean)!;
+    expect({ realIp: seen.headers['x-real-ip'], forwardedFor: seen.headers['x-forwarded-for'] }).toEqual({
+      realIp: `203.0.113.${100 + phase}`,
+      forwardedFor: `198.51.100.7, 203.0.113.${100 + phase}, ${TRUSTED_PROXY}`,
     });
   });
 
-  test('a method the endpoint does not accept gets 405 and reaches no upstream', async () => {
+  test('X-Forwarded-For from an untrusted peer is ignored: the peer is the client', async () => {
+    const client = newClientAddress();
+    let n = 0;
+    const statuses = await exhaust(client, () => ({ 'x-forwarded-for': `192.0.2.${++n}` }));
+    expect(statuses).not.toContain(429);
+    const next = await probe(requestTo(tightest, methodOf(tightest), client, { 'x-forwarded-for': '192.0.2.200' }));
+    expect(next.status).toBe(429);
+    const other = await probe(requestTo(tightest, methodOf(tightest), newClientAddress(), { 'x-forwarded-for': '192.0.2.201' }));
+    const seen = [...stubs.values()].map((s) => s.received(other.testId)).find(Boolean)!;
+    expect(seen.headers['x-real-ip']).toMatch(/^127\.0\./);
+  });
+
+  test("a client's request id is kept, returned and passed on; a missing or unusable one is replaced", async () => {
+    const route = byStatus('migrated')[0];
+    const kept = await probe(requestTo(route, methodOf(route), newClientAddress(), { 'x-request-id': 'client-abc.123' }));
+    expect({ returned: kept.headers['x-request-id'], upstream: stub(route.service).received(kept.testId)?.headers['x-request-id'] }).toEqual({
+      returned: 'client-abc.123',
+      upstream: 'client-abc.123',
+    });
+    for (const headers of [undefined, { 'x-request-id': 'x'.repeat(200) }, { 'x-request-id': 'has space' }]) {
+      const fresh = await probe(requestTo(route, methodOf(route), newClientAddress(), headers));
+      expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+      expect(stub(route.service).received(fresh.testId)?.headers['x-request-id']).toBe(fresh.headers['x-request-id']);
+    }
+    // Answers the gateway gives itself carry one too.
+    const notFound = await probe({ method: 'GET', path: '/metrics', clientAddress: newClientAddress(), headers: { 'x-request-id': 'mine-404' } });
+    expect(notFound.headers['x-request-id']).toBe('mine-404');
+  });
+
+  test("a body over the route's limit gets a JSON 413 and reaches no upstream; one under it passes", async () => {
+    const route = [...plan.routes].filter((r) => r.methods.includes('POST')).sort((a, b) => a.maxRequestBodyKilobytes - b.maxRequestBodyKilobytes)[0];
+    const body = (kilobytes: number) => JSON.stringify({ padding: 'x'.repeat(kilobytes * 1024 - 20) });
+    const over = await probe({ method: 'POST', path: route.path, clientAddress: newClientAddress(), body: body(route.maxRequestBodyKilobytes + 1) });
+    expect({ ...jsonError(over), reachedBy: reachedBy(over) }).toEqual({ status: 413, contentType: 'application/json', body: { detail: 'Request Entity Too Large' }, reachedBy: [] });
+    const under = await probe({ method: 'POST', path: route.path, clientAddress: newClientAddress(), body: body(route.maxRequestBodyKilobytes - 1) });
+    expect(under.status).toBe(200);
+  });
+
+  test('a method the endpoint does not accept gets a JSON 405 and reaches no upstream', async () => {
     const route = plan.routes.find((r) => !r.methods.includes('DELETE'))!;
     const answer = await probe({ method: 'DELETE', path: route.path, clientAddress: newClientAddress() });
-    expect({ status: answer.status, body: JSON.parse(answer.body), reachedBy: reachedBy(answer) }).toEqual({ status: 405, body: { detail: 'Method Not Allowed' }, reachedBy: [] });
+    expect({ ...jsonError(answer), reachedBy: reachedBy(answer) }).toEqual({ status: 405, contentType: 'application/json', body: { detail: 'Method Not Allowed' }, reachedBy: [] });
+  });
+
+  test('an unreachable service of a migrated route gets a JSON 502 from the gateway, counted under its route', async () => {
+    const route = byStatus('migrated')[0];
+    const labels = { route: route.path, status: '502', upstream: 'service' };
+    const before = await mtail.total('http_requests_total', labels);
+    await nginx.reload(config);
+    await stub(route.service).down();
+    const answer = await probe(requestTo(route));
+    expect({ ...jsonError(answer), reachedBy: reachedBy(answer) }).toEqual({ status: 502, contentType: 'application/json', body: { detail: 'Bad Gateway' }, reachedBy: [] });
+    await eventually(async () => expect(await mtail.total('http_requests_total', labels)).toBe(before + 1));
+  });
+
+  test('the metrics count every route by method, status and upstream, with a latency histogram', async () => {
+    const route = byStatus('migrated')[0];
+    const before = await mtail.total('http_requests_total', { route: route.path, status: '200', upstream: 'service' });
+    const histogramBefore = await mtail.total('http_request_duration_seconds_count', { route: route.path, upstream: 'service' });
+    for (let i = 0; i < 3; i++) expect((await probe(requestTo(route))).status).toBe(200);
+    await eventually(async () => {
+      expect(await mtail.total('http_requests_total', { route: route.path, status: '200', upstream: 'service' })).toBe(before + 3);
+      expect(await mtail.total('http_request_duration_seconds_count', { route: route.path, upstream: 'service' })).toBe(histogramBefore + 3);
+    });
+    // The latency objective (200 ms) is a bucket boundary; the gateway's own answers are counted with no upstream.
+    const buckets = (await mtail.series('http_request_duration_seconds_bucket')).filter((s) => s.labels.route === route.path && s.labels.upstream === 'service');
+    expect(buckets.map((b) => b.labels.le)).toEqual([...LATENCY_BUCKETS.map(String), '+Inf']);
+    expect(await mtail.total('http_requests_total', { status: '429', upstream: 'none' })).toBeGreaterThan(0);
   });
 });
 
@@ -285,7 +494,8 @@ describe('a route changes status under load, with a graceful reload', () => {
   test(`${LOAD.clients} clients (half on keep-alive connections) for ${LOAD.seconds} s: no request is lost or fails across two reloads`, async () => {
     expect(STEPS.map((s) => s.plan.routes.find((r) => r.path === ROUTE)!.status)).toEqual(['hybrid', 'migrated', 'monolith']);
     const port = await freePort();
-    const nginx = await LocalNginx.start(port, render(STEPS[0].plan, port));
+    const hooks: GatewayHooks = { fallbackPort: await freePort(), accessLogPath: '/dev/null' };
+    const nginx = await LocalNginx.start(port, render(STEPS[0].plan, port, hooks));
     stub(service).behaviour = { kind: 'flaky', every: 4 };
     const outcomes: Array<{ answer?: GatewayAnswer; error?: string }> = [];
     const begin = Date.now();
@@ -312,7 +522,7 @@ describe('a route changes status under load, with a graceful reload', () => {
           await new Promise((r) => setTimeout(r, Math.max(0, begin + step.atMs - Date.now())));
           // The service heals before the route stops falling back for it.
           stub(service).behaviour = { kind: 'answer' };
-          await nginx.reload(render(step.plan, port));
+          await nginx.reload(render(step.plan, port, hooks));
         }
       })();
       await Promise.all([...Array.from({ length: LOAD.clients }, (_, i) => client(i)), reloads]);

@@ -26,6 +26,8 @@ export interface GatewayRequest {
    * 127.0.0.0/8 (all of it is loopback on Linux) and no check eats another's rate limit.
    */
   readonly clientAddress: string;
+  /** Further request headers, e.g. `x-request-id` or `x-forwarded-for`. @default {} */
+  readonly headers?: Record<string, string>;
 }
 
 let clients = 0;
@@ -69,7 +71,7 @@ function sendOnce(port: number, req: GatewayRequest, options: SendOptions): Prom
   const testId = randomUUID();
   const timeoutMs = options.timeoutMs ?? 15_000;
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { [TEST_ID_HEADER]: testId };
+    const headers: Record<string, string> = { ...req.headers, [TEST_ID_HEADER]: testId };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
     const call = httpRequest(
       { host: '127.0.0.1', port, method: req.method, path: req.path, headers, localAddress: req.clientAddress, agent: options.keepAliveAgent ?? false, timeout: timeoutMs },

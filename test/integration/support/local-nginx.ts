@@ -38,12 +38,13 @@ function mainConfig(folder: string): string {
 
 /**
  * Refuses a configuration that would bind anything but 127.0.0.1: a test on a shared machine must not listen on
- * every interface. The tests render with the hook's `listenAddress: '127.0.0.1'`; nothing is rewritten here.
+ * every interface. The tests render with the hook's `listenAddress: '127.0.0.1'` (the fallback listener binds
+ * loopback by itself); nothing is rewritten here.
  */
 export function onLoopbackOnly(config: string, port: number): string {
-  const listens = config.match(/^\s*listen .*;$/gm) ?? [];
-  if (listens.length !== 1 || listens[0].trim() !== `listen 127.0.0.1:${port};`) {
-    throw new Error(`expected the one listen line "listen 127.0.0.1:${port};", found ${JSON.stringify(listens)}`);
+  const listens = (config.match(/^\s*listen .*;$/gm) ?? []).map((l) => l.trim());
+  if (listens[0] !== `listen 127.0.0.1:${port};` || !listens.every((l) => /^listen 127\.0\.0\.1:\d+;$/.test(l))) {
+    throw new Error(`expected "listen 127.0.0.1:${port};" first and loopback only, found ${JSON.stringify(listens)}`);
   }
   return config;
 }

@@ -11,12 +11,13 @@ export interface RequiredProgram {
   readonly debianPackage: string;
 }
 
-/** The programs, by role: what CI installs with `apt-get install -y nginx postgresql`. */
+/** The programs, by role: what CI installs with `apt-get install -y nginx postgresql mtail`. */
 export const REQUIRED_PROGRAMS = {
   nginx: { name: 'nginx', folders: ['/usr/sbin'], debianPackage: 'nginx' },
   postgres: { name: 'postgres', folders: ['/usr/lib/postgresql/*/bin'], debianPackage: 'postgresql' },
   initdb: { name: 'initdb', folders: ['/usr/lib/postgresql/*/bin'], debianPackage: 'postgresql' },
   psql: { name: 'psql', folders: ['/usr/lib/postgresql/*/bin'], debianPackage: 'postgresql-client' },
+  mtail: { name: 'mtail', folders: ['/usr/bin'], debianPackage: 'mtail' },
 } as const satisfies Record<string, RequiredProgram>;
 
 const executable = (file: string) => {

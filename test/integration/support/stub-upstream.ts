@@ -17,6 +17,7 @@ export interface SeenRequest {
   readonly method: string;
   readonly path: string;
   readonly body: string;
+  readonly headers: IncomingMessage['headers'];
 }
 
 /** The header every test request carries, so that a test can tell which upstreams one request reached. */
@@ -61,6 +62,11 @@ export class StubUpstream {
     return this.seen.some((r) => r.testId === testId);
   }
 
+  /** The request with this test id as this stub received it, if it did. */
+  received(testId: string): SeenRequest | undefined {
+    return this.seen.find((r) => r.testId === testId);
+  }
+
   /** Stops listening and drops every connection: connections are refused until `up()`. */
   async down(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -89,7 +95,7 @@ export class StubUpstream {
 
   private handle(request: IncomingMessage, response: ServerResponse, body: string): void {
     const testId = String(request.headers[TEST_ID_HEADER] ?? '');
-    this.seen.push({ testId, method: request.method ?? '', path: request.url ?? '', body });
+    this.seen.push({ testId, method: request.method ?? '', path: request.url ?? '', body, headers: request.headers });
     const answer = (status: number) => {
       if (response.destroyed) return;
       response.writeHead(status, { 'content-type': 'application/json', [UPSTREAM_HEADER]: this.name });
