@@ -5,6 +5,13 @@ import { emitted, only } from '../support/synth';
 const base: MicroserviceProps = { name: 'user-service', image: 'career-copilot/user-service:1.0.0', component: 'context-service', partOf: 'career-copilot' };
 const build = (props: Partial<MicroserviceProps> = {}) => emitted((scope) => new Microservice(scope, 'user-service', { ...base, ...props }));
 
+const sidecar = {
+  name: 'exporter',
+  image: 'example/exporter:1.2.3',
+  port: { name: 'metrics', number: 9100 },
+  resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '50m', memory: '32Mi' } },
+};
+
 describe('Microservice', () => {
   test('emits a Deployment, Service, ServiceAccount, ConfigMap and PodDisruptionBudget named after the service', () => {
     const objects = build();
@@ -91,9 +98,42 @@ describe('Microservice', () => {
     ['a bad memory quantity', { resources: { requests: { cpu: '1', memory: '128MB' }, limits: { cpu: '1', memory: '256Mi' } } }, 'resources.requests.memory: "128MB" is not a memory quantity'],
     ['a bad env name', { config: { 'log-level': 'info' } }, 'config.log-level: "log-level" is not an environment variable name'],
     ['a secret env also in config', { config: { DB_URL: 'x' }, secretEnv: [{ env: 'DB_URL', secretName: 'db', key: 'uri' }] }, 'secretEnv[0].env: DB_URL is also set in config'],
+    ['a sidecar named app', { sidecars: [{ ...sidecar, name: 'app' }] }, 'sidecars[0].name: "app" is the service\'s own container'],
+    ['an unpinned sidecar', { sidecars: [{ ...sidecar, image: 'exporter:latest' }] }, 'sidecars[0].image: "exporter:latest" is not pinned'],
+    ['a sidecar on the app\'s port', { sidecars: [{ ...sidecar, port: { name: 'metrics', number: 8000 } }] }, "sidecars[0].port.number: 8000 is the app's containerPort"],
+    ['two ports of one name', { sidecars: [{ ...sidecar, port: { name: 'http', number: 9000 } }] }, 'sidecars[0].port.name: "http" is taken'],
+    ['a sidecar mounting files the service lacks', { sidecars: [{ ...sidecar, filesMountPath: '/etc/x' }] }, 'sidecars[0].filesMountPath: is set, but the service has no files'],
+    ['a drain of zero seconds', { preStopSleepSeconds: 0 }, 'preStopSleepSeconds: 0 is not an integer from 1 to 120'],
   ])('refuses %s', (_what, props, message) => {
     expect(() => build(props)).toThrow(ValidationError);
     expect(() => build(props)).toThrow(message);
+  });
+});
+
+
+describe('Microservice sidecars and drain', () => {
+  test('a sidecar runs restricted beside the app, its port probed and published on the Service', () => {
+    const objects = build({ sidecars: [sidecar], files: { mountPath: '/etc/app', contents: { 'a.conf': 'x' } } });
+    const [app, exporter] = only(objects, 'Deployment').spec.template.spec.containers;
+    expect(app.name).toBe('app');
+    expect(exporter).toMatchObject({
+      name: 'exporter',
+      image: 'example/exporter:1.2.3',
+      ports: [{ containerPort: 9100, name: 'metrics' }],
+      livenessProbe: { tcpSocket: { port: 9100 } },
+      readinessProbe: { tcpSocket: { port: 9100 } },
+      resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '50m', memory: '32Mi' } },
+      securityContext: { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    });
+    expect(exporter.volumeMounts).toBeUndefined();
+    expect(only(objects, 'Service').spec.ports.map((p: { name: string }) => p.name)).toEqual(['http', 'metrics']);
+    const withFiles = build({ sidecars: [{ ...sidecar, filesMountPath: '/etc/exporter' }], files: { mountPath: '/etc/app', contents: { 'a.conf': 'x' } } });
+    expect(only(withFiles, 'Deployment').spec.template.spec.containers[1].volumeMounts).toEqual([{ name: 'files', mountPath: '/etc/exporter', readOnly: true }]);
+  });
+
+  test('a drain keeps the app serving for the given seconds after termination starts', () => {
+    expect(only(build({ preStopSleepSeconds: 15 }), 'Deployment').spec.template.spec.containers[0].lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '15'] } } });
+    expect(only(build(), 'Deployment').spec.template.spec.containers[0].lifecycle).toBeUndefined();
   });
 });
 
