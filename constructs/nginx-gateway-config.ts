@@ -85,6 +85,13 @@ const FALLBACK_HEADER = 'X-Gateway-Fallback';
 /** The upstream of the fallback listener alone, for writes the service never received. */
 const FALLBACK_UPSTREAM = 'gateway_fallback';
 
+/** The hybrid routes' fallback rule in words, for the README and the promotion plan. */
+export const HYBRID_FALLBACK_RULE =
+  'a read (GET, HEAD, OPTIONS) goes to the monolith when the service is unreachable, times out or answers 500, 502, 503 or 504, as the seed\'s router falls back on any exception; ' +
+  'a write (POST, PUT, PATCH, DELETE) goes to the monolith only when the gateway sent the service nothing (connection refused, connect timeout): ' +
+  'once the service has a write it may have applied it, so its answer (a 500 or 503 included) or the gateway\'s 502 or 504 reaches the client and the write is never applied twice; ' +
+  'after 3 failures in a row the service is skipped for 30 s (the seed\'s circuit breaker)';
+
 /** Statuses the gateway may answer itself; each gets a JSON body instead of NGINX's HTML page. */
 const GATEWAY_ERRORS: ReadonlyArray<readonly [number, string]> = [
   [400, 'Bad Request'],

@@ -1,6 +1,8 @@
+import { HYBRID_FALLBACK_RULE } from '../constructs/nginx-gateway-config';
 import { Manifest } from '../constructs/synthesize';
 import { diffFields, FieldChange, formatPath, showField } from './field-diff';
 import { ObjectChange, objectLabel } from './manifest-diff';
+import { GatewayLimits } from './gateway-limits';
 import { CostCheck, PromotionPlan } from './promotion-plan';
 import { Requests } from './resource-requests';
 import { diffLines } from './text-diff';
@@ -90,6 +92,30 @@ function componentBlock(component: string, added: readonly Manifest[], removed: 
   ].join('\n');
 }
 
+/** The gateway after the step: unlisted paths, the fallback rule, and each rate limit across the replica range. */
+function gatewaySection(gateway: GatewayLimits | undefined): string[] {
+  if (!gateway) return [];
+  const { min, max } = gateway.replicas;
+  const replicas = min === max ? `${min} replicas` : `${min}-${max} replicas`;
+  const range = (l: GatewayLimits['limits'][number]) => (min === max ? `${l.clusterMinPerMinute}` : `${l.clusterMinPerMinute}-${l.clusterMaxPerMinute}`);
+  return [
+    '### Gateway after the step',
+    '',
+    `- Unlisted paths: ${gateway.unlistedTo ? `to ${code(gateway.unlistedTo)}, which still owns them` : 'a JSON 404 (the monolith is retired)'}.`,
+    `- Fallback on hybrid routes: ${HYBRID_FALLBACK_RULE}.`,
+    `- Rate limits count per client on each of ${code(gateway.gateway)}'s ${replicas}, which spread a client's requests: per client per minute, one replica / all of them:`,
+    '',
+    '<details><summary>Per-client limits</summary>',
+    '',
+    '| path | one replica | all replicas |',
+    '|---|---|---|',
+    ...gateway.limits.map((l) => `| ${code(l.path)} | ${l.perReplicaPerMinute} | ${range(l)} |`),
+    '',
+    '</details>',
+    '',
+  ];
+}
+
 function costSection(cost: CostCheck, from: number, to: number): string {
   const row = (label: string, r: { total: Requests; groups: readonly { pods: number }[]; sidecars: number }) =>
     `| ${label} | ${cores(r.total)} | ${gibibytes(r.total)} | ${r.groups.reduce((n, g) => n + g.pods, 0)} |`;
@@ -146,6 +172,7 @@ function headSections(plan: PromotionPlan, options: PlanReportOptions): string {
       'no route changes status',
     ),
     '',
+    ...gatewaySection(plan.gateway),
     '### Traffic',
     '',
     list(

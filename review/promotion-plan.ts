@@ -3,6 +3,7 @@ import { eventTopicName } from '../constructs/event-bus';
 import { Manifest } from '../constructs/synthesize';
 import { RouteStatus } from '../phases/model/endpoint';
 import { formatPath } from './field-diff';
+import { gatewayLimits, GatewayLimits } from './gateway-limits';
 import { objectLabel } from './manifest-diff';
 import { PhaseTransition } from './phase-transition';
 import { phaseRequests, PhaseRequests } from './resource-requests';
@@ -67,6 +68,8 @@ export interface PromotionPlan {
   /** Every broken transition rule (review/transition-check.ts). */
   readonly violations: readonly TransitionViolation[];
   readonly cost: CostCheck;
+  /** The gateway after the step: where unlisted paths go, and its rate limits across its replicas. */
+  readonly gateway?: GatewayLimits;
 }
 
 /** Access policies: who may talk to whom, on the network, in the mesh, and on the event bus. */
@@ -142,5 +145,6 @@ export function promotionPlan(transition: PhaseTransition): PromotionPlan {
       limitPercent,
       over: cpuIncreasePercent > limitPercent || memoryIncreasePercent > limitPercent,
     },
+    gateway: gatewayLimits(after.plan, after.manifests),
   };
 }

@@ -1,3 +1,4 @@
+import { HYBRID_FALLBACK_RULE } from '../constructs/nginx-gateway-config';
 import { PHASES } from '../phases/model/phase-spec';
 import { PlatformModel } from '../phases/model/platform-model';
 import { ValidationError } from '../phases/model/validation-error';
@@ -30,6 +31,8 @@ export function routesSection(model: PlatformModel): string {
   const rows = model.endpoints.map((e) => `| \`${e.path}\` | ${e.methods.join(', ')} | ${e.context} | ${PHASES.map((p) => e.statusByPhase[p]).join(' | ')} |`);
   return [
     '`monolith`: the monolith answers; `hybrid`: the service answers, the monolith is the fallback; `migrated`: only the service. Generated from `phases/career-copilot/endpoints.ts` by `npm run readme`.',
+    '',
+    `On a hybrid route, ${HYBRID_FALLBACK_RULE}. Paths that no endpoint lists go to the monolith while it runs (${model.unlistedPaths.rateLimitPerMinute} requests a minute per client), and get a JSON 404 once it is retired. Rate limits count per client on each gateway replica: \`npm run plan\` shows what they come to across the replicas of the step.`,
     '',
     header,
     rule,

@@ -97,6 +97,20 @@ test('phase 4 counts a Deployment run by a Rollout once, and a sidecar per pod',
   expect(plan.cost.after.sidecars).toBe(plan.cost.after.groups.reduce((n, g) => n + g.pods, 0));
 });
 
+test("the plan shows where the gateway sends unlisted paths, its fallback rule and each limit across its replicas", () => {
+  const { plan, report } = review(1, 2);
+  expect(plan.gateway).toMatchObject({ gateway: 'api-gateway', replicas: { min: 2, max: 6 }, unlistedTo: 'backend' });
+  expect(plan.gateway?.limits).toContainEqual({ path: '/api/v1/auth/register', perReplicaPerMinute: 10, clusterMinPerMinute: 20, clusterMaxPerMinute: 60 });
+  expect(report).toContain('- Unlisted paths: to `backend`, which still owns them.');
+  expect(report).toContain('a write (POST, PUT, PATCH, DELETE) goes to the monolith only when the gateway sent the service nothing');
+  expect(report).toContain('| `/api/v1/auth/register` | 10 | 20-60 |');
+  // After the monolith retires, unlisted paths get 404; a stack's replicas count (dev runs one gateway replica).
+  expect(review(3, 4).report).toContain('- Unlisted paths: a JSON 404 (the monolith is retired).');
+  const dev = promotionPlan(planTransition(1, 2, { environment: readStackEnvironment('dev').environment }));
+  expect(dev.gateway?.replicas).toEqual({ min: 1, max: 6 });
+  expect(review(1, 0).plan.gateway).toBeUndefined();
+});
+
 test('a long plan is cut at whole components, with a note, to fit the limit', () => {
   const { plan } = review(3, 4);
   const short = renderPlanReport(plan, { limit: 6000 });
