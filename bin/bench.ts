@@ -2,7 +2,8 @@
  * `npm run bench [-- --runs N] [--skip-engine]`: synthesis time and peak memory of our model layer against the same
  * objects written with bare cdk8s-plus, for Career Copilot and for generated platforms of 10, 100 and 1,000
  * services. Each measurement runs in a fresh process (peak memory is per process); the median of `--runs` runs is
- * shown. Then, unless `--skip-engine`, the engine part (bin/bench-engine.ts): `pulumi preview` and `pulumi up`
+ * shown. Then the gateway part (bin/bench-gateway.ts: the real NGINX's overhead per request against the upstream
+ * directly, at 1, 10 and 50 connections). Then, unless `--skip-engine`, the engine part (bin/bench-engine.ts): `pulumi preview` and `pulumi up`
  * seconds for every step 0 -> 4 -> 0 on the local control plane, next to phase 4 as one ConfigGroup (one run; it
  * brings the control plane up when it does not run, building it the first time).
  */
@@ -50,6 +51,9 @@ for (const { services, model, bare, full } of rows) {
       `${full.objects} | ${full.seconds.toFixed(3)} | ${full.peakRssMiB.toFixed(0)} |`,
   );
 }
+
+console.log('');
+execFileSync(process.execPath, [tsNode, '--transpile-only', path.join(__dirname, 'bench-gateway.ts')], { stdio: 'inherit' });
 
 if (!values['skip-engine']) {
   console.log('');

@@ -10,8 +10,8 @@ set -euo pipefail
 
 # nginx-light is a transitional package for nginx on Debian 12; postgresql brings the server of Debian's default
 # major version, its client and postgres_fdw, and creates the `postgres` system user; mtail reads the gateway's
-# metrics log.
-PACKAGES=(nginx postgresql mtail)
+# metrics log; hey is the load generator of the gateway's benchmark (`npm run bench:gateway`).
+PACKAGES=(nginx postgresql mtail hey)
 
 postgres_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
@@ -28,6 +28,7 @@ check() {
   fi
   if ! command -v psql >/dev/null && ! [ -x "${bin:-/nonexistent}/psql" ]; then missing+=(postgresql-client); fi
   if [ -x /usr/bin/mtail ]; then echo "mtail:    /usr/bin/mtail ($(/usr/bin/mtail --version 2>&1 | head -n 1))"; else missing+=(mtail); fi
+  if [ -x /usr/bin/hey ]; then echo "hey:      /usr/bin/hey"; else missing+=(hey); fi
   # Under root the tests run PostgreSQL as this user; the package creates it.
   if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then missing+=(postgresql); fi
   if [ "${#missing[@]}" -gt 0 ]; then
