@@ -4,7 +4,7 @@ import { notOneOf, showValue, ValidationError } from '../phases/model/validation
 import { ROUTE_STATUSES } from '../phases/model/endpoint';
 import { DEFAULT_LATENCY_BUCKETS_SECONDS, renderGatewayMetricsProgram } from './gateway-metrics-program';
 import { Microservice, MicroserviceAutoscaling } from './microservice';
-import { GATEWAY_RESERVED_PATHS, GatewayRoute, GatewayTimeouts, GatewayUnlistedRoute, renderNginxConfig } from './nginx-gateway-config';
+import { DEFAULT_KEEPALIVE_TIME_SECONDS, GATEWAY_RESERVED_PATHS, GatewayRoute, GatewayTimeouts, GatewayUnlistedRoute, renderNginxConfig } from './nginx-gateway-config';
 import { checkDnsLabel, checkInteger } from './prop-checks';
 
 /** Port on which the gateway's metrics exporter serves `/metrics`. */
@@ -18,6 +18,12 @@ const METRICS_LOG_PORT = 5140;
 const METRICS_LOG_ADDRESS = `127.0.0.1:${METRICS_LOG_PORT}`;
 /** Port of the fallback listener on the pod's loopback. */
 const FALLBACK_PORT = 8081;
+/**
+ * Seconds a terminating gateway pod keeps serving: longer than the keep-alive time after which NGINX closes a
+ * client's connection with a `Connection: close` answer, plus the slowest request, so that every client has moved
+ * to another pod when NGINX stops.
+ */
+export const DEFAULT_DRAIN_SECONDS = 20;
 
 /** Props of `ApiGateway`. */
 export interface ApiGatewayProps {
@@ -53,7 +59,10 @@ export interface ApiGatewayProps {
   readonly latencyBucketsSeconds?: readonly number[];
   /** Pinned image of the metrics exporter (mtail). @default DEFAULT_METRICS_EXPORTER_IMAGE */
   readonly metricsExporterImage?: string;
-  /** Seconds a terminating gateway pod keeps serving before NGINX drains: see `Microservice`. @default 10 */
+  /**
+   * Seconds a terminating gateway pod keeps serving before NGINX stops; more than the keep-alive time (10 s), so
+   * that keep-alive clients have been told to reconnect elsewhere. @default DEFAULT_DRAIN_SECONDS
+   */
   readonly drainSeconds?: number;
 }
 
@@ -75,6 +84,7 @@ export class ApiGateway extends Construct {
     const upstreamPort = props.upstreamPort ?? 80;
     const containerPort = props.containerPort ?? 8080;
     const buckets = props.latencyBucketsSeconds ?? DEFAULT_LATENCY_BUCKETS_SECONDS;
+    const drainSeconds = props.drainSeconds ?? DEFAULT_DRAIN_SECONDS;
     validate(props, upstreamPort, containerPort, buckets);
     this.nginxConfig = renderNginxConfig(props.routes, {
       listenPort: containerPort,
@@ -99,7 +109,9 @@ export class ApiGateway extends Construct {
       writablePaths: ['/tmp'],
       // NGINX reads *.conf of this folder; mtail reads *.mtail of the same files.
       files: { mountPath: '/etc/nginx/conf.d', contents: { 'default.conf': this.nginxConfig, 'gateway.mtail': this.metricsProgram } },
-      preStopSleepSeconds: props.drainSeconds ?? 10,
+      preStopSleepSeconds: drainSeconds,
+      // The drain, then the slowest request (a read timeout, then its fallback's), then some margin.
+      terminationGracePeriodSeconds: drainSeconds + 2 * ((props.timeouts?.connectTimeoutSeconds ?? 2) + (props.timeouts?.readTimeoutSeconds ?? 5)) + 5,
       sidecars: [
         {
           name: 'metrics',
@@ -176,5 +188,10 @@ function validate(props: ApiGatewayProps, upstreamPort: number, containerPort: n
       throw new ValidationError(`latencyBucketsSeconds[${i}]`, `${String(bucket)} is not a positive number above the bucket before it`);
     }
   });
-  if (props.drainSeconds !== undefined) checkInteger('drainSeconds', props.drainSeconds, 1, 120);
+  if (props.drainSeconds !== undefined) {
+    checkInteger('drainSeconds', props.drainSeconds, 1, 120);
+    if (props.drainSeconds <= DEFAULT_KEEPALIVE_TIME_SECONDS) {
+      throw new ValidationError('drainSeconds', `${props.drainSeconds} is not more than the ${DEFAULT_KEEPALIVE_TIME_SECONDS} s keep-alive time: keep-alive clients would still be connected when NGINX stops`);
+    }
+  }
 }

@@ -74,6 +74,8 @@ export interface MicroserviceProps {
    * update drops none. The image needs a `sleep` program. @default - signalled at once
    */
   readonly preStopSleepSeconds?: number;
+  /** Seconds from the start of termination (preStop included) until the pod is killed. @default 30 (Kubernetes') */
+  readonly terminationGracePeriodSeconds?: number;
 }
 
 /** A container beside the app, restricted like it. */
@@ -172,6 +174,7 @@ export class Microservice extends Construct {
         annotations: { 'checksum/config': createHash('sha256').update(JSON.stringify(files ? { config, files } : config)).digest('hex') },
       },
       securityContext: { ensureNonRoot: true, user: 10001, group: 10001, fsGroup: 10001 },
+      terminationGracePeriod: props.terminationGracePeriodSeconds ? Duration.seconds(props.terminationGracePeriodSeconds) : undefined,
       containers: [this.container(props, containerPort, resources)],
     });
     this.deployment.select(kplus.LabelSelector.of({ labels: this.selector }));
@@ -328,6 +331,9 @@ function validate(
     });
   }
   if (props.preStopSleepSeconds !== undefined) checkInteger('preStopSleepSeconds', props.preStopSleepSeconds, 1, 120);
+  if (props.terminationGracePeriodSeconds !== undefined) {
+    checkInteger('terminationGracePeriodSeconds', props.terminationGracePeriodSeconds, (props.preStopSleepSeconds ?? 0) + 1, 600);
+  }
   const portNames = new Set(['http']);
   (props.sidecars ?? []).forEach((sidecar, i) => {
     const at = `sidecars[${i}]`;

@@ -76,7 +76,17 @@ export interface NginxConfigOptions {
   readonly metricsLogAddress?: string;
   /** Idle keep-alive connections each NGINX worker keeps to each upstream. @default 64 */
   readonly upstreamKeepalive?: number;
+  /**
+   * Age after which a client's keep-alive connection is closed, gracefully: the response to its next request says
+   * `Connection: close`. A pod that has stopped receiving new connections (terminating, in its preStop drain) so
+   * has none left when NGINX stops, and no client sends a request on a connection NGINX is closing.
+   * @default DEFAULT_KEEPALIVE_TIME_SECONDS
+   */
+  readonly keepaliveTimeSeconds?: number;
 }
+
+/** See `NginxConfigOptions.keepaliveTimeSeconds`. */
+export const DEFAULT_KEEPALIVE_TIME_SECONDS = 10;
 
 /** Paths the gateway answers itself, which no route may take: its probes, and the metrics path kept private. */
 export const GATEWAY_RESERVED_PATHS = ['/health', '/ready', '/metrics'] as const;
@@ -208,6 +218,7 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
     `  listen ${options.listenAddress ? `${options.listenAddress}:` : ''}${options.listenPort};`,
     '  server_tokens off;',
     '  default_type application/json;',
+    `  keepalive_time ${options.keepaliveTimeSeconds ?? DEFAULT_KEEPALIVE_TIME_SECONDS}s;`,
     // Errors raised while a hybrid write is handled in its own location get the JSON pages too.
     '  recursive_error_pages on;',
     ...trusted.map((cidr) => `  set_real_ip_from ${cidr};`),

@@ -131,7 +131,10 @@ describe('ApiGateway', () => {
     const [app, metrics] = pod.containers;
     expect(app.volumeMounts).toEqual(expect.arrayContaining([{ name: 'files', mountPath: '/etc/nginx/conf.d', readOnly: true }]));
     expect(app.ports).toEqual([{ containerPort: 8080, name: 'http' }]);
-    expect(app.lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '10'] } } });
+    expect(app.lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '20'] } } });
+    // The drain, then the slowest request (connect 2 s + read 5 s, twice with a fallback), then 5 s.
+    expect(pod.terminationGracePeriodSeconds).toBe(39);
+    expect(config).toContain('keepalive_time 10s;');
     expect(metrics).toMatchObject({
       name: 'metrics',
       image: 'ghcr.io/google/mtail:v3.2.26',
@@ -183,6 +186,7 @@ describe('ApiGateway', () => {
     ['a trusted proxy range that is every address', { trustedProxyCidrs: ['0.0.0.0/0'] }, 'trustedProxyCidrs[0]: "0.0.0.0/0" would let any client choose its own address'],
     ['a trusted proxy range that is not a CIDR', { trustedProxyCidrs: ['10.0.0.300/8'] }, 'trustedProxyCidrs[0]: "10.0.0.300/8" is not an IPv4 CIDR block'],
     ['latency buckets out of order', { latencyBucketsSeconds: [0.1, 0.05] }, 'latencyBucketsSeconds[1]: 0.05 is not a positive number above the bucket before it'],
+    ['a drain shorter than the keep-alive time', { drainSeconds: 10 }, 'drainSeconds: 10 is not more than the 10 s keep-alive time'],
     ['a container port the pod uses already', { containerPort: 8081 }, 'containerPort: 8081 is taken inside the pod'],
   ])('refuses %s', (_what, override, message) => {
     const build = () => emitted((scope) => new ApiGateway(scope, 'api-gateway', { ...props, ...override }));

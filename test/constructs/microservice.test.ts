@@ -104,6 +104,7 @@ describe('Microservice', () => {
     ['two ports of one name', { sidecars: [{ ...sidecar, port: { name: 'http', number: 9000 } }] }, 'sidecars[0].port.name: "http" is taken'],
     ['a sidecar mounting files the service lacks', { sidecars: [{ ...sidecar, filesMountPath: '/etc/x' }] }, 'sidecars[0].filesMountPath: is set, but the service has no files'],
     ['a drain of zero seconds', { preStopSleepSeconds: 0 }, 'preStopSleepSeconds: 0 is not an integer from 1 to 120'],
+    ['a grace period within the drain', { preStopSleepSeconds: 20, terminationGracePeriodSeconds: 20 }, 'terminationGracePeriodSeconds: 20 is not an integer from 21 to 600'],
   ])('refuses %s', (_what, props, message) => {
     expect(() => build(props)).toThrow(ValidationError);
     expect(() => build(props)).toThrow(message);
@@ -134,6 +135,7 @@ describe('Microservice sidecars and drain', () => {
   test('a drain keeps the app serving for the given seconds after termination starts', () => {
     expect(only(build({ preStopSleepSeconds: 15 }), 'Deployment').spec.template.spec.containers[0].lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '15'] } } });
     expect(only(build(), 'Deployment').spec.template.spec.containers[0].lifecycle).toBeUndefined();
+    expect(only(build({ preStopSleepSeconds: 15, terminationGracePeriodSeconds: 40 }), 'Deployment').spec.template.spec.terminationGracePeriodSeconds).toBe(40);
   });
 });
 

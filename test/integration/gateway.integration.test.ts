@@ -5,11 +5,13 @@
  * requests, and its metrics program counts them; then a route changes status under load with a graceful reload.
  */
 import { Agent } from 'http';
+import { connect } from 'net';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
+import { DEFAULT_DRAIN_SECONDS } from '../../constructs/api-gateway';
 import { renderGatewayMetricsProgram } from '../../constructs/gateway-metrics-program';
-import { allowedMethods, burstOf, NginxConfigOptions, renderNginxConfig, retryAfterSeconds } from '../../constructs/nginx-gateway-config';
+import { allowedMethods, burstOf, DEFAULT_KEEPALIVE_TIME_SECONDS, NginxConfigOptions, renderNginxConfig, retryAfterSeconds } from '../../constructs/nginx-gateway-config';
 import { synthesizePhase } from '../../constructs/synthesize';
 import { careerCopilot, PhasePlan, RoutePlan, selectPhase } from '../../phases';
 import { freePort } from './support/free-port';
@@ -553,5 +555,102 @@ describe('a route changes status under load, with a graceful reload', () => {
     expect(count('hybrid', MONOLITH)).toBeGreaterThan(0);
     expect(count('migrated', service)).toBeGreaterThan(0);
     expect(count('monolith', MONOLITH)).toBeGreaterThan(0);
+  });
+});
+
+describe('a rolling update of the gateway under load from keep-alive clients that never retry', () => {
+  const WRITE_ROUTE = '/api/v1/applications';
+  const READ_ROUTE = '/api/v1/jobs';
+  // Under each route's per-client limit: applications 120/min, jobs 300/min.
+  const CLIENTS = [
+    ...Array.from({ length: 8 }, () => ({ method: 'POST', path: WRITE_ROUTE, intervalMs: 600 })),
+    ...Array.from({ length: 8 }, () => ({ method: 'GET', path: READ_ROUTE, intervalMs: 250 })),
+  ];
+
+  test(`phase 2's pods replaced by phase 3's as Kubernetes does it (a ${DEFAULT_DRAIN_SECONDS} s preStop drain, then SIGQUIT): no request fails`, async () => {
+    const [plan2, plan3] = [selectPhase(model, 2), selectPhase(model, 3)];
+    const pods: LocalNginx[] = [];
+    const logs = logFolder();
+    const startPod = async (plan: PhasePlan) => {
+      const port = await freePort();
+      const pod = await LocalNginx.start(port, render(plan, port, { fallbackPort: await freePort(), accessLogPath: path.join(logs, `access-${port}.log`) }));
+      pods.push(pod);
+      return pod;
+    };
+    /**
+     * The Service, as kube-proxy makes it: each new connection goes to one of the ready endpoints (round robin);
+     * a connection stays with its pod until one side closes it, even after the pod has left the endpoints.
+     */
+    let endpoints: LocalNginx[] = [];
+    let next = 0;
+    const serviceConnection = (options: { localAddress?: string }) => connect({ host: '127.0.0.1', port: endpoints[next++ % endpoints.length].port, localAddress: options.localAddress });
+
+    const outcomes: Array<{ method: string; answer?: GatewayAnswer; error?: string; sentAt: number }> = [];
+    let running = true;
+    const client = async (spec: (typeof CLIENTS)[number]) => {
+      const clientAddress = newClientAddress();
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      (agent as unknown as { createConnection: typeof serviceConnection }).createConnection = serviceConnection;
+      while (running) {
+        const sentAt = Date.now();
+        const req: GatewayRequest = { method: spec.method, path: spec.path, clientAddress, body: spec.method === 'POST' ? JSON.stringify({ at: sentAt }) : undefined };
+        try {
+          outcomes.push({ method: spec.method, sentAt, answer: await send(0, req, { keepAliveAgent: agent, retryOnStaleConnection: false }) });
+        } catch (error) {
+          outcomes.push({ method: spec.method, sentAt, error: String(error) });
+        }
+        await new Promise((r) => setTimeout(r, Math.max(0, spec.intervalMs - (Date.now() - sentAt))));
+      }
+      agent.destroy();
+    };
+
+    const timeline: string[] = [];
+    let drainStart = 0;
+    let sigquit = 0;
+    const at = (what: string) => timeline.push(`${((Date.now() - begin) / 1000).toFixed(1)} s: ${what}`);
+    const begin = Date.now();
+    try {
+      const old = await startPod(plan2);
+      endpoints = [old];
+      const load = Promise.all(CLIENTS.map(client));
+      await new Promise((r) => setTimeout(r, 2_000));
+      // maxSurge 1: the new pod starts and becomes ready; then the old one terminates: it leaves the endpoints and
+      // its preStop sleeps while NGINX still serves the connections clients hold; then the kubelet sends SIGQUIT.
+      const fresh = await startPod(plan3);
+      endpoints = [old, fresh];
+      at('new pod ready');
+      await new Promise((r) => setTimeout(r, 1_000));
+      endpoints = [fresh];
+      drainStart = Date.now();
+      at('old pod terminating: out of the endpoints, preStop drain');
+      await new Promise((r) => setTimeout(r, DEFAULT_DRAIN_SECONDS * 1_000));
+      at('old pod: SIGQUIT');
+      sigquit = Date.now();
+      await old.stop();
+      await new Promise((r) => setTimeout(r, 2_000));
+      running = false;
+      await load;
+      at('load stopped');
+    } finally {
+      running = false;
+      for (const pod of pods) await pod.stop();
+      rmSync(logs, { recursive: true, force: true });
+    }
+
+    const failed = outcomes.filter((o) => !o.answer || o.answer.status !== 200);
+    const byMethod = (method: string) => outcomes.filter((o) => o.method === method);
+    report(`gateway rolling update (${CLIENTS.length} keep-alive clients that never retry, ${DEFAULT_DRAIN_SECONDS} s drain)`, [
+      ...timeline,
+      `POST sent: ${byMethod('POST').length}, GET sent: ${byMethod('GET').length}`,
+      `answered while ${WRITE_ROUTE} was hybrid (old pod): ${outcomes.filter((o) => o.answer?.routeStatus === 'hybrid').length}, migrated (new pod): ${outcomes.filter((o) => o.answer?.routeStatus === 'migrated').length}`,
+      `failed: ${failed.length}${failed.length ? ` (${failed.slice(0, 3).map((f) => `${f.method} ${f.error ?? f.answer?.status}`).join('; ')})` : ''}`,
+    ]);
+    expect(failed).toEqual([]);
+    expect(byMethod('POST').length).toBeGreaterThan(100);
+    // Every client left the old pod within the keep-alive time (plus a request interval) of the drain's start, so
+    // none was still connected when it stopped: the old pod answered nothing sent later.
+    const lastOld = Math.max(...outcomes.filter((o) => o.answer?.routeStatus === 'hybrid').map((o) => o.sentAt));
+    expect((lastOld - drainStart) / 1000).toBeLessThan(DEFAULT_KEEPALIVE_TIME_SECONDS + 1);
+    expect(outcomes.filter((o) => o.sentAt > sigquit - 5_000).every((o) => o.answer?.routeStatus === 'migrated')).toBe(true);
   });
 });

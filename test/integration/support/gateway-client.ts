@@ -50,6 +50,11 @@ export interface SendOptions {
    * @default - a new connection per request (`Connection: close`)
    */
   readonly keepAliveAgent?: Agent;
+  /**
+   * Whether an idempotent request that fails on a reused connection is sent again, as browsers do; a client that
+   * never retries (a POST, or a strict client) sets false. @default true
+   */
+  readonly retryOnStaleConnection?: boolean;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
@@ -62,7 +67,7 @@ export async function send(port: number, req: GatewayRequest, options: SendOptio
     return await sendOnce(port, req, options);
   } catch (error) {
     const stale = (error as { reusedSocket?: boolean }).reusedSocket === true;
-    if (!options.keepAliveAgent || !stale || !IDEMPOTENT.has(req.method)) throw error;
+    if (!options.keepAliveAgent || !stale || !IDEMPOTENT.has(req.method) || options.retryOnStaleConnection === false) throw error;
     return { ...(await sendOnce(port, req, { timeoutMs: options.timeoutMs })), retriedOnStaleConnection: true };
   }
 }
