@@ -55,6 +55,13 @@ export interface ApiGatewayProps {
   readonly autoscaling?: MicroserviceAutoscaling;
   /** @default connect 2 s, read 5 s, skip a service for 30 s after 3 failures */
   readonly timeouts?: GatewayTimeouts;
+  /**
+   * The `Host` upstreams receive: the client's, or their own Service name, which the mesh routes by (see
+   * `NginxConfigOptions.upstreamHost`). @default 'client'
+   */
+  readonly upstreamHost?: 'client' | 'service';
+  /** Extra pod labels (Istio's `version`, which the mesh's subsets select). @default {} */
+  readonly podLabels?: Record<string, string>;
   /** Upper bounds of the latency histogram, seconds; the latency objective should be one. @default 5 ms ... 10 s, with 200 ms */
   readonly latencyBucketsSeconds?: readonly number[];
   /** Pinned image of the metrics exporter (mtail). @default DEFAULT_METRICS_EXPORTER_IMAGE */
@@ -94,6 +101,7 @@ export class ApiGateway extends Construct {
       trustedProxyCidrs: props.trustedProxyCidrs,
       metricsLogAddress: METRICS_LOG_ADDRESS,
       fallbackPort: FALLBACK_PORT,
+      upstreamHost: props.upstreamHost,
     });
     this.metricsProgram = renderGatewayMetricsProgram({ latencyBucketsSeconds: buckets });
     this.service = new Microservice(this, 'Service', {
@@ -105,6 +113,7 @@ export class ApiGateway extends Construct {
       replicas: props.replicas,
       resources: props.resources,
       autoscaling: props.autoscaling,
+      podLabels: props.podLabels,
       // The unprivileged image keeps its pid file and temp files under /tmp.
       writablePaths: ['/tmp'],
       // NGINX reads *.conf of this folder; mtail reads *.mtail of the same files.

@@ -83,6 +83,12 @@ export interface NginxConfigOptions {
    * @default DEFAULT_KEEPALIVE_TIME_SECONDS
    */
   readonly keepaliveTimeSeconds?: number;
+  /**
+   * The `Host` each upstream receives: the client's, or the upstream Service's own name (`upstreamAddress`), which
+   * a service mesh routes by (an Istio sidecar matches a VirtualService on it). The client's host then travels in
+   * `X-Forwarded-Host`. Upstreams that build absolute URLs from `Host` need the client's. @default 'client'
+   */
+  readonly upstreamHost?: 'client' | 'service';
 }
 
 /** See `NginxConfigOptions.keepaliveTimeSeconds`. */
@@ -213,6 +219,9 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
   }
 
   const trusted = options.trustedProxyCidrs ?? [];
+  const serviceHost = options.upstreamHost === 'service';
+  /** The Host an upstream receives in `service` mode: its address, without the default port. */
+  const hostOf = (service: string) => (serviceHost ? options.upstreamAddress(service).replace(/:80$/, '') : undefined);
   lines.push(
     'server {',
     `  listen ${options.listenAddress ? `${options.listenAddress}:` : ''}${options.listenPort};`,
@@ -229,9 +238,10 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
     '  set $gateway_route_status none;',
     '  set $gateway_target none;',
     '  set $gateway_retry_after 1;',
+    ...(serviceHost ? ['  set $gateway_upstream_host $host;'] : []),
     '  proxy_http_version 1.1;',
     '  proxy_set_header Connection "";',
-    '  proxy_set_header Host $host;',
+    `  proxy_set_header Host ${serviceHost ? '$gateway_upstream_host' : '$host'};`,
     '  proxy_set_header X-Request-ID $gateway_request_id;',
     '  proxy_set_header X-Real-IP $remote_addr;',
     '  proxy_set_header X-Forwarded-For $gateway_forwarded_for;',
@@ -257,13 +267,13 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
   }
   lines.push('');
 
-  for (const route of routes) lines.push(...routeLocations(route), '');
+  for (const route of routes) lines.push(...routeLocations(route, hostOf), '');
   if (options.unlistedRoute) {
     const unlisted = options.unlistedRoute;
     lines.push(
       `  # Paths no route lists: still the monolith's (${unlisted.upstream}).`,
       '  location / {',
-      ...settings({ route: 'unlisted', status: 'monolith', target: 'monolith', zone: zone('unlisted'), ...limits(unlisted.rateLimitPerMinute, unlisted.maxRequestBodyKilobytes) }),
+      ...settings({ route: 'unlisted', status: 'monolith', target: 'monolith', zone: zone('unlisted'), host: hostOf(unlisted.upstream), ...limits(unlisted.rateLimitPerMinute, unlisted.maxRequestBodyKilobytes) }),
       '    proxy_next_upstream off;',
       `    proxy_pass http://${upstreamName(unlisted.upstream)};`,
       '  }',
@@ -273,12 +283,12 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
   }
   lines.push('}', '');
 
-  if (hybrid.length > 0) lines.push(...fallbackListener(hybrid, fallbackPort));
+  if (hybrid.length > 0) lines.push(...fallbackListener(hybrid, fallbackPort, hostOf(hybrid[0].monolith)));
   return lines.join('\n');
 }
 
 /** The monolith behind hybrid routes, on loopback: passes the request on unchanged and marks the answer. */
-function fallbackListener(hybrid: readonly GatewayRoute[], port: number): string[] {
+function fallbackListener(hybrid: readonly GatewayRoute[], port: number, monolithHost: string | undefined): string[] {
   const monolith = hybrid[0].monolith;
   const largestBody = Math.max(...hybrid.map((r) => r.maxRequestBodyKilobytes ?? DEFAULT_MAX_REQUEST_BODY_KILOBYTES));
   return [
@@ -293,7 +303,7 @@ function fallbackListener(hybrid: readonly GatewayRoute[], port: number): string
     '  location / {',
     '    proxy_http_version 1.1;',
     '    proxy_set_header Connection "";',
-    '    proxy_set_header Host $host;',
+    `    proxy_set_header Host ${monolithHost ?? '$host'};`,
     '    proxy_set_header X-Request-ID $http_x_request_id;',
     '    proxy_set_header X-Real-IP $http_x_real_ip;',
     '    proxy_set_header X-Forwarded-For $http_x_forwarded_for;',
@@ -309,10 +319,12 @@ function fallbackListener(hybrid: readonly GatewayRoute[], port: number): string
 }
 
 /** The exact-path and sub-path locations of one route, and for a hybrid route the location its writes take. */
-function routeLocations(route: GatewayRoute): string[] {
+function routeLocations(route: GatewayRoute, hostOf: (service: string) => string | undefined): string[] {
   const methods = allowedMethods(route.methods);
   const target = route.status === 'monolith' ? 'monolith' : 'service';
-  const commonSettings = { route: route.path, status: route.status, target, zone: zone(route.path), ...limits(route.rateLimitPerMinute, route.maxRequestBodyKilobytes) };
+  // A hybrid route's first try is the service; its fallback listener sets the monolith's host itself.
+  const host = hostOf(route.status === 'monolith' ? route.monolith : route.service);
+  const commonSettings = { route: route.path, status: route.status, target, zone: zone(route.path), host, ...limits(route.rateLimitPerMinute, route.maxRequestBodyKilobytes) };
   const common = settings(commonSettings);
   const methodCheck = `    if ($request_method !~ ^(${methods.join('|')})$) { return 405; }`;
   const comment = route.status === 'hybrid' ? `  # ${route.path}: hybrid (reads fall back on failure; writes only when the service never received them)` : `  # ${route.path}: ${route.status}`;
@@ -387,10 +399,13 @@ function settings(s: {
   burst: number;
   retryAfter: number;
   maxBody: number;
+  /** The Host header the upstream gets, in `service` mode. */
+  host?: string;
   errorPagesExcept?: readonly number[];
 }): string[] {
   return [
     `    set $gateway_route ${s.route};`,
+    ...(s.host ? [`    set $gateway_upstream_host ${s.host};`] : []),
     `    set $gateway_route_status ${s.status};`,
     `    set $gateway_target ${s.target};`,
     `    set $gateway_retry_after ${s.retryAfter};`,

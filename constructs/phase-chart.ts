@@ -208,6 +208,8 @@ export class PhaseChart extends Chart {
         unlistedRoute: plan.unlistedRoute,
         upstreams: plan.workloads.map((w) => w.spec.name),
         trustedProxyCidrs: environment.trustedProxyCidrs,
+        // In the mesh, a sidecar routes by Host: each service gets its own name, the client's goes in X-Forwarded-Host.
+        upstreamHost: plan.platform.mesh ? 'service' : 'client',
         // A bucket at the latency objective, so that the P95 alert compares with an exact quantile.
         latencyBucketsSeconds: [...new Set([...DEFAULT_LATENCY_BUCKETS_SECONDS, plan.objectives.p95LatencyMs / 1000])].sort((a, b) => a - b),
       });

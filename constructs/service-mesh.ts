@@ -17,8 +17,12 @@ import { checkDnsLabel, checkInteger } from './prop-checks';
 /** The HTTP methods an `AuthorizationPolicy` rule may allow. */
 export type MeshHttpMethod = (typeof HTTP_METHODS)[number];
 
-/** The subsets every service's `DestinationRule` defines, from the pods' `version` label. */
-export const MESH_SUBSETS = ['v1', 'v2'] as const;
+/**
+ * The subsets every service's `DestinationRule` defines, from the pods' `version` label: only those some pod
+ * carries (a subset that selects nothing turns its traffic into 503 NoHealthyUpstream). A second version is
+ * released by Argo Rollouts through its own Services, not by a subset.
+ */
+export const MESH_SUBSETS = ['v1'] as const;
 export type MeshSubset = (typeof MESH_SUBSETS)[number];
 
 /** A service inside the mesh, and who may call it. */
@@ -136,8 +140,8 @@ const ISTIO_PATH = /^(\*|\/[A-Za-z0-9/_.~%-]*\*?|\*[A-Za-z0-9/_.~%-]+)$/;
 
 /**
  * Istio for the services of one namespace (the seed's "Service Mesh Implementation"): an HTTPS `Gateway` in front
- * of the API gateway; per service a `VirtualService` with a timeout and retries and a `DestinationRule` with v1/v2
- * subsets, a bounded connection pool, outlier detection and Istio mTLS; STRICT mTLS for the namespace; and
+ * of the API gateway; per service a `VirtualService` with a timeout and retries and a `DestinationRule` with the v1
+ * subset (and one each for a canary's stable and canary Services), a bounded connection pool, outlier detection and Istio mTLS; STRICT mTLS for the namespace; and
  * authorization that denies by default and allows each service only its callers' service accounts.
  *
  * Only sidecar-injected pods enforce these policies: a pod without a sidecar (e.g. a database left out of the
@@ -154,7 +158,7 @@ export class ServiceMesh extends Construct {
   public readonly denyByDefaultPolicyName = 'deny-by-default';
   /** Service name -> name of its `VirtualService`. */
   public readonly virtualServiceNames: ReadonlyMap<string, string>;
-  /** Service name -> name of its `DestinationRule`. */
+  /** Host (a service, or a canary's stable and canary Services) -> name of its `DestinationRule`. */
   public readonly destinationRuleNames: ReadonlyMap<string, string>;
   /** Service name -> name of its ALLOW `AuthorizationPolicy`; a service nobody may call has none. */
   public readonly authorizationPolicyNames: ReadonlyMap<string, string>;
@@ -209,6 +213,19 @@ export class ServiceMesh extends Construct {
       perTryTimeout: `${settings.perTryTimeoutSeconds}s`,
       retryOn,
     };
+    const trafficPolicy = {
+      loadBalancer: { simple: DestinationRuleSpecTrafficPolicyLoadBalancerSimple.ROUND_UNDERSCORE_ROBIN },
+      connectionPool: {
+        tcp: { maxConnections: settings.maxConnections },
+        http: { http1MaxPendingRequests: settings.http1MaxPendingRequests, maxRequestsPerConnection: settings.maxRequestsPerConnection },
+      },
+      outlierDetection: {
+        consecutive5XxErrors: settings.consecutive5xxErrors,
+        interval: `${settings.outlierIntervalSeconds}s`,
+        baseEjectionTime: `${settings.baseEjectionSeconds}s`,
+      },
+      tls: { mode: DestinationRuleSpecTrafficPolicyTlsMode.ISTIO_UNDERSCORE_MUTUAL },
+    };
     const virtualServices = new Map<string, string>();
     const destinationRules = new Map<string, string>();
     const policies = new Map<string, string>();
@@ -237,24 +254,13 @@ export class ServiceMesh extends Construct {
 
       new DestinationRule(this, `${service.name}-destination`, {
         metadata: { name: service.name },
-        spec: {
-          host: service.name,
-          subsets: MESH_SUBSETS.map((version) => ({ name: version, labels: { version } })),
-          trafficPolicy: {
-            loadBalancer: { simple: DestinationRuleSpecTrafficPolicyLoadBalancerSimple.ROUND_UNDERSCORE_ROBIN },
-            connectionPool: {
-              tcp: { maxConnections: settings.maxConnections },
-              http: { http1MaxPendingRequests: settings.http1MaxPendingRequests, maxRequestsPerConnection: settings.maxRequestsPerConnection },
-            },
-            outlierDetection: {
-              consecutive5XxErrors: settings.consecutive5xxErrors,
-              interval: `${settings.outlierIntervalSeconds}s`,
-              baseEjectionTime: `${settings.baseEjectionSeconds}s`,
-            },
-            tls: { mode: DestinationRuleSpecTrafficPolicyTlsMode.ISTIO_UNDERSCORE_MUTUAL },
-          },
-        },
+        spec: { host: service.name, subsets: MESH_SUBSETS.map((version) => ({ name: version, labels: { version } })), trafficPolicy },
       });
+      // A canary's stable and canary Services are hosts of their own: the same pool, ejection and mTLS apply.
+      for (const host of service.canary ? [service.canary.stableService, service.canary.canaryService] : []) {
+        new DestinationRule(this, `${host}-destination`, { metadata: { name: host }, spec: { host, trafficPolicy } });
+        destinationRules.set(host, host);
+      }
       destinationRules.set(service.name, service.name);
 
       const principals = [

@@ -78,10 +78,10 @@ describe('ServiceMesh', () => {
     });
   });
 
-  test('balances round robin over v1/v2 subsets, bounds the pool, ejects after 3 errors and uses Istio mTLS', () => {
+  test('balances round robin over the v1 subset (the only version pods carry), bounds the pool, ejects after 3 errors and uses Istio mTLS', () => {
     expect(only(build(), 'DestinationRule', 'applications-service').spec).toEqual({
       host: 'applications-service',
-      subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }],
+      subsets: [{ name: 'v1', labels: { version: 'v1' } }],
       trafficPolicy: {
         loadBalancer: { simple: 'ROUND_ROBIN' },
         connectionPool: { tcp: { maxConnections: 100 }, http: { http1MaxPendingRequests: 10, maxRequestsPerConnection: 10 } },
@@ -135,16 +135,23 @@ describe('ServiceMesh', () => {
     expect([...mesh!.authorizationPolicyNames.keys()]).toEqual(['api-gateway', 'applications-service', 'analytics-service']);
   });
 
+  test("a canary's stable and canary Services get the same pool, ejection and mTLS as the service", () => {
+    const objects = build(withService(1, { canary: { route: 'primary', stableService: 'applications-service-stable', canaryService: 'applications-service-canary' } }));
+    const service = only(objects, 'DestinationRule', 'applications-service').spec;
+    for (const host of ['applications-service-stable', 'applications-service-canary']) {
+      expect(only(objects, 'DestinationRule', host).spec).toEqual({ host, trafficPolicy: service.trafficPolicy });
+    }
+  });
+
   test('takes its timeouts, retries, pool, outlier detection, subset and trust domain from props', () => {
     const objects = build({
-      ...withService(2, { subset: 'v2' }),
       timeoutSeconds: 20, retryAttempts: 2, perTryTimeoutSeconds: 5, retryOn: 'gateway-error,503',
       maxConnections: 50, http1MaxPendingRequests: 5, maxRequestsPerConnection: 1,
       consecutive5xxErrors: 5, outlierIntervalSeconds: 10, baseEjectionSeconds: 60, trustDomain: 'example.org',
     });
     const http = only(objects, 'VirtualService', 'analytics-service').spec.http[0];
     expect(http).toMatchObject({ timeout: '20s', retries: { attempts: 2, perTryTimeout: '5s', retryOn: 'gateway-error,503' } });
-    expect(http.route[0].destination.subset).toBe('v2');
+    expect(http.route[0].destination.subset).toBe('v1');
     expect(only(objects, 'DestinationRule', 'analytics-service').spec.trafficPolicy).toMatchObject({
       connectionPool: { tcp: { maxConnections: 50 }, http: { http1MaxPendingRequests: 5, maxRequestsPerConnection: 1 } },
       outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '60s' },
@@ -171,7 +178,7 @@ describe('ServiceMesh', () => {
     ['no paths', withService(1, { paths: [] }), 'services[1].paths: is empty: leave it out to allow every path'],
     ['a path in the middle of a wildcard', withService(1, { paths: ['/api/*/applications'] }),
       'services[1].paths[0]: "/api/*/applications" is not an Istio path: /exact, /prefix/*, *suffix or *'],
-    ['an unknown subset', withService(1, { subset: 'v3' }), 'services[1].subset: "v3" is not one of v1, v2'],
+    ['an unknown subset', withService(1, { subset: 'v3' }), 'services[1].subset: "v3" is not one of v1'],
     ['a zero timeout', { timeoutSeconds: 0 }, 'timeoutSeconds: 0 is not an integer of at least 1'],
     ['negative retries', { retryAttempts: -1 }, 'retryAttempts: -1 is not an integer of at least 0'],
     ['a try longer than the request', { perTryTimeoutSeconds: 40 }, 'perTryTimeoutSeconds: 40 is longer than timeoutSeconds (30)'],

@@ -53,7 +53,15 @@ interface GatewayHooks {
   readonly metricsLogAddress?: string;
 }
 const render = (plan: PhasePlan, port: number, hooks: GatewayHooks) =>
-  renderNginxConfig(plan.routes, { listenPort: port, listenAddress: '127.0.0.1', upstreamAddress, unlistedRoute: plan.unlistedRoute, trustedProxyCidrs: [TRUSTED_PROXIES], ...hooks });
+  renderNginxConfig(plan.routes, {
+    listenPort: port,
+    listenAddress: '127.0.0.1',
+    upstreamAddress,
+    unlistedRoute: plan.unlistedRoute,
+    trustedProxyCidrs: [TRUSTED_PROXIES],
+    upstreamHost: plan.platform.mesh ? 'service' : 'client',
+    ...hooks,
+  });
 
 /** A folder for a gateway's access log, writable by NGINX's workers. */
 function logFolder(): string {
@@ -211,6 +219,7 @@ describe.each(PHASES)('gateway of phase %i on real NGINX', (phase) => {
       unlistedRoute: plan.unlistedRoute,
       fallbackPort: 8081,
       metricsLogAddress: '127.0.0.1:5140',
+      upstreamHost: plan.platform.mesh ? 'service' : 'client',
     };
     expect(synthesized).toEqual([renderNginxConfig(plan.routes, asDeployed)]);
   });
@@ -254,6 +263,20 @@ describe.each(PHASES)('gateway of phase %i on real NGINX', (phase) => {
       expect({ ...jsonError(answer), reachedBy: reachedBy(answer) }).toEqual({ status: 404, contentType: 'application/json', body: { detail: 'Not Found' }, reachedBy: [] });
     });
   }
+
+  test(plan.platform.mesh ? "each upstream gets its own Service name as Host (the mesh routes by it), the client's in X-Forwarded-Host" : "each upstream gets the client's Host", async () => {
+    const routes = byStatus('migrated').slice(0, 2);
+    expect(routes.length).toBeGreaterThan(0);
+    for (const route of routes) {
+      const answer = await probe(requestTo(route, methodOf(route), newClientAddress(), { host: 'api.example.test' }));
+      const target = route.service;
+      const seen = stub(target).received(answer.testId)!;
+      expect({ host: seen.headers.host, forwardedHost: seen.headers['x-forwarded-host'] }).toEqual({
+        host: plan.platform.mesh ? upstreamAddress(target) : 'api.example.test',
+        forwardedHost: 'api.example.test',
+      });
+    }
+  });
 
   test('/metrics is never proxied: the exporter serves it on its own port', async () => {
     const answer = await probe({ method: 'GET', path: '/metrics', clientAddress: newClientAddress() });
