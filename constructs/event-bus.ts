@@ -24,7 +24,7 @@ import {
 } from '../imports/kafka.strimzi.io';
 import { ResourceRequirements } from '../phases/model/workload';
 import { notOneOf, showValue, ValidationError } from '../phases/model/validation-error';
-import { componentLabels } from './labels';
+import { componentLabels, OUT_OF_MESH_LABELS } from './labels';
 import { checkDnsLabel, checkInteger } from './prop-checks';
 import { cpuMillis, memoryMebibytes } from './quantities';
 import { restrictedPodSecurityContext } from './restricted-pod';
@@ -264,7 +264,7 @@ export class EventBus extends Construct {
           requests: quantities(resources.requests, KafkaNodePoolSpecResourcesRequests),
           limits: quantities(resources.limits, KafkaNodePoolSpecResourcesLimits),
         },
-        template: { pod: { securityContext: POD_SECURITY }, kafkaContainer: { securityContext: CONTAINER_SECURITY } },
+        template: { pod: { metadata: { labels: { ...OUT_OF_MESH_LABELS } }, securityContext: POD_SECURITY }, kafkaContainer: { securityContext: CONTAINER_SECURITY } },
       },
     });
 

@@ -22,3 +22,11 @@ export function componentLabels(name: string, component: string, partOf: string)
     'app.kubernetes.io/managed-by': MANAGED_BY,
   };
 }
+
+/**
+ * Pods that stay out of the service mesh even where the namespace injects sidecars: the data stores, whose
+ * operators reach them directly and which speak their own protocols (and TLS), and one-off Jobs, which a sidecar
+ * would keep from completing. Meshed clients reach them in plaintext (Istio's auto mTLS sees no sidecar), and the
+ * NetworkPolicies are what admits their callers.
+ */
+export const OUT_OF_MESH_LABELS: Readonly<Record<string, string>> = { 'sidecar.istio.io/inject': 'false' };

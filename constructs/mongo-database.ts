@@ -6,7 +6,7 @@ import {
 } from '../imports/mongodbcommunity.mongodb.com';
 import { ResourceRequirements } from '../phases/model/workload';
 import { showValue, ValidationError } from '../phases/model/validation-error';
-import { componentLabels } from './labels';
+import { componentLabels, OUT_OF_MESH_LABELS } from './labels';
 import { checkDnsLabel, checkInteger } from './prop-checks';
 import { checkResources, PodIdentity, resourceQuantities, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './restricted-pod';
 
@@ -153,7 +153,7 @@ export class MongoDatabase extends Construct {
             persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
             volumeClaimTemplates: [volumeClaim('data-volume', props.storageGi), volumeClaim('logs-volume', logsStorageGi)],
             template: {
-              metadata: { labels },
+              metadata: { labels: { ...labels, ...OUT_OF_MESH_LABELS } },
               spec: {
                 securityContext: restrictedPodSecurityContext(MONGODB_IDENTITY),
                 containers: [container(CONTAINERS.mongod, resources), container(CONTAINERS.agent, HELPER_RESOURCES)],

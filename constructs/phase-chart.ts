@@ -141,11 +141,17 @@ export class PhaseChart extends Chart {
 
     if (plan.platform.mesh) {
       const gateway = plan.workloads.find((w) => w.role === 'gateway')!;
+      const frontend = plan.workloads.find((w) => w.role === 'frontend');
       new ServiceMesh(this, 'service-mesh', {
         namespace: plan.namespace,
-        ingress: { name: 'career-copilot', hosts: [environment.domain ?? 'api.career-copilot.local'], credentialName: 'career-copilot-tls', service: gateway.spec.name },
+        ingress: {
+          name: 'career-copilot',
+          hosts: [environment.domain ?? 'api.career-copilot.local'],
+          credentialName: 'career-copilot-tls',
+          service: gateway.spec.name,
+          frontendService: frontend?.spec.name,
+        },
         services: plan.workloads
-          .filter((w) => w.role !== 'frontend')
           .map((w) => {
             const canary = canaries.get(w.spec.name)?.canaryRouting;
             return {

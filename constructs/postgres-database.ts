@@ -8,7 +8,7 @@ import {
 } from '../imports/postgresql.cnpg.io';
 import { ResourceRequirements } from '../phases/model/workload';
 import { showValue, ValidationError } from '../phases/model/validation-error';
-import { componentLabels } from './labels';
+import { componentLabels, OUT_OF_MESH_LABELS } from './labels';
 import { checkDnsLabel, checkInteger, checkPinnedImage } from './prop-checks';
 import { checkResources } from './restricted-pod';
 
@@ -117,8 +117,8 @@ export class PostgresDatabase extends Construct {
       spec: {
         instances: 1 + readReplicas,
         imageName,
-        // Pods, Services, PVCs and Secrets that the operator creates carry our labels too.
-        inheritedMetadata: { labels },
+        // Pods, Services, PVCs and Secrets that the operator creates carry our labels too; its pods stay out of the mesh.
+        inheritedMetadata: { labels: { ...labels, ...OUT_OF_MESH_LABELS } },
         bootstrap: { initdb: { database: props.database, owner } },
         storage: { size: `${props.storageGi}Gi`, storageClass: props.storageClass, resizeInUseVolumes: true },
         // During node maintenance, wait for the node and its volume rather than rebuild the instance elsewhere.

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ResourceRequirements } from '../phases/model/workload';
 import { showValue, ValidationError } from '../phases/model/validation-error';
-import { componentLabels } from './labels';
+import { componentLabels, OUT_OF_MESH_LABELS } from './labels';
 import { SecretEnvRef } from './microservice';
 import { checkDnsLabel, checkEnvName, checkInteger, checkPinnedImage } from './prop-checks';
 import { checkResources, kubeResources, PodIdentity, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './restricted-pod';
@@ -112,7 +112,7 @@ export class PsqlJob extends Construct {
         template: {
           metadata: {
             // A mesh sidecar would keep the pod running after psql exits, and the Job would never complete.
-            labels: { ...labels, 'sidecar.istio.io/inject': 'false' },
+            labels: { ...labels, ...OUT_OF_MESH_LABELS },
             annotations: { 'checksum/files': checksum },
           },
           spec: {

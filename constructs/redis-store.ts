@@ -2,7 +2,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ResourceRequirements } from '../phases/model/workload';
 import { notOneOf, showValue, ValidationError } from '../phases/model/validation-error';
-import { componentLabels, selectorLabels } from './labels';
+import { componentLabels, OUT_OF_MESH_LABELS, selectorLabels } from './labels';
 import { checkDnsLabel, checkInteger, checkPinnedImage } from './prop-checks';
 import { memoryMebibytes } from './quantities';
 import { checkResources, kubeResources, PodIdentity, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './restricted-pod';
@@ -142,7 +142,7 @@ export class RedisStore extends Construct {
           },
         ],
         template: {
-          metadata: { labels },
+          metadata: { labels: { ...labels, ...OUT_OF_MESH_LABELS } },
           spec: {
             automountServiceAccountToken: false,
             enableServiceLinks: false,

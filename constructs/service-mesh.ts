@@ -64,9 +64,14 @@ export interface MeshIngress {
   readonly hosts: readonly string[];
   /** TLS Secret of the certificate; it lives in the ingress gateway's namespace (istio-system), not ours. */
   readonly credentialName: string;
-  /** The `services` entry every request is routed to: the API gateway. */
+  /** The `services` entry the API's requests (`/api/...`) are routed to: the API gateway. */
   readonly service: string;
+  /** The `services` entry that serves every other path: the web frontend. @default - every path goes to `service` */
+  readonly frontendService?: string;
 }
+
+/** The path prefix of the API behind the public host; the rest is the frontend's. */
+const API_PREFIX = '/api/';
 
 /** Props of `ServiceMesh`. */
 export interface ServiceMeshProps {
@@ -175,6 +180,8 @@ export class ServiceMesh extends Construct {
     this.gatewayName = ingress.name;
     this.gatewayReference = `${namespace}/${ingress.name}`;
     const entry = props.services.find((s) => s.name === ingress.service)!;
+    const frontend = props.services.find((s) => s.name === ingress.frontendService);
+    const to = (service: MeshService) => [{ destination: { host: service.name, port: { number: service.port } } }];
 
     new Gateway(this, 'Gateway', {
       metadata: { name: ingress.name },
@@ -193,7 +200,12 @@ export class ServiceMesh extends Construct {
       spec: {
         hosts: [...ingress.hosts],
         gateways: [this.gatewayReference],
-        http: [{ route: [{ destination: { host: entry.name, port: { number: entry.port } } }], timeout: `${settings.timeoutSeconds}s` }],
+        http: frontend
+          ? [
+              { name: 'api', match: [{ uri: { prefix: API_PREFIX } }], route: to(entry), timeout: `${settings.timeoutSeconds}s` },
+              { name: 'frontend', route: to(frontend), timeout: `${settings.timeoutSeconds}s` },
+            ]
+          : [{ route: to(entry), timeout: `${settings.timeoutSeconds}s` }],
       },
     });
 
@@ -264,7 +276,7 @@ export class ServiceMesh extends Construct {
       destinationRules.set(service.name, service.name);
 
       const principals = [
-        ...(service.name === ingress.service ? [ingressGatewayPrincipal] : []),
+        ...(service.name === ingress.service || service.name === ingress.frontendService ? [ingressGatewayPrincipal] : []),
         ...service.callers.map((caller) => `${trustDomain}/ns/${namespace}/sa/${caller}`),
       ];
       // An empty principals list would match every source; a service nobody calls stays under deny-by-default.
@@ -308,6 +320,9 @@ function validate(
   });
   const names = props.services.map((s) => s.name);
   if (!names.includes(props.ingress.service)) throw new ValidationError('ingress.service', notOneOf(props.ingress.service, names));
+  if (props.ingress.frontendService !== undefined && !names.includes(props.ingress.frontendService)) {
+    throw new ValidationError('ingress.frontendService', notOneOf(props.ingress.frontendService, names));
+  }
   if (names.includes(props.ingress.name)) {
     throw new ValidationError('ingress.name', `${showValue(props.ingress.name)} is also a service; their VirtualServices would share the name`);
   }

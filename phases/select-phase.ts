@@ -89,6 +89,11 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
     workloads.push({ ...plain, role: 'saga-orchestrator', spec: model.platform.sagaOrchestrator, calls: contextsHere.map((c) => c.service.name) });
   }
   if (spec.platform.configServer) {
+    // The services and the orchestrator read their configuration and flags from it.
+    const configServer = model.platform.configServer.name;
+    for (const [i, w] of workloads.entries()) {
+      if (w.role === 'context-service' || w.role === 'saga-orchestrator') workloads[i] = { ...w, calls: [...w.calls, configServer] };
+    }
     workloads.push({ ...plain, role: 'config-server', spec: model.platform.configServer });
   }
 

@@ -122,19 +122,20 @@ const POD_COUNTERS: Readonly<Record<string, Counter>> = {
   'postgresql.cnpg.io/v1/Cluster': (m) => ({
     pods: (at(m.document, 'spec', 'instances') as number | undefined) ?? 1,
     perPod: podRequests(`${m.document.metadata.name}.spec`, { containers: [{ resources: at(m.document, 'spec', 'resources') as Container['resources'] }] }),
-    injectable: true,
+    // The operator copies `inheritedMetadata` onto the pods.
+    injectable: !notInjected(at(m.document, 'spec', 'inheritedMetadata') === undefined ? undefined : { metadata: at(m.document, 'spec', 'inheritedMetadata') }),
   }),
   // MongoDB community: one pod per member, with the containers of the StatefulSet override (mongod, agent).
   'mongodbcommunity.mongodb.com/v1/MongoDBCommunity': (m) => ({
     pods: (at(m.document, 'spec', 'members') as number | undefined) ?? 1,
     perPod: podRequests(`${m.document.metadata.name}.spec.statefulSet.spec.template.spec`, at(m.document, 'spec', 'statefulSet', 'spec', 'template', 'spec') as PodSpec),
-    injectable: true,
+    injectable: !notInjected(at(m.document, 'spec', 'statefulSet', 'spec', 'template')),
   }),
   // Strimzi: the brokers are the node pool's replicas.
   'kafka.strimzi.io/v1/KafkaNodePool': (m) => ({
     pods: (at(m.document, 'spec', 'replicas') as number | undefined) ?? 1,
     perPod: podRequests(`${m.document.metadata.name}.spec`, { containers: [{ resources: at(m.document, 'spec', 'resources') as Container['resources'] }] }),
-    injectable: true,
+    injectable: !notInjected(at(m.document, 'spec', 'template', 'pod')),
   }),
   // Strimzi's entity operator: one pod with the topic and user operators.
   'kafka.strimzi.io/v1/Kafka': (m) => {

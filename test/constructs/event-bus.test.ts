@@ -155,7 +155,7 @@ describe('EventBus', () => {
     const restrictedPod = { runAsNonRoot: true, runAsUser: 1001, runAsGroup: 1001, fsGroup: 1001, seccompProfile: { type: 'RuntimeDefault' } };
     const restrictedContainer = { runAsNonRoot: true, allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
     const pool = only(objects, 'KafkaNodePool').spec;
-    expect(pool.template).toEqual({ pod: { securityContext: restrictedPod }, kafkaContainer: { securityContext: restrictedContainer } });
+    expect(pool.template).toEqual({ pod: { metadata: { labels: { 'sidecar.istio.io/inject': 'false' } }, securityContext: restrictedPod }, kafkaContainer: { securityContext: restrictedContainer } });
     expect(pool.resources).toEqual({ requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } });
     const operator = only(objects, 'Kafka').spec.entityOperator;
     expect(operator.template).toEqual({

@@ -66,7 +66,8 @@ describe('PostgresDatabase', () => {
       'app.kubernetes.io/managed-by': 'career-copilot-migration',
     };
     expect(cluster.metadata.labels).toEqual(labels);
-    expect(cluster.spec.inheritedMetadata).toEqual({ labels });
+    // Its pods also stay out of the mesh: the operator reaches them directly.
+    expect(cluster.spec.inheritedMetadata).toEqual({ labels: { ...labels, 'sidecar.istio.io/inject': 'false' } });
   });
 
   test('exposes the Services and Secrets that CloudNativePG derives from the name', () => {

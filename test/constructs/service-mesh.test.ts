@@ -135,6 +135,17 @@ describe('ServiceMesh', () => {
     expect([...mesh!.authorizationPolicyNames.keys()]).toEqual(['api-gateway', 'applications-service', 'analytics-service']);
   });
 
+  test('with a frontend, the edge sends /api/ to the API gateway and every other path to the frontend, both admitting the ingress gateway', () => {
+    const props = { services: [...base.services, { name: 'frontend', port: 80, callers: [] }], ingress: { ...base.ingress, frontendService: 'frontend' } };
+    const objects = build(props);
+    expect(only(objects, 'VirtualService', 'career-copilot-gateway').spec.http).toEqual([
+      { name: 'api', match: [{ uri: { prefix: '/api/' } }], route: [{ destination: { host: 'api-gateway', port: { number: 80 } } }], timeout: '30s' },
+      { name: 'frontend', route: [{ destination: { host: 'frontend', port: { number: 80 } } }], timeout: '30s' },
+    ]);
+    expect(only(objects, 'AuthorizationPolicy', 'frontend-policy').spec.rules[0].from[0].source.principals).toEqual(['cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account']);
+    expect(() => build({ ingress: { ...base.ingress, frontendService: 'web' } })).toThrow('ingress.frontendService: "web" is not one of');
+  });
+
   test("a canary's stable and canary Services get the same pool, ejection and mTLS as the service", () => {
     const objects = build(withService(1, { canary: { route: 'primary', stableService: 'applications-service-stable', canaryService: 'applications-service-canary' } }));
     const service = only(objects, 'DestinationRule', 'applications-service').spec;
