@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ResourceRequirements } from '../phases/model/workload';
@@ -178,6 +178,9 @@ export class Microservice extends Construct {
       containers: [this.container(props, containerPort, resources)],
     });
     this.deployment.select(kplus.LabelSelector.of({ labels: this.selector }));
+    // RuntimeDefault seccomp for the whole pod (cdk8s-plus sets it per container only), so that containers added
+    // by admission (the mesh's sidecar) are covered too, as the restricted Pod Security Standard expects.
+    ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
     for (const path of props.writablePaths ?? ['/tmp']) {
       const volume = kplus.Volume.fromEmptyDir(this, `Writable${path}`, volumeName(path), { sizeLimit: parseMemory('writablePaths', '64Mi') });
       this.deployment.containers[0].mount(path, volume);

@@ -37,6 +37,8 @@ describe('Microservice', () => {
     const pod = only(build(), 'Deployment').spec.template.spec;
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.securityContext.runAsNonRoot).toBe(true);
+    // Pod-wide too, so that a container added by admission (the mesh's sidecar) runs under it.
+    expect(pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     expect(pod.containers[0].securityContext).toEqual({
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },

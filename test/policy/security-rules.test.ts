@@ -53,7 +53,12 @@ const BAD_OBJECTS: ReadonlyArray<{ name: string; rule: string; object: () => Rec
   { name: 'capabilities not dropped', rule: 'pod-drop-all-capabilities', object: () => deployment(`${APP}.securityContext.capabilities.drop`, ['NET_RAW']), path: `${APP}.securityContext.capabilities.drop` },
   { name: 'SYS_ADMIN added', rule: 'pod-drop-all-capabilities', object: () => deployment(`${APP}.securityContext.capabilities.add`, ['NET_BIND_SERVICE', 'SYS_ADMIN']), path: `${APP}.securityContext.capabilities.add[1]` },
   { name: 'seccomp Unconfined', rule: 'pod-seccomp-profile', object: () => deployment(`${APP}.securityContext.seccompProfile`, { type: 'Unconfined' }), path: `${APP}.securityContext.seccompProfile.type` },
-  { name: 'no seccomp profile anywhere', rule: 'pod-seccomp-profile', object: () => deployment(`${APP}.securityContext.seccompProfile`, undefined), path: `${APP}.securityContext.seccompProfile.type` },
+  {
+    name: 'no seccomp profile anywhere',
+    rule: 'pod-seccomp-profile',
+    object: () => setPath(deployment(`${APP}.securityContext.seccompProfile`, undefined), `${POD}.securityContext.seccompProfile`, undefined),
+    path: `${APP}.securityContext.seccompProfile.type`,
+  },
   { name: 'hostPath volume', rule: 'pod-volume-types', object: () => deployment(`${POD}.volumes[1]`, { name: 'host', hostPath: { path: '/' } }), path: `${POD}.volumes[1].hostPath` },
   { name: 'hostNetwork', rule: 'pod-no-host-namespaces', object: () => deployment(`${POD}.hostNetwork`, true), path: `${POD}.hostNetwork` },
   { name: 'hostPID', rule: 'pod-no-host-namespaces', object: () => deployment(`${POD}.hostPID`, true), path: `${POD}.hostPID` },
