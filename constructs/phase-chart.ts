@@ -39,6 +39,11 @@ export interface EnvironmentOptions {
   readonly monitoringLabels?: Record<string, string>;
   /** Address ranges of the proxies in front of the API gateway, whose `X-Forwarded-For` it believes. @default [] */
   readonly trustedProxyCidrs?: readonly string[];
+  /**
+   * The public certificate of the mesh's edge (phase 4): issued by this cert-manager ClusterIssuer, or an existing
+   * TLS Secret in the ingress gateway's namespace. @default - the Secret `career-copilot-tls` exists there
+   */
+  readonly tls?: { readonly clusterIssuer?: string; readonly secretName?: string };
 }
 
 /** Props of `PhaseChart`. */
@@ -147,7 +152,8 @@ export class PhaseChart extends Chart {
         ingress: {
           name: 'career-copilot',
           hosts: [environment.domain ?? 'api.career-copilot.local'],
-          credentialName: 'career-copilot-tls',
+          credentialName: environment.tls?.secretName || 'career-copilot-tls',
+          ...(environment.tls?.clusterIssuer ? { certificateIssuer: { name: environment.tls.clusterIssuer } } : {}),
           service: gateway.spec.name,
           frontendService: frontend?.spec.name,
         },

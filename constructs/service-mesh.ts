@@ -9,6 +9,7 @@ import {
   VirtualServiceSpecHttpRetries,
 } from '../imports/networking.istio.io';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction, PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
+import { Certificate } from '../imports/cert-manager.io';
 import { HTTP_METHODS } from '../phases/model/endpoint';
 import { notOneOf, showValue, ValidationError } from '../phases/model/validation-error';
 import { selectorLabels } from './labels';
@@ -64,10 +65,22 @@ export interface MeshIngress {
   readonly hosts: readonly string[];
   /** TLS Secret of the certificate; it lives in the ingress gateway's namespace (istio-system), not ours. */
   readonly credentialName: string;
+  /**
+   * Issue the certificate with cert-manager: a `Certificate` for `hosts` in the ingress gateway's namespace,
+   * written to `credentialName`. @default - `credentialName` names a Secret that exists there already
+   */
+  readonly certificateIssuer?: MeshCertificateIssuer;
   /** The `services` entry the API's requests (`/api/...`) are routed to: the API gateway. */
   readonly service: string;
   /** The `services` entry that serves every other path: the web frontend. @default - every path goes to `service` */
   readonly frontendService?: string;
+}
+
+/** The cert-manager issuer of the public certificate. */
+export interface MeshCertificateIssuer {
+  readonly name: string;
+  /** @default 'ClusterIssuer' */
+  readonly kind?: 'ClusterIssuer' | 'Issuer';
 }
 
 /** The path prefix of the API behind the public host; the rest is the frontend's. */
@@ -81,6 +94,8 @@ export interface ServiceMeshProps {
   readonly services: readonly MeshService[];
   /** Labels of the Istio ingress gateway pods that serve `ingress`. @default { istio: 'ingressgateway' } */
   readonly ingressGatewaySelector?: Record<string, string>;
+  /** Namespace of the Istio ingress gateway, where its TLS Secret must live. @default 'istio-system' */
+  readonly ingressGatewayNamespace?: string;
   /**
    * Principal of the ingress gateway, the only caller allowed into `ingress.service` from outside the namespace.
    * @default 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account'
@@ -209,6 +224,18 @@ export class ServiceMesh extends Construct {
       },
     });
 
+    if (ingress.certificateIssuer) {
+      // The gateway reads `credentialName` from its own namespace: the certificate is issued there.
+      new Certificate(this, 'Certificate', {
+        metadata: { name: ingress.credentialName, namespace: props.ingressGatewayNamespace ?? 'istio-system' },
+        spec: {
+          secretName: ingress.credentialName,
+          dnsNames: [...ingress.hosts],
+          issuerRef: { name: ingress.certificateIssuer.name, kind: ingress.certificateIssuer.kind ?? 'ClusterIssuer', group: 'cert-manager.io' },
+        },
+      });
+    }
+
     new PeerAuthentication(this, 'PeerAuthentication', {
       metadata: { name: this.peerAuthenticationName },
       spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode.STRICT } },
@@ -314,6 +341,12 @@ function validate(
   checkDnsLabel('namespace', props.namespace);
   checkDnsLabel('ingress.name', props.ingress.name);
   checkDnsLabel('ingress.credentialName', props.ingress.credentialName);
+  checkDnsLabel('ingressGatewayNamespace', props.ingressGatewayNamespace ?? 'istio-system');
+  if (props.ingress.certificateIssuer) {
+    checkDnsLabel('ingress.certificateIssuer.name', props.ingress.certificateIssuer.name);
+    const kind = props.ingress.certificateIssuer.kind ?? 'ClusterIssuer';
+    if (kind !== 'ClusterIssuer' && kind !== 'Issuer') throw new ValidationError('ingress.certificateIssuer.kind', notOneOf(kind, ['ClusterIssuer', 'Issuer']));
+  }
   if (props.ingress.hosts.length === 0) throw new ValidationError('ingress.hosts', 'is empty: give at least one host name');
   props.ingress.hosts.forEach((host, i) => {
     if (!HOST_NAME.test(host)) throw new ValidationError(`ingress.hosts[${i}]`, `${showValue(host)} is not a host name`);

@@ -34,6 +34,16 @@ export const StackConfigSchema = Type.Object(
       default: [],
       description: 'Address ranges of the proxies in front of the API gateway (ingress controller, load balancer); only their X-Forwarded-For names the client that rate limits key on.',
     }),
+    tlsClusterIssuer: Type.String({
+      default: '',
+      pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$',
+      description: 'Phase 4: the cert-manager ClusterIssuer that issues the public certificate of the mesh\'s edge (a Certificate in istio-system).',
+    }),
+    tlsSecretName: Type.String({
+      default: '',
+      pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$',
+      description: 'Phase 4: an existing TLS Secret in istio-system with the public certificate, instead of tlsClusterIssuer.',
+    }),
     vpcId: Type.String({ default: '', description: 'aws target: VPC of the cluster; the managed data services are placed in it.' }),
     privateSubnetIds: Type.Array(Type.String({ pattern: '^subnet-[0-9a-f]+$', description: 'a subnet id such as subnet-0abc' }), { default: [], description: 'aws target: private subnets (two or more) for the managed data services.' }),
     skipAwait: Type.Boolean({ default: false, description: 'Do not wait for workloads to become ready (API servers without kubelets, such as the local test control plane).' }),
@@ -94,6 +104,12 @@ export function parseStackConfig(raw: Record<string, string | undefined>): Stack
   config.trustedProxyCidrs.forEach((cidr, i) => {
     if (cidr.endsWith('/0')) throw new ValidationError(`trustedProxyCidrs[${i}]`, `${JSON.stringify(cidr)} would let any client choose its own address; name the proxies' range`);
   });
+  if (config.tlsClusterIssuer && config.tlsSecretName) {
+    throw new ValidationError('tlsSecretName', `is set with tlsClusterIssuer (${JSON.stringify(config.tlsClusterIssuer)}); the certificate comes from one of them`);
+  }
+  if (config.target === 'aws' && config.phase === 4 && !config.tlsClusterIssuer && !config.tlsSecretName) {
+    throw new ValidationError('tlsClusterIssuer', 'is empty, and so is tlsSecretName: phase 4 serves the public host through the mesh\'s edge, which needs its certificate from one of them');
+  }
   if (config.target === 'aws') {
     if (!/^vpc-[0-9a-f]+$/.test(config.vpcId)) throw new ValidationError('vpcId', `${JSON.stringify(config.vpcId)} is not a VPC id such as vpc-0abc; the aws target needs the cluster's VPC`);
     if (config.privateSubnetIds.length < 2) {
@@ -117,6 +133,7 @@ export function environmentOf(config: StackConfigValues): EnvironmentOptions {
     // On aws the managed services sit in the cluster's VPC: the network policies admit that range.
     externalDataCidr: config.clusterCidr,
     trustedProxyCidrs: config.trustedProxyCidrs,
+    tls: { clusterIssuer: config.tlsClusterIssuer || undefined, secretName: config.tlsSecretName || undefined },
   };
 }
 

@@ -146,6 +146,16 @@ describe('ServiceMesh', () => {
     expect(() => build({ ingress: { ...base.ingress, frontendService: 'web' } })).toThrow('ingress.frontendService: "web" is not one of');
   });
 
+  test("issues the public certificate with cert-manager in the ingress gateway's namespace, when given an issuer", () => {
+    expect(build().some((o) => o.kind === 'Certificate')).toBe(false);
+    const objects = build({ ingress: { ...base.ingress, certificateIssuer: { name: 'letsencrypt' } } });
+    expect(only(objects, 'Certificate')).toMatchObject({
+      metadata: { name: 'career-copilot-tls', namespace: 'istio-system' },
+      spec: { secretName: 'career-copilot-tls', dnsNames: ['api.careercopilot.com'], issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer', group: 'cert-manager.io' } },
+    });
+    expect(() => build({ ingress: { ...base.ingress, certificateIssuer: { name: 'Lets Encrypt' } } })).toThrow('ingress.certificateIssuer.name: "Lets Encrypt" is not a DNS-1123 label');
+  });
+
   test("a canary's stable and canary Services get the same pool, ejection and mTLS as the service", () => {
     const objects = build(withService(1, { canary: { route: 'primary', stableService: 'applications-service-stable', canaryService: 'applications-service-canary' } }));
     const service = only(objects, 'DestinationRule', 'applications-service').spec;

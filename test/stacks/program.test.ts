@@ -4,7 +4,7 @@ import { logicalName } from '../../stacks/kubernetes-resource';
 import { careerCopilot, PHASES, selectPhase } from '../../phases';
 import { ProgramError, ProgramRun, Registered, runProgram } from './run-program';
 
-const AWS = { target: 'aws', vpcId: 'vpc-0abc', privateSubnetIds: '["subnet-0a1","subnet-0b2"]', clusterCidr: '10.20.0.0/16' };
+const AWS = { target: 'aws', vpcId: 'vpc-0abc', privateSubnetIds: '["subnet-0a1","subnet-0b2"]', clusterCidr: '10.20.0.0/16', tlsClusterIssuer: 'letsencrypt' };
 const TARGETS: Record<string, Record<string, string>> = { local: {}, aws: AWS };
 const MANAGED_DATA_TYPES = ['aws:rds/instance:Instance', 'aws:docdb/cluster:Cluster', 'aws:elasticache/replicationGroup:ReplicationGroup', 'aws:msk/cluster:Cluster'];
 
@@ -25,7 +25,11 @@ const kubernetes = (resources: Registered[]) => resources.filter((r) => r.type.s
 describe.each(Object.keys(TARGETS))('Pulumi program, %s target', (target) => {
   test.each(PHASES.map((p) => [p]))('phase %i registers every object of the phase, typed, under its component', (phase) => {
     const { resources } = runs.get(`${target}/${phase}`)!;
-    const expected = synthesizePhase(selectPhase(model, phase), { inClusterData: target === 'local', externalDataCidr: AWS.clusterCidr }).map((m) => logicalName(m.document));
+    const expected = synthesizePhase(selectPhase(model, phase), {
+      inClusterData: target === 'local',
+      externalDataCidr: AWS.clusterCidr,
+      tls: target === 'aws' ? { clusterIssuer: AWS.tlsClusterIssuer } : undefined,
+    }).map((m) => logicalName(m.document));
     const registered = kubernetes(resources).map((r) => r.name);
     expect(registered).toEqual(expect.arrayContaining(expected));
     const components = resources.filter((r) => r.type === 'career-copilot:platform:Component').map((r) => r.name);

@@ -11,7 +11,18 @@ describe('environmentOf: the environment a stack config asks for (program, plan 
       inClusterData: true,
       externalDataCidr: '10.0.0.0/16',
       trustedProxyCidrs: [],
+      tls: { clusterIssuer: undefined, secretName: undefined },
     });
+  });
+
+  test("phase 4's public certificate: from a ClusterIssuer or an existing Secret, never both; an aws stack at phase 4 needs one", () => {
+    expect(environmentOf(parseStackConfig({ tlsClusterIssuer: 'letsencrypt' })).tls).toEqual({ clusterIssuer: 'letsencrypt', secretName: undefined });
+    expect(() => parseStackConfig({ tlsClusterIssuer: 'letsencrypt', tlsSecretName: 'api-tls' })).toThrow('tlsSecretName: is set with tlsClusterIssuer ("letsencrypt")');
+    const aws = { target: 'aws', vpcId: 'vpc-0abc', privateSubnetIds: '["subnet-a","subnet-b"]' };
+    expect(() => parseStackConfig({ ...aws, phase: '4' })).toThrow('tlsClusterIssuer: is empty, and so is tlsSecretName');
+    expect(parseStackConfig({ ...aws, phase: '4', tlsSecretName: 'api-tls' }).tlsSecretName).toBe('api-tls');
+    expect(parseStackConfig({ ...aws, phase: '3' }).phase).toBe(3);
+    expect(() => parseStackConfig({ tlsClusterIssuer: 'Lets_Encrypt' })).toThrow('tlsClusterIssuer');
   });
 
   test('the proxies in front of the gateway come from trustedProxyCidrs; a range open to every address is refused', () => {
