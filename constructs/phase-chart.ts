@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DataStoreSpec } from '../phases/model/data-store';
 import { PhasePlan, WorkloadPlan } from '../phases/phase-plan';
-import { ApiGateway, GATEWAY_METRICS_PORT_NAME } from './api-gateway';
+import { ApiGateway, GATEWAY_METRICS_PORT, GATEWAY_METRICS_PORT_NAME } from './api-gateway';
 import { DEFAULT_LATENCY_BUCKETS_SECONDS } from './gateway-metrics-program';
 import { AuthDataSplitJob } from './auth-data-split-job';
 import { connectionEnv } from './data-store-connection';
@@ -128,6 +128,7 @@ export class PhaseChart extends Chart {
         monitoringLabels: environment.monitoringLabels,
         // The gateway's metrics come from its exporter's port; the services serve theirs on their own.
         ...(workload.role === 'gateway' ? { portName: GATEWAY_METRICS_PORT_NAME } : {}),
+        scrapeThroughMesh: plan.platform.mesh,
       });
       if (workload.release !== 'rolling') {
         const release = new ProgressiveRelease(component, 'Release', {
@@ -168,6 +169,7 @@ export class PhaseChart extends Chart {
                 ...(w.release === 'blue-green' ? [smokeTestName(w.spec.name)] : []),
               ],
               ...(canary ? { canary: { route: canary.route, stableService: canary.stableService, canaryService: canary.canaryService } } : {}),
+              metrics: { port: w.role === 'gateway' ? GATEWAY_METRICS_PORT : w.spec.port },
             };
           }),
       });

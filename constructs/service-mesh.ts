@@ -44,6 +44,11 @@ export interface MeshService {
   /** Subset (pods labelled `version: <subset>`) that receives the traffic. @default 'v1' */
   readonly subset?: MeshSubset;
   /**
+   * Where the pods serve their metrics: Prometheus, from `metricsScraperNamespaces` and over mTLS, may GET that
+   * path on that (container) port. @default - not scraped
+   */
+  readonly metrics?: { readonly port: number; readonly path?: string };
+  /**
    * Argo Rollouts canary traffic: the route is named `route` and splits between the stable and canary Services,
    * whose weights the Rollout sets (it also adds the `x-canary` header route). @default - all traffic to `subset`
    */
@@ -96,6 +101,8 @@ export interface ServiceMeshProps {
   readonly ingressGatewaySelector?: Record<string, string>;
   /** Namespace of the Istio ingress gateway, where its TLS Secret must live. @default 'istio-system' */
   readonly ingressGatewayNamespace?: string;
+  /** Namespaces whose (meshed) Prometheus may scrape the services' `metrics`. @default ['monitoring'] */
+  readonly metricsScraperNamespaces?: readonly string[];
   /**
    * Principal of the ingress gateway, the only caller allowed into `ingress.service` from outside the namespace.
    * @default 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account'
@@ -189,6 +196,7 @@ export class ServiceMesh extends Construct {
     const retryOn = props.retryOn ?? DEFAULT_RETRY_ON;
     const trustDomain = props.trustDomain ?? 'cluster.local';
     const ingressGatewayPrincipal = props.ingressGatewayPrincipal ?? DEFAULT_INGRESS_PRINCIPAL;
+    const scrapers = props.metricsScraperNamespaces ?? ['monitoring'];
     validate(props, settings, { retryOn, trustDomain, ingressGatewayPrincipal });
 
     const { ingress, namespace } = props;
@@ -306,19 +314,21 @@ export class ServiceMesh extends Construct {
         ...(service.name === ingress.service || service.name === ingress.frontendService ? [ingressGatewayPrincipal] : []),
         ...service.callers.map((caller) => `${trustDomain}/ns/${namespace}/sa/${caller}`),
       ];
-      // An empty principals list would match every source; a service nobody calls stays under deny-by-default.
-      if (principals.length === 0) continue;
+      const rules = [
+        // An empty principals list would match every source: a service nobody calls gets no callers' rule.
+        ...(principals.length > 0
+          ? [{ from: [{ source: { principals } }], to: [{ operation: { methods: [...(service.methods ?? DEFAULT_METHODS)], ...(service.paths ? { paths: [...service.paths] } : {}) } }] }]
+          : []),
+        ...(service.metrics
+          ? [{ from: [{ source: { namespaces: [...scrapers] } }], to: [{ operation: { methods: ['GET'], paths: [service.metrics.path ?? '/metrics'], ports: [String(service.metrics.port)] } }] }]
+          : []),
+      ];
+      // With no rule, a service stays under deny-by-default.
+      if (rules.length === 0) continue;
       const name = `${service.name}-policy`;
       new AuthorizationPolicy(this, `${service.name}-authorization`, {
         metadata: { name },
-        spec: {
-          selector: { matchLabels: selectorLabels(service.name) },
-          action: AuthorizationPolicySpecAction.ALLOW,
-          rules: [{
-            from: [{ source: { principals } }],
-            to: [{ operation: { methods: [...(service.methods ?? DEFAULT_METHODS)], ...(service.paths ? { paths: [...service.paths] } : {}) } }],
-          }],
-        },
+        spec: { selector: { matchLabels: selectorLabels(service.name) }, action: AuthorizationPolicySpecAction.ALLOW, rules },
       });
       policies.set(service.name, name);
     }
@@ -342,6 +352,7 @@ function validate(
   checkDnsLabel('ingress.name', props.ingress.name);
   checkDnsLabel('ingress.credentialName', props.ingress.credentialName);
   checkDnsLabel('ingressGatewayNamespace', props.ingressGatewayNamespace ?? 'istio-system');
+  (props.metricsScraperNamespaces ?? []).forEach((ns, i) => checkDnsLabel(`metricsScraperNamespaces[${i}]`, ns));
   if (props.ingress.certificateIssuer) {
     checkDnsLabel('ingress.certificateIssuer.name', props.ingress.certificateIssuer.name);
     const kind = props.ingress.certificateIssuer.kind ?? 'ClusterIssuer';
@@ -377,6 +388,10 @@ function validate(
     (service.paths ?? []).forEach((path, j) => {
       if (!ISTIO_PATH.test(path)) throw new ValidationError(`${at}.paths[${j}]`, `${showValue(path)} is not an Istio path: /exact, /prefix/*, *suffix or *`);
     });
+    if (service.metrics) {
+      checkInteger(`${at}.metrics.port`, service.metrics.port, 1, 65535);
+      if (service.metrics.path !== undefined && !/^\/[A-Za-z0-9/_.-]*$/.test(service.metrics.path)) throw new ValidationError(`${at}.metrics.path`, `${showValue(service.metrics.path)} is not an absolute URL path`);
+    }
     if (service.subset !== undefined && !(MESH_SUBSETS as readonly string[]).includes(service.subset)) {
       throw new ValidationError(`${at}.subset`, notOneOf(service.subset, MESH_SUBSETS));
     }

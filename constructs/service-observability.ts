@@ -5,6 +5,7 @@ import {
   PrometheusRuleSpecGroupsRulesExpr,
   ServiceMonitor,
   ServiceMonitorSpecEndpointsRelabelingsAction,
+  ServiceMonitorSpecEndpointsScheme,
 } from '../imports/monitoring.coreos.com';
 import { showValue, ValidationError } from '../phases/model/validation-error';
 import { componentLabels, selectorLabels } from './labels';
@@ -30,7 +31,15 @@ export interface ServiceObservabilityProps {
   readonly scrapeIntervalSeconds?: number;
   /** Labels the Prometheus instance selects ServiceMonitors and rules by (e.g. `release: kube-prometheus-stack`). @default {} */
   readonly monitoringLabels?: Record<string, string>;
+  /**
+   * The pods are in a STRICT mTLS mesh: Prometheus scrapes over mTLS with the workload certificate its own Istio
+   * sidecar writes to `/etc/prom-certs` (Istio's documented Prometheus integration). @default false
+   */
+  readonly scrapeThroughMesh?: boolean;
 }
+
+/** Where Istio's sidecar of the Prometheus pod writes its workload certificate (`OUTPUT_CERTS`). */
+export const MESH_SCRAPE_CERTS = '/etc/prom-certs';
 
 /**
  * Multi-window burn-rate alerts on the availability error budget (Google SRE workbook, chapter 5): each fires when
@@ -81,6 +90,13 @@ export class ServiceObservability extends Construct {
           port: props.portName ?? 'http',
           path: props.metricsPath ?? '/metrics',
           interval: `${props.scrapeIntervalSeconds ?? 30}s`,
+          ...(props.scrapeThroughMesh
+            ? {
+                scheme: ServiceMonitorSpecEndpointsScheme.HTTPS,
+                // Istio's certificates name a SPIFFE identity, not the pod's DNS name: the chain is checked, the name is not.
+                tlsConfig: { caFile: `${MESH_SCRAPE_CERTS}/root-cert.pem`, certFile: `${MESH_SCRAPE_CERTS}/cert-chain.pem`, keyFile: `${MESH_SCRAPE_CERTS}/key.pem`, insecureSkipVerify: true },
+              }
+            : {}),
           relabelings: [{ sourceLabels: ['__meta_kubernetes_service_name'], regex: name, action: ServiceMonitorSpecEndpointsRelabelingsAction.KEEP }],
         }],
       },

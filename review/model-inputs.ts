@@ -30,6 +30,8 @@ function workloadInputs(plan: PhasePlan, component: string): unknown {
   const common = {
     workload,
     objectives: plan.objectives,
+    // In the mesh, Prometheus scrapes the workload over mTLS.
+    mesh: plan.platform.mesh,
     // Kafka settings and certificates reach only the bus's clients, and name the topics they use.
     events: client ? { client, eventBus: plan.eventBus, topics: plan.topics.map((t) => [t.context, t.event]) } : undefined,
   };
@@ -99,7 +101,7 @@ export const COMPONENT_INPUTS: readonly ComponentInputs[] = [
     },
   },
   {
-    description: "a workload: its plan (spec, calls, stores, release, dual writes), its events, the objectives; the gateway's routes, the orchestrator's sagas, the config server's flags",
+    description: "a workload: its plan (spec, calls, stores, release, dual writes), its events, the objectives, whether the mesh is on; the gateway's routes, the orchestrator's sagas, the config server's flags",
     matches: (component, plan) => plan.workloads.some((w) => w.spec.name === component),
     inputs: workloadInputs,
   },

@@ -72,6 +72,20 @@ describe("phase 4's mesh and network allow every flow the platform needs", () =>
     expect(route.spec.http.map((h: { route: Array<{ destination: { host: string } }> }) => h.route[0].destination.host)).toContain(to);
   });
 
+  test.each(plan.workloads.map((w) => w.spec.name))('Prometheus (monitoring namespace, over mTLS) scrapes %s at both layers', (workload) => {
+    const port = workload === 'api-gateway' ? 3903 : portOf(workload);
+    const rules = of('AuthorizationPolicy')
+      .filter((p) => p.spec.action === 'ALLOW' && p.spec.selector && selects(p.spec.selector.matchLabels, podLabels(workload)))
+      .flatMap((p) => p.spec.rules);
+    expect(rules).toContainEqual({ from: [{ source: { namespaces: ['monitoring'] } }], to: [{ operation: { methods: ['GET'], paths: ['/metrics'], ports: [String(port)] } }] });
+    const network = of('NetworkPolicy')
+      .filter((p) => selects(p.spec.podSelector?.matchLabels, podLabels(workload)))
+      .some((p) => (p.spec.ingress ?? []).some((r: PeerRule) => (r.from ?? []).some((f) => f.namespaceSelector) && portMatches(r, port)));
+    expect(network).toBe(true);
+    const monitor = of('ServiceMonitor').find((m) => m.metadata.name === workload)!;
+    expect(monitor.spec.endpoints[0]).toMatchObject({ scheme: 'https', tlsConfig: { certFile: '/etc/prom-certs/cert-chain.pem' } });
+  });
+
   test('every workload somebody calls is meshed and has an ALLOW policy; every store and Job stays out of the mesh', () => {
     const callees = new Set([...REQUIRED.map((f) => f.to), 'api-gateway', 'frontend']);
     for (const callee of callees) {

@@ -146,6 +146,14 @@ describe('ServiceMesh', () => {
     expect(() => build({ ingress: { ...base.ingress, frontendService: 'web' } })).toThrow('ingress.frontendService: "web" is not one of');
   });
 
+  test('lets the monitoring namespace GET the metrics path on the metrics port, also of a service nobody calls', () => {
+    const objects = build({ services: [...base.services, { name: 'saga-orchestrator', port: 80, callers: [], metrics: { port: 8000 } }] });
+    expect(only(objects, 'AuthorizationPolicy', 'saga-orchestrator-policy').spec.rules).toEqual([
+      { from: [{ source: { namespaces: ['monitoring'] } }], to: [{ operation: { methods: ['GET'], paths: ['/metrics'], ports: ['8000'] } }] },
+    ]);
+    expect(() => build({ services: [{ ...base.services[0], metrics: { port: 0 } }] })).toThrow('services[0].metrics.port: 0 is not an integer from 1 to 65535');
+  });
+
   test("issues the public certificate with cert-manager in the ingress gateway's namespace, when given an issuer", () => {
     expect(build().some((o) => o.kind === 'Certificate')).toBe(false);
     const objects = build({ ingress: { ...base.ingress, certificateIssuer: { name: 'letsencrypt' } } });

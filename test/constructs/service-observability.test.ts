@@ -94,3 +94,15 @@ describe('ServiceObservability', () => {
     expect(() => build(props)).toThrow(message);
   });
 });
+
+describe('ServiceObservability in the mesh', () => {
+  test("scrapes over mTLS with the workload certificate Istio writes for Prometheus", () => {
+    const objects = emitted((scope) => new ServiceObservability(scope, 'obs', { name: 'user-service', component: 'context-service', partOf: 'career-copilot', scrapeThroughMesh: true }));
+    expect(only(objects, 'ServiceMonitor').spec.endpoints[0]).toMatchObject({
+      scheme: 'https',
+      tlsConfig: { caFile: '/etc/prom-certs/root-cert.pem', certFile: '/etc/prom-certs/cert-chain.pem', keyFile: '/etc/prom-certs/key.pem', insecureSkipVerify: true },
+    });
+    const plain = emitted((scope) => new ServiceObservability(scope, 'obs', { name: 'user-service', component: 'context-service', partOf: 'career-copilot' }));
+    expect(only(plain, 'ServiceMonitor').spec.endpoints[0].scheme).toBeUndefined();
+  });
+});
