@@ -8,6 +8,8 @@ export interface DeploymentHistory {
   readonly lastPhase?: PhaseNumber;
   /** The highest phase ever deployed: its data stores and topics stay, even after a rollback. */
   readonly highestPhase?: PhaseNumber;
+  /** Recorded values that are not phases (a damaged or foreign state): the step cannot be checked. */
+  readonly unreadable?: { readonly phase?: unknown; readonly highestPhase?: unknown };
 }
 
 /** Reads the stack's own last outputs through a StackReference to itself. */
@@ -16,7 +18,15 @@ export async function readDeploymentHistory(): Promise<DeploymentHistory> {
     name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
   });
   const [last, highest] = await Promise.all([self.getOutputValue('phase'), self.getOutputValue('highestPhase')]);
-  return { lastPhase: isPhaseNumber(last) ? last : undefined, highestPhase: isPhaseNumber(highest) ? highest : undefined };
+  const unreadable = {
+    ...(last !== undefined && !isPhaseNumber(last) ? { phase: last } : {}),
+    ...(highest !== undefined && !isPhaseNumber(highest) ? { highestPhase: highest } : {}),
+  };
+  return {
+    lastPhase: isPhaseNumber(last) ? last : undefined,
+    highestPhase: isPhaseNumber(highest) ? highest : undefined,
+    ...(Object.keys(unreadable).length > 0 ? { unreadable } : {}),
+  };
 }
 
 /**
@@ -24,6 +34,11 @@ export async function readDeploymentHistory(): Promise<DeploymentHistory> {
  * One phase at a time is what the promotion plan reviews and what the transition tests prove safe.
  */
 export function checkPhaseStep(history: DeploymentHistory, phase: PhaseNumber, allowPhaseSkip: boolean): void {
+  // Fail closed: a history that cannot be read could hide any step, a skip or a rollback past the data's phase.
+  if (history.unreadable && !allowPhaseSkip) {
+    const shown = Object.entries(history.unreadable).map(([key, value]) => `${key} ${JSON.stringify(value)}`).join(' and ');
+    throw new ValidationError('phase', `cannot be checked against the stack's history: its last outputs record ${shown}, which is not a phase 0-4; set allowPhaseSkip to true to deploy phase ${phase} anyway`);
+  }
   const last = history.lastPhase;
   if (last === undefined || allowPhaseSkip || Math.abs(phase - last) <= 1) return;
   const next = phase > last ? last + 1 : last - 1;

@@ -18,7 +18,11 @@ const Cidr = Type.String({ format: 'ipv4-cidr', description: 'an IPv4 CIDR block
  */
 export const StackConfigSchema = Type.Object(
   {
-    phase: Type.Unsafe<PhaseNumber>({ type: 'integer', enum: [...PHASES], default: 0, description: 'Migration phase this environment runs (0 monolith ... 4 full microservices).' }),
+    phase: Type.Unsafe<PhaseNumber>({
+      type: 'integer',
+      enum: [...PHASES],
+      description: 'Migration phase this environment runs (0 monolith ... 4 full microservices); required: a stack without it is refused, never taken for phase 0.',
+    }),
     allowPhaseSkip: Type.Boolean({ default: false, description: 'Allow a promotion or rollback by more than one phase from the last deployed one.' }),
     target: StringEnum(TARGETS, 'Where stateful parts run: local (in-cluster operators) or aws (managed services).'),
     replicas: Type.Integer({ minimum: 1, default: 2, description: 'Replicas at rest of every service (the autoscalers\' floor).' }),
@@ -45,7 +49,11 @@ export const StackConfigSchema = Type.Object(
       description: 'Phase 4: an existing TLS Secret in istio-system with the public certificate, instead of tlsClusterIssuer.',
     }),
     vpcId: Type.String({ default: '', description: 'aws target: VPC of the cluster; the managed data services are placed in it.' }),
-    privateSubnetIds: Type.Array(Type.String({ pattern: '^subnet-[0-9a-f]+$', description: 'a subnet id such as subnet-0abc' }), { default: [], description: 'aws target: private subnets (two or more) for the managed data services.' }),
+    privateSubnetIds: Type.Array(Type.String({ pattern: '^subnet-[0-9a-f]+$', description: 'a subnet id such as subnet-0abc' }), {
+      default: [],
+      uniqueItems: true,
+      description: 'aws target: private subnets (two or more) for the managed data services.',
+    }),
     skipAwait: Type.Boolean({ default: false, description: 'Do not wait for workloads to become ready (API servers without kubelets, such as the local test control plane).' }),
   },
   { additionalProperties: false },
@@ -69,9 +77,11 @@ export const SECRET_KEYS = ['kubeconfig'] as const;
 /** Turns a config string into the type its key declares, leaving it as it is when it does not parse. */
 function coerce(schema: TSchema, raw: string): unknown {
   switch (schema.type) {
+    // Only the canonical spelling is a number: "03" or "3.0" stay strings, and the schema refuses them.
     case 'integer':
+      return /^(0|-?[1-9][0-9]*)$/.test(raw) ? Number(raw) : raw;
     case 'number':
-      return /^-?[0-9]+(\.[0-9]+)?$/.test(raw) ? Number(raw) : raw;
+      return /^(0|-?[1-9][0-9]*)(\.[0-9]*[1-9])?$/.test(raw) ? Number(raw) : raw;
     case 'boolean':
       return raw === 'true' ? true : raw === 'false' ? false : raw;
     case 'array':
@@ -95,12 +105,19 @@ export function parseStackConfig(raw: Record<string, string | undefined>): Stack
   for (const key of Object.keys(raw)) {
     if (!known.includes(key)) throw new ValidationError(key, `is not a config key of this project; keys are ${known.join(', ')}`);
   }
+  // Nothing stands in for the phase: a stack that lost it must not be rolled back to phase 0.
+  if (raw.phase === undefined || raw.phase.trim() === '') {
+    throw new ValidationError('phase', 'is not set; every stack names the phase it runs, 0 to 4: pulumi config set phase N');
+  }
   const values: Record<string, unknown> = {};
   for (const [key, schema] of Object.entries(StackConfigSchema.properties) as Array<[string, TSchema]>) {
     const value = raw[key];
     values[key] = value === undefined || value === '' ? structuredClone(schema.default) : coerce(schema, value);
   }
   const config = checkSchema(StackConfigSchema, values);
+  if (config.clusterCidr.endsWith('/0')) {
+    throw new ValidationError('clusterCidr', `${JSON.stringify(config.clusterCidr)} is every address: the data stores would admit the world; give the cluster's own range`);
+  }
   config.trustedProxyCidrs.forEach((cidr, i) => {
     if (cidr.endsWith('/0')) throw new ValidationError(`trustedProxyCidrs[${i}]`, `${JSON.stringify(cidr)} would let any client choose its own address; name the proxies' range`);
   });
@@ -137,10 +154,15 @@ export function environmentOf(config: StackConfigValues): EnvironmentOptions {
   };
 }
 
-/** Reads the stack's config from Pulumi and validates it; nothing is registered before this returns. */
+/**
+ * Reads the stack's whole config in the project's namespace from Pulumi and validates it, so that a misspelt key
+ * (`phaze`) is refused rather than ignored; nothing is registered before this returns.
+ */
 export function readStackConfig(config: pulumi.Config): StackConfig {
-  const keys = [...Object.keys(StackConfigSchema.properties), ...SECRET_KEYS];
-  const raw = Object.fromEntries(keys.filter((k) => !(SECRET_KEYS as readonly string[]).includes(k)).map((k) => [k, config.get(k)]));
+  const prefix = `${config.name}:`;
+  const present = Object.keys(pulumi.runtime.allConfig()).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  const raw = Object.fromEntries(present.filter((k) => !(SECRET_KEYS as readonly string[]).includes(k)).map((k) => [k, config.get(k)]));
+  for (const key of SECRET_KEYS) if (present.includes(key)) raw[key] = undefined;
   const values = parseStackConfig(raw);
   return { ...values, kubeconfig: config.get('kubeconfig') ? config.requireSecret('kubeconfig') : undefined };
 }

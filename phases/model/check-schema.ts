@@ -83,6 +83,12 @@ function toValidationError(root: string, input: unknown, error: ErrorObject): Va
         fieldPath(root, error.instancePath),
         `${showValue(value)} is ${error.keyword === 'minimum' ? 'below the minimum' : 'above the maximum'} ${String(params.limit)}`,
       );
+    case 'uniqueItems': {
+      const { i, j } = params as { i: number; j: number };
+      const items = value as unknown[];
+      // ajv reports the later of the two as j.
+      return new ValidationError(`${fieldPath(root, error.instancePath)}[${j}]`, `${showValue(items[j])} is listed twice (also at ${i}); give each once`);
+    }
     default:
       return new ValidationError(fieldPath(root, error.instancePath), `${showValue(value)} ${error.message ?? 'is invalid'}`);
   }
