@@ -46,11 +46,14 @@ export const DEFAULT_SMOKE_TEST_IMAGE = 'curlimages/curl:8.11.1';
 export interface CanaryRouting {
   /** The `VirtualService` Argo Rollouts edits: named after the service (the mesh's per-service route). */
   readonly virtualService: string;
-  /** Name of its HTTP route, which must have exactly two destinations: `stableService` and `canaryService`. */
-  readonly route: string;
+  /**
+   * Names of its HTTP routes (reads, then writes: they retry differently), each with exactly two destinations:
+   * `stableService` and `canaryService`. Argo Rollouts sets the weights of both.
+   */
+  readonly routes: readonly string[];
   readonly stableService: string;
   readonly canaryService: string;
-  /** The route Argo Rollouts adds in front of `route` while a canary runs, matching `x-canary: true`. */
+  /** The route Argo Rollouts adds in front of `routes` while a canary runs, matching `x-canary: true`. */
   readonly headerRoute: string;
 }
 
@@ -179,7 +182,7 @@ export class ProgressiveRelease extends Construct {
     } else {
       this.canaryRouting = {
         virtualService: name,
-        route: props.virtualServiceRoute ?? 'primary',
+        routes: [props.virtualServiceRoute ?? 'primary', `${props.virtualServiceRoute ?? 'primary'}-writes`],
         stableService: `${name}-stable`,
         canaryService: `${name}-canary`,
         headerRoute: 'canary-header',
@@ -192,7 +195,7 @@ export class ProgressiveRelease extends Construct {
           canaryService: this.canaryRouting.canaryService,
           scaleDownDelaySeconds,
           trafficRouting: {
-            istio: { virtualService: { name: this.canaryRouting.virtualService, routes: [this.canaryRouting.route] } },
+            istio: { virtualService: { name: this.canaryRouting.virtualService, routes: [...this.canaryRouting.routes] } },
             managedRoutes: [{ name: this.canaryRouting.headerRoute }],
           },
           steps: canarySteps(props.canarySteps ?? DEFAULT_CANARY_STEPS, this.canaryRouting.headerRoute),

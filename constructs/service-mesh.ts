@@ -55,9 +55,10 @@ export interface MeshService {
   readonly canary?: MeshCanary;
 }
 
-/** The Services and route an Argo Rollouts canary manages in this service's VirtualService. */
+/** The Services and routes an Argo Rollouts canary manages in this service's VirtualService. */
 export interface MeshCanary {
-  readonly route: string;
+  /** Names of the reads' route and the writes' route, in that order. */
+  readonly routes: readonly [string, string];
   readonly stableService: string;
   readonly canaryService: string;
 }
@@ -117,11 +118,16 @@ export interface ServiceMeshProps {
   /** Timeout of each attempt (the seed's 10s). @default 10 */
   readonly perTryTimeoutSeconds?: number;
   /**
-   * Envoy conditions that trigger a retry. The default retries every method, POST included, so the services must
-   * tolerate a repeated request; `connect-failure,refused-stream` retries only requests that never arrived.
+   * Envoy conditions that trigger a retry of a read (GET, HEAD, OPTIONS).
    * @default '5xx,reset,connect-failure,refused-stream'
    */
   readonly retryOn?: string;
+  /**
+   * Envoy conditions that trigger a retry of a write (any other method). Only requests that never reached the
+   * service are safe to send again: a 5xx or a reset may come after the service applied the write.
+   * @default 'connect-failure,refused-stream'
+   */
+  readonly writeRetryOn?: string;
   /** Connections to one service from one sidecar. @default 100 */
   readonly maxConnections?: number;
   /** Requests queued while waiting for a connection. @default 10 */
@@ -155,6 +161,9 @@ const DEFAULT_METHODS: readonly MeshHttpMethod[] = HTTP_METHODS;
 const DEFAULT_INGRESS_PRINCIPAL = 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account';
 const PRINCIPAL = /^[a-z0-9.-]+\/ns\/[a-z0-9-]+\/sa\/[a-z0-9-]+$/;
 const DEFAULT_RETRY_ON = '5xx,reset,connect-failure,refused-stream';
+const DEFAULT_WRITE_RETRY_ON = 'connect-failure,refused-stream';
+/** The methods that change nothing, whose requests may be retried on any failure. */
+const READ_METHODS = 'GET|HEAD|OPTIONS';
 /** Envoy's retry conditions (x-envoy-retry-on and x-envoy-retry-grpc-on), plus HTTP status codes. */
 const RETRY_CONDITIONS = [
   '5xx', 'gateway-error', 'reset', 'reset-before-request', 'connect-failure', 'envoy-ratelimited', 'retriable-4xx',
@@ -194,10 +203,11 @@ export class ServiceMesh extends Construct {
     super(scope, id);
     const settings = resolveSettings(props);
     const retryOn = props.retryOn ?? DEFAULT_RETRY_ON;
+    const writeRetryOn = props.writeRetryOn ?? DEFAULT_WRITE_RETRY_ON;
     const trustDomain = props.trustDomain ?? 'cluster.local';
     const ingressGatewayPrincipal = props.ingressGatewayPrincipal ?? DEFAULT_INGRESS_PRINCIPAL;
     const scrapers = props.metricsScraperNamespaces ?? ['monitoring'];
-    validate(props, settings, { retryOn, trustDomain, ingressGatewayPrincipal });
+    validate(props, settings, { retryOn, writeRetryOn, trustDomain, ingressGatewayPrincipal });
 
     const { ingress, namespace } = props;
     this.gatewayName = ingress.name;
@@ -260,6 +270,8 @@ export class ServiceMesh extends Construct {
       perTryTimeout: `${settings.perTryTimeoutSeconds}s`,
       retryOn,
     };
+    // No per-try timeout: a write that timed out may have been applied; the route's timeout bounds it.
+    const writeRetries: VirtualServiceSpecHttpRetries = { attempts: settings.retryAttempts, retryOn: writeRetryOn };
     const trafficPolicy = {
       loadBalancer: { simple: DestinationRuleSpecTrafficPolicyLoadBalancerSimple.ROUND_UNDERSCORE_ROBIN },
       connectionPool: {
@@ -277,24 +289,23 @@ export class ServiceMesh extends Construct {
     const destinationRules = new Map<string, string>();
     const policies = new Map<string, string>();
     for (const service of props.services) {
+      const destinations = service.canary
+        ? // Weights start at stable 100 / canary 0; the Rollout owns them from then on.
+          [
+            { destination: { host: service.canary.stableService, port: { number: service.port } }, weight: 100 },
+            { destination: { host: service.canary.canaryService, port: { number: service.port } }, weight: 0 },
+          ]
+        : [{ destination: { host: service.name, port: { number: service.port }, subset: service.subset ?? 'v1' } }];
+      const [readsRoute, writesRoute] = service.canary?.routes ?? ['reads', 'writes'];
       new VirtualService(this, `${service.name}-route`, {
         metadata: { name: service.name },
         spec: {
           hosts: [service.name],
-          http: [{
-            ...(service.canary
-              ? {
-                  name: service.canary.route,
-                  // Weights start at stable 100 / canary 0; the Rollout owns them from then on.
-                  route: [
-                    { destination: { host: service.canary.stableService, port: { number: service.port } }, weight: 100 },
-                    { destination: { host: service.canary.canaryService, port: { number: service.port } }, weight: 0 },
-                  ],
-                }
-              : { route: [{ destination: { host: service.name, port: { number: service.port }, subset: service.subset ?? 'v1' } }] }),
-            timeout: `${settings.timeoutSeconds}s`,
-            retries,
-          }],
+          http: [
+            { name: readsRoute, match: [{ method: { regex: READ_METHODS } }], route: destinations, timeout: `${settings.timeoutSeconds}s`, retries },
+            // Writes: retried only when they never reached the service, so none is applied twice.
+            { name: writesRoute, route: destinations, timeout: `${settings.timeoutSeconds}s`, retries: writeRetries },
+          ],
         },
       });
       virtualServices.set(service.name, service.name);
@@ -346,7 +357,7 @@ function resolveSettings(props: ServiceMeshProps): MeshSettings {
 function validate(
   props: ServiceMeshProps,
   settings: MeshSettings,
-  resolved: { retryOn: string; trustDomain: string; ingressGatewayPrincipal: string },
+  resolved: { retryOn: string; writeRetryOn: string; trustDomain: string; ingressGatewayPrincipal: string },
 ): void {
   checkDnsLabel('namespace', props.namespace);
   checkDnsLabel('ingress.name', props.ingress.name);
@@ -407,9 +418,16 @@ function validate(
   if (!PRINCIPAL.test(resolved.ingressGatewayPrincipal)) {
     throw new ValidationError('ingressGatewayPrincipal', `${showValue(resolved.ingressGatewayPrincipal)} is not a principal <trust-domain>/ns/<namespace>/sa/<service-account>`);
   }
-  resolved.retryOn.split(',').forEach((condition) => {
-    if (!RETRY_CONDITIONS.includes(condition) && !/^[1-5][0-9][0-9]$/.test(condition)) {
-      throw new ValidationError('retryOn', `${showValue(condition)} is not an HTTP status code or one of ${RETRY_CONDITIONS.join(', ')}`);
-    }
-  });
+  for (const field of ['retryOn', 'writeRetryOn'] as const) {
+    resolved[field].split(',').forEach((condition) => {
+      if (!RETRY_CONDITIONS.includes(condition) && !/^[1-5][0-9][0-9]$/.test(condition)) {
+        throw new ValidationError(field, `${showValue(condition)} is not an HTTP status code or one of ${RETRY_CONDITIONS.join(', ')}`);
+      }
+    });
+  }
+  // A write retried after a 5xx, a reset or a timeout may be applied twice.
+  const unsafe = resolved.writeRetryOn.split(',').filter((c) => !['connect-failure', 'refused-stream', 'reset-before-request', 'envoy-ratelimited'].includes(c));
+  if (unsafe.length > 0) {
+    throw new ValidationError('writeRetryOn', `${showValue(unsafe[0])} may retry a write the service already applied; allowed: connect-failure, refused-stream, reset-before-request, envoy-ratelimited`);
+  }
 }

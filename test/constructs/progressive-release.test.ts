@@ -105,7 +105,7 @@ describe('ProgressiveRelease', () => {
       expect(strategy.stableService).toBe('user-service-stable');
       expect(strategy.canaryService).toBe('user-service-canary');
       expect(strategy.trafficRouting).toEqual({
-        istio: { virtualService: { name: 'user-service', routes: ['primary'] } },
+        istio: { virtualService: { name: 'user-service', routes: ['primary', 'primary-writes'] } },
         managedRoutes: [{ name: 'canary-header' }],
       });
       expect(strategy.steps).toEqual([
@@ -123,7 +123,7 @@ describe('ProgressiveRelease', () => {
     test('uses the given steps and route name', () => {
       const steps: CanaryStep[] = [{ weightPercent: 20, pauseSeconds: 60 }, { weightPercent: 60, pauseSeconds: 120 }];
       const { canary: strategy } = only(canary({ canarySteps: steps, virtualServiceRoute: 'http' }), 'Rollout').spec.strategy;
-      expect(strategy.trafficRouting.istio.virtualService.routes).toEqual(['http']);
+      expect(strategy.trafficRouting.istio.virtualService.routes).toEqual(['http', 'http-writes']);
       expect(strategy.steps.slice(1)).toEqual([
         { setWeight: 20 },
         { pause: { duration: '60s' } },
@@ -137,7 +137,7 @@ describe('ProgressiveRelease', () => {
         const release = new ProgressiveRelease(scope, 'release', { ...base, strategy: 'canary' });
         expect(release.canaryRouting).toEqual({
           virtualService: 'user-service',
-          route: 'primary',
+          routes: ['primary', 'primary-writes'],
           stableService: 'user-service-stable',
           canaryService: 'user-service-canary',
           headerRoute: 'canary-header',

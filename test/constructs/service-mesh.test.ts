@@ -67,15 +67,16 @@ describe('ServiceMesh', () => {
     expect(only(build(), 'AuthorizationPolicy', 'deny-by-default').spec).toEqual({ action: 'ALLOW' });
   });
 
-  test('routes each service to its v1 subset with a 30 s timeout and 3 retries of 10 s', () => {
+  test('routes each service to its v1 subset with a 30 s timeout; reads get 3 retries of 10 s, writes are retried only when they never arrived', () => {
+    const route = [{ destination: { host: 'applications-service', port: { number: 80 }, subset: 'v1' } }];
     expect(only(build(), 'VirtualService', 'applications-service').spec).toEqual({
       hosts: ['applications-service'],
-      http: [{
-        route: [{ destination: { host: 'applications-service', port: { number: 80 }, subset: 'v1' } }],
-        timeout: '30s',
-        retries: { attempts: 3, perTryTimeout: '10s', retryOn: '5xx,reset,connect-failure,refused-stream' },
-      }],
+      http: [
+        { name: 'reads', match: [{ method: { regex: 'GET|HEAD|OPTIONS' } }], route, timeout: '30s', retries: { attempts: 3, perTryTimeout: '10s', retryOn: '5xx,reset,connect-failure,refused-stream' } },
+        { name: 'writes', route, timeout: '30s', retries: { attempts: 3, retryOn: 'connect-failure,refused-stream' } },
+      ],
     });
+    expect(() => build({ writeRetryOn: '5xx,connect-failure' })).toThrow('writeRetryOn: "5xx" may retry a write the service already applied');
   });
 
   test('balances round robin over the v1 subset (the only version pods carry), bounds the pool, ejects after 3 errors and uses Istio mTLS', () => {
@@ -165,7 +166,7 @@ describe('ServiceMesh', () => {
   });
 
   test("a canary's stable and canary Services get the same pool, ejection and mTLS as the service", () => {
-    const objects = build(withService(1, { canary: { route: 'primary', stableService: 'applications-service-stable', canaryService: 'applications-service-canary' } }));
+    const objects = build(withService(1, { canary: { routes: ['primary', 'primary-writes'], stableService: 'applications-service-stable', canaryService: 'applications-service-canary' } }));
     const service = only(objects, 'DestinationRule', 'applications-service').spec;
     for (const host of ['applications-service-stable', 'applications-service-canary']) {
       expect(only(objects, 'DestinationRule', host).spec).toEqual({ host, trafficPolicy: service.trafficPolicy });
@@ -229,15 +230,17 @@ describe('ServiceMesh with an Argo Rollouts canary', () => {
       ingress: { name: 'career-copilot', hosts: ['api.example.com'], credentialName: 'tls', service: 'api-gateway' },
       services: [
         { name: 'api-gateway', port: 80, callers: [] },
-        { name: 'applications-service', port: 80, callers: ['api-gateway'], canary: { route: 'primary', stableService: 'applications-service-stable', canaryService: 'applications-service-canary' } },
+        { name: 'applications-service', port: 80, callers: ['api-gateway'], canary: { routes: ['primary', 'primary-writes'], stableService: 'applications-service-stable', canaryService: 'applications-service-canary' } },
       ],
     }));
-    const route = only(objects, 'VirtualService', 'applications-service').spec.http[0];
-    expect(route.name).toBe('primary');
-    expect(route.route).toEqual([
-      { destination: { host: 'applications-service-stable', port: { number: 80 } }, weight: 100 },
-      { destination: { host: 'applications-service-canary', port: { number: 80 } }, weight: 0 },
-    ]);
-    expect(route.retries.attempts).toBe(3);
+    const routes = only(objects, 'VirtualService', 'applications-service').spec.http;
+    expect(routes.map((r: { name: string }) => r.name)).toEqual(['primary', 'primary-writes']);
+    for (const route of routes) {
+      expect(route.route).toEqual([
+        { destination: { host: 'applications-service-stable', port: { number: 80 } }, weight: 100 },
+        { destination: { host: 'applications-service-canary', port: { number: 80 } }, weight: 0 },
+      ]);
+      expect(route.retries.attempts).toBe(3);
+    }
   });
 });
