@@ -71,7 +71,8 @@ export class ManagedDataStores extends pulumi.ComponentResource {
       : undefined;
 
     for (const store of args.stores) {
-      const password = new random.RandomPassword(`${store.name}-password`, { length: 32, special: false }, child).result;
+      // Protected as the store it opens: a new password would lock the services out of their data.
+      const password = new random.RandomPassword(`${store.name}-password`, { length: 32, special: false }, keep).result;
       let url: pulumi.Output<string>;
       switch (store.engine) {
         case 'postgresql': {
@@ -181,7 +182,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
       new k8s.core.v1.Secret('event-bus-app', {
         metadata: { name: 'event-bus-app', namespace: args.namespace },
         stringData: { bootstrapServers: kafka.bootstrapBrokersSaslScram },
-      }, { parent: this, provider: args.kubernetes, dependsOn: [args.namespaceResource] });
+      }, { parent: this, provider: args.kubernetes, dependsOn: [args.namespaceResource], protect: true });
     }
     this.databaseUrls = pulumi.secret(pulumi.all(urls));
     this.registerOutputs({ kafkaBootstrapBrokers: this.kafkaBootstrapBrokers, databaseUrls: this.databaseUrls });
@@ -198,6 +199,6 @@ export class ManagedDataStores extends pulumi.ComponentResource {
       metadata: { name: connectionSecretName(store), namespace: args.namespace },
       // Built from the generated password, so Pulumi keeps the whole Secret encrypted in state.
       stringData: pulumi.secret(keys[store.engine]),
-    }, { parent: this, provider: args.kubernetes, dependsOn: [args.namespaceResource] });
+    }, { parent: this, provider: args.kubernetes, dependsOn: [args.namespaceResource], protect: true });
   }
 }

@@ -22,10 +22,11 @@ export interface GeneratedCredentialsArgs {
 export class GeneratedCredentials extends pulumi.ComponentResource {
   constructor(name: string, args: GeneratedCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('career-copilot:local:GeneratedCredentials', name, {}, opts);
-    const child = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
+    // Protected as the stores they open: deleting or regenerating one would lock the services out of their data.
+    const child = { parent: this, provider: args.provider, dependsOn: args.dependsOn, protect: true };
     for (const store of args.stores) {
       if (store.engine === 'postgresql') continue;
-      const password = new random.RandomPassword(`${store.name}-password`, { length: 32, special: false }, { parent: this }).result;
+      const password = new random.RandomPassword(`${store.name}-password`, { length: 32, special: false }, { parent: this, protect: true }).result;
       const secretName = store.engine === 'redis' ? connectionSecretName(store) : `${store.name}-password`;
       const data: Record<string, pulumi.Output<string>> =
         store.engine === 'redis'

@@ -47,6 +47,14 @@ describe.each(Object.keys(TARGETS))('Pulumi program, %s target', (target) => {
     expect(resources.filter((r) => r.protect && r.type === 'kubernetes:apps/v1:Deployment')).toEqual([]);
   });
 
+  test.each(PHASES.map((p) => [p]))('phase %i protects the generated credentials as the stores they open', (phase) => {
+    const { resources } = runs.get(`${target}/${phase}`)!;
+    const credentials = resources.filter((r) => r.type === 'random:index/randomPassword:RandomPassword' || r.type === 'kubernetes:core/v1:Secret');
+    // Phase 0 already has the monolith's cache (Redis), which needs a generated password on both targets.
+    expect(credentials.length).toBeGreaterThan(0);
+    for (const r of credentials) expect({ type: r.type, name: r.name, protect: r.protect }).toEqual({ type: r.type, name: r.name, protect: true });
+  });
+
   test('a surviving object has the same URN in every phase where it exists', () => {
     const urnsOf = (phase: number) => runs.get(`${target}/${phase}`)!.urns;
     for (const phase of PHASES.slice(1)) {
