@@ -4,7 +4,15 @@ import { notOneOf, showValue, ValidationError } from '../phases/model/validation
 import { ROUTE_STATUSES } from '../phases/model/endpoint';
 import { DEFAULT_LATENCY_BUCKETS_SECONDS, renderGatewayMetricsProgram } from './gateway-metrics-program';
 import { Microservice, MicroserviceAutoscaling } from './microservice';
-import { DEFAULT_KEEPALIVE_TIME_SECONDS, GATEWAY_RESERVED_PATHS, GatewayRoute, GatewayTimeouts, GatewayUnlistedRoute, renderNginxConfig } from './nginx-gateway-config';
+import {
+  DEFAULT_FALLBACK_PORT,
+  DEFAULT_GATEWAY_TIMEOUTS,
+  DEFAULT_KEEPALIVE_TIME_SECONDS,
+  GATEWAY_RESERVED_PATHS,   GatewayRoute,
+  GatewayTimeouts,
+  GatewayUnlistedRoute,
+  renderNginxConfig,
+} from './nginx-gateway-config';
 import { checkDnsLabel, checkInteger } from './prop-checks';
 
 /** Port on which the gateway's metrics exporter serves `/metrics`. */
@@ -17,7 +25,7 @@ export const DEFAULT_METRICS_EXPORTER_IMAGE = 'ghcr.io/google/mtail:v3.2.26';
 const METRICS_LOG_PORT = 5140;
 const METRICS_LOG_ADDRESS = `127.0.0.1:${METRICS_LOG_PORT}`;
 /** Port of the fallback listener on the pod's loopback. */
-const FALLBACK_PORT = 8081;
+const FALLBACK_PORT = DEFAULT_FALLBACK_PORT;
 /**
  * Seconds a terminating gateway pod keeps serving: longer than the keep-alive time after which NGINX closes a
  * client's connection with a `Connection: close` answer, plus the slowest request, so that every client has moved
@@ -92,6 +100,7 @@ export class ApiGateway extends Construct {
     const containerPort = props.containerPort ?? 8080;
     const buckets = props.latencyBucketsSeconds ?? DEFAULT_LATENCY_BUCKETS_SECONDS;
     const drainSeconds = props.drainSeconds ?? DEFAULT_DRAIN_SECONDS;
+    const timeouts = { ...DEFAULT_GATEWAY_TIMEOUTS, ...props.timeouts };
     validate(props, upstreamPort, containerPort, buckets);
     this.nginxConfig = renderNginxConfig(props.routes, {
       listenPort: containerPort,
@@ -120,7 +129,7 @@ export class ApiGateway extends Construct {
       files: { mountPath: '/etc/nginx/conf.d', contents: { 'default.conf': this.nginxConfig, 'gateway.mtail': this.metricsProgram } },
       preStopSleepSeconds: drainSeconds,
       // The drain, then the slowest request (a read timeout, then its fallback's), then some margin.
-      terminationGracePeriodSeconds: drainSeconds + 2 * ((props.timeouts?.connectTimeoutSeconds ?? 2) + (props.timeouts?.readTimeoutSeconds ?? 5)) + 5,
+      terminationGracePeriodSeconds: drainSeconds + 2 * (timeouts.connectTimeoutSeconds + timeouts.readTimeoutSeconds) + 5,
       sidecars: [
         {
           name: 'metrics',

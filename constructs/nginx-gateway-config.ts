@@ -91,6 +91,10 @@ export interface NginxConfigOptions {
   readonly upstreamHost?: 'client' | 'service';
 }
 
+/** The gateway's timeouts and circuit breaker when `NginxConfigOptions.timeouts` sets none. */
+export const DEFAULT_GATEWAY_TIMEOUTS: Required<GatewayTimeouts> = { connectTimeoutSeconds: 2, readTimeoutSeconds: 5, maxFails: 3, failTimeoutSeconds: 30 };
+/** See `NginxConfigOptions.fallbackPort`. */
+export const DEFAULT_FALLBACK_PORT = 8081;
 /** See `NginxConfigOptions.keepaliveTimeSeconds`. */
 export const DEFAULT_KEEPALIVE_TIME_SECONDS = 10;
 
@@ -106,10 +110,10 @@ export const HYBRID_FALLBACK_RULE =
   'a read (GET, HEAD, OPTIONS) goes to the monolith when the service is unreachable, times out or answers 500, 502, 503 or 504, as the seed\'s router falls back on any exception; ' +
   'a write (POST, PUT, PATCH, DELETE) goes to the monolith only when the gateway sent the service nothing (connection refused, connect timeout): ' +
   'once the service has a write it may have applied it, so its answer (a 500 or 503 included) or the gateway\'s 502 or 504 reaches the client and the write is never applied twice; ' +
-  'after 3 failures in a row the service is skipped for 30 s (the seed\'s circuit breaker)';
+  `after ${DEFAULT_GATEWAY_TIMEOUTS.maxFails} failures in a row the service is skipped for ${DEFAULT_GATEWAY_TIMEOUTS.failTimeoutSeconds} s (the seed's circuit breaker)`;
 
 /** Statuses the gateway may answer itself; each gets a JSON body instead of NGINX's HTML page. */
-const GATEWAY_ERRORS: ReadonlyArray<readonly [number, string]> = [
+const GATEWAY_ERRORS: ReadonlyMap<number, string> = new Map([
   [400, 'Bad Request'],
   [404, 'Not Found'],
   [405, 'Method Not Allowed'],
@@ -119,7 +123,7 @@ const GATEWAY_ERRORS: ReadonlyArray<readonly [number, string]> = [
   [502, 'Bad Gateway'],
   [503, 'Service Unavailable'],
   [504, 'Gateway Timeout'],
-];
+]);
 /** Methods with a label of their own in the metrics; any other is counted as `other`. */
 const METRIC_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -140,9 +144,9 @@ const json = (detail: string) => `'{"detail":"${detail}"}'`;
  * plus per-client rate limiting (JSON 429 with `Retry-After`), request ids, JSON errors and a JSON access log.
  */
 export function renderNginxConfig(routes: readonly GatewayRoute[], options: NginxConfigOptions): string {
-  const t = { connectTimeoutSeconds: 2, readTimeoutSeconds: 5, maxFails: 3, failTimeoutSeconds: 30, ...options.timeouts };
+  const t = { ...DEFAULT_GATEWAY_TIMEOUTS, ...options.timeouts };
   const keepalive = options.upstreamKeepalive ?? 64;
-  const fallbackPort = options.fallbackPort ?? 8081;
+  const fallbackPort = options.fallbackPort ?? DEFAULT_FALLBACK_PORT;
   const hybrid = routes.filter((r) => r.status === 'hybrid');
   const lines: string[] = ['# Generated from the platform model: strangler-fig routing. Do not edit.', ''];
 
@@ -358,7 +362,7 @@ function routeLocations(route: GatewayRoute, hostOf: (service: string) => string
         `  location ${unsent(status)} {`,
         '    add_header X-Request-ID $gateway_request_id always;',
         '    add_header X-Route-Status hybrid always;',
-        `    if ($upstream_bytes_sent != 0) { return ${status} ${json(status === 502 ? 'Bad Gateway' : 'Gateway Timeout')}; }`,
+        `    if ($upstream_bytes_sent != 0) { return ${status} ${json(GATEWAY_ERRORS.get(status)!)}; }`,
         '    proxy_next_upstream off;',
         `    proxy_pass http://${FALLBACK_UPSTREAM};`,
         '  }',
@@ -419,7 +423,7 @@ function settings(s: {
 }
 
 function errorPages(except: readonly number[] = []): string[] {
-  return GATEWAY_ERRORS.filter(([status]) => !except.includes(status)).map(([status]) => `error_page ${status} = @error_${status};`);
+  return [...GATEWAY_ERRORS.keys()].filter((status) => !except.includes(status)).map((status) => `error_page ${status} = @error_${status};`);
 }
 
 function zone(path: string): string {

@@ -168,7 +168,7 @@ export class PhaseChart extends Chart {
                 ...plan.workloads.filter((caller) => caller.calls.includes(w.spec.name)).map((caller) => caller.spec.name),
                 ...(w.release === 'blue-green' ? [smokeTestName(w.spec.name)] : []),
               ],
-              ...(canary ? { canary: { routes: [canary.routes[0], canary.routes[1]] as [string, string], stableService: canary.stableService, canaryService: canary.canaryService } } : {}),
+              ...(canary ? { canary: { routes: canary.routes, stableService: canary.stableService, canaryService: canary.canaryService } } : {}),
               metrics: { port: w.role === 'gateway' ? GATEWAY_METRICS_PORT : w.spec.port },
             };
           }),

@@ -50,7 +50,7 @@ export interface CanaryRouting {
    * Names of its HTTP routes (reads, then writes: they retry differently), each with exactly two destinations:
    * `stableService` and `canaryService`. Argo Rollouts sets the weights of both.
    */
-  readonly routes: readonly string[];
+  readonly routes: readonly [reads: string, writes: string];
   readonly stableService: string;
   readonly canaryService: string;
   /** The route Argo Rollouts adds in front of `routes` while a canary runs, matching `x-canary: true`. */

@@ -58,7 +58,7 @@ export interface MeshService {
 /** The Services and routes an Argo Rollouts canary manages in this service's VirtualService. */
 export interface MeshCanary {
   /** Names of the reads' route and the writes' route, in that order. */
-  readonly routes: readonly [string, string];
+  readonly routes: readonly [reads: string, writes: string];
   readonly stableService: string;
   readonly canaryService: string;
 }

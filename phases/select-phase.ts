@@ -65,6 +65,8 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
 
   const workloads: WorkloadPlan[] = [];
   const plain = { release: 'rolling', dataStores: [], calls: [], dualWrite: false } as const;
+  // The services and the orchestrator read their configuration and flags from the config server, when it runs.
+  const configServerCalls = spec.platform.configServer ? [model.platform.configServer.name] : [];
   if (spec.monolith) {
     workloads.push({ ...plain, role: 'monolith', spec: model.monolith.backend, dataStores: monolithStores });
   }
@@ -81,19 +83,14 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
       spec: context.service,
       release: spec.releases[context.name] ?? 'rolling',
       dataStores: [context.dataStore, ...(dualWrite ? [model.monolith.database] : [])],
-      calls: context.dependsOn.filter((d) => spec.services.includes(d)).map((d) => serviceOf.get(d)!),
+      calls: [...context.dependsOn.filter((d) => spec.services.includes(d)).map((d) => serviceOf.get(d)!), ...configServerCalls],
       dualWrite,
     });
   }
   if (spec.platform.sagaOrchestrator) {
-    workloads.push({ ...plain, role: 'saga-orchestrator', spec: model.platform.sagaOrchestrator, calls: contextsHere.map((c) => c.service.name) });
+    workloads.push({ ...plain, role: 'saga-orchestrator', spec: model.platform.sagaOrchestrator, calls: [...contextsHere.map((c) => c.service.name), ...configServerCalls] });
   }
   if (spec.platform.configServer) {
-    // The services and the orchestrator read their configuration and flags from it.
-    const configServer = model.platform.configServer.name;
-    for (const [i, w] of workloads.entries()) {
-      if (w.role === 'context-service' || w.role === 'saga-orchestrator') workloads[i] = { ...w, calls: [...w.calls, configServer] };
-    }
     workloads.push({ ...plain, role: 'config-server', spec: model.platform.configServer });
   }
 
