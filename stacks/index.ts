@@ -34,13 +34,15 @@ async function deploy() {
   const environment = environmentOf(config);
   const options = { routesToMonolith: config.routesToMonolith };
   // Everything the phase would deploy is built (and so validated) before the stack is touched.
-  synthesizePhase(selectPhase(model, config.phase, options), environment);
+  const phasePlan = selectPhase(model, config.phase, options);
+  const phaseManifests = synthesizePhase(phasePlan, environment);
 
   const history = await readDeploymentHistory();
   checkPhaseStep(history, config.phase, config.allowPhaseSkip);
   const highestPhase = Math.max(config.phase, history.highestPhase ?? config.phase) as PhaseNumber;
-  const plan = selectPhase(model, config.phase, { ...options, retainDataOfPhase: highestPhase });
-  const manifests = synthesizePhase(plan, environment);
+  // After a rollback the data of the highest phase stays: the phase is built again with it; otherwise it is the same.
+  const plan = highestPhase > config.phase ? selectPhase(model, config.phase, { ...options, retainDataOfPhase: highestPhase }) : phasePlan;
+  const manifests = highestPhase > config.phase ? synthesizePhase(plan, environment) : phaseManifests;
 
   const provider = new k8s.Provider('kubernetes', {
     ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
