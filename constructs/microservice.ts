@@ -43,6 +43,12 @@ export interface MicroserviceProps {
   readonly resources?: ResourceRequirements;
   /** @default - no autoscaler; the Deployment keeps `replicas` */
   readonly autoscaling?: MicroserviceAutoscaling;
+  /**
+   * The Deployment is the pod template of an Argo Rollout (`workloadRef`): the Rollout runs the pods, scales the
+   * Deployment to 0 and has its own autoscaler, so the Deployment gets none (two would fight over one workload).
+   * @default false
+   */
+  readonly templateOfRollout?: boolean;
   /** Non-secret configuration, delivered through the component's ConfigMap as environment variables. @default {} */
   readonly config?: Record<string, string>;
   /** Credentials, as references to Secret keys; never inline values. @default [] */
@@ -224,7 +230,10 @@ export class Microservice extends Construct {
       spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.selector } },
     });
 
-    if (props.autoscaling) {
+    // Under a Rollout, Argo Rollouts owns the Deployment's replicas (it scales them to 0): never set them here,
+    // or the next apply would conflict with it.
+    if (props.templateOfRollout) this.deployment.markHasAutoscaler();
+    if (props.autoscaling && !props.templateOfRollout) {
       new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
         metadata,
         target: this.deployment,

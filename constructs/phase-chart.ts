@@ -286,6 +286,7 @@ export class PhaseChart extends Chart {
       replicas,
       resources: spec.resources,
       autoscaling: { ...spec.autoscaling, maxReplicas: Math.max(spec.autoscaling.maxReplicas, replicas) },
+      templateOfRollout: workload.release !== 'rolling',
       config,
       secretEnv,
       secretMounts,

@@ -72,7 +72,7 @@ export interface ProgressiveReleaseProps {
   readonly servicePort?: number;
   /** Replicas at rest; with autoscaling, the autoscaler's floor. @default 2 */
   readonly replicas?: number;
-  /** Autoscaling of the Rollout (the Deployment's own autoscaler goes idle once the Deployment is at 0). @default - fixed `replicas` */
+  /** Autoscaling of the Rollout, its only autoscaler (the Deployment it references gets none). @default - fixed `replicas` */
   readonly autoscaling?: MicroserviceAutoscaling;
   /** How long the previous version stays scaled up after a promotion, so switching back is instant. @default 300 */
   readonly scaleDownDelaySeconds?: number;

@@ -89,6 +89,13 @@ describe('Microservice', () => {
     expect(hpa.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }]);
   });
 
+  test.each([{ replicas: 3, autoscaling: { maxReplicas: 9 } }, { replicas: 3 }])('as the template of a Rollout (%j), no autoscaler and no replicas: Argo Rollouts owns them', (props) => {
+    const objects = build({ ...props, templateOfRollout: true });
+    expect(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')).toEqual([]);
+    // A `replicas` in the applied manifest would conflict with the controller that scales the Deployment to 0.
+    expect(only(objects, 'Deployment').spec).not.toHaveProperty('replicas');
+  });
+
   test.each<[string, Partial<MicroserviceProps>, string]>([
     ['a name that is not a DNS-1123 label', { name: 'User_Service' }, 'name: "User_Service" is not a DNS-1123 label'],
     ['an image tagged latest', { image: 'career-copilot/user-service:latest' }, 'image: "career-copilot/user-service:latest" is not pinned'],

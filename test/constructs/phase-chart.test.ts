@@ -107,6 +107,20 @@ describe('PhaseChart', () => {
     expect(env).toContainEqual({ name: 'KAFKA_BOOTSTRAP_SERVERS', valueFrom: { secretKeyRef: { name: 'event-bus-app', key: 'bootstrapServers' } } });
   });
 
+  test('every workload has exactly one autoscaler, on what runs its pods: the Rollout where there is one', () => {
+    for (const phase of PHASES) {
+      const objects = byPhase.get(phase)!;
+      const rollouts = objects.filter((o) => o.kind === 'Rollout');
+      const targets = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((h) => `${h.spec.scaleTargetRef.kind}/${h.spec.scaleTargetRef.name}`);
+      // A workload scaled twice (its Deployment and its Rollout) would have two controllers fighting over it.
+      expect(new Set(targets.map((t) => t.split('/')[1])).size).toBe(targets.length);
+      const expected = objects.filter((o) => o.kind === 'Deployment')
+        .map((d) => rollouts.some((r) => r.spec.workloadRef.name === d.metadata.name) ? `Rollout/${d.metadata.name}` : `Deployment/${d.metadata.name}`);
+      expect(targets.sort()).toEqual(expected.sort());
+      if (phase === 4) expect(rollouts.length).toBeGreaterThan(0);
+    }
+  });
+
   test('an environment sets replicas at rest and overrides a flag', () => {
     const objects = objectsOf(2, { replicas: 3, featureFlagOverrides: ['read-model-queries=false'] });
     expect(one(objects, 'HorizontalPodAutoscaler', 'jobs-service').spec.minReplicas).toBe(3);
