@@ -92,8 +92,11 @@ export interface MicroserviceSidecar {
   readonly image: string;
   /** @default - the image's own */
   readonly args?: readonly string[];
-  /** A TCP port it serves: probed, and published on the Service under the same name. @default - none */
-  readonly port?: { readonly name: string; readonly number: number };
+  /**
+   * A port it serves: probed, and published on the Service under the same name with `appProtocol` (Istio picks
+   * the protocol from it, as the name does not follow its `http-...` convention). @default - none
+   */
+  readonly port?: { readonly name: string; readonly number: number; /** @default 'http' */ readonly appProtocol?: 'http' | 'tcp' };
   readonly resources: ResourceRequirements;
   /** Where the service's `files` also appear, read-only, in this container. @default - not mounted */
   readonly filesMountPath?: string;
@@ -224,6 +227,10 @@ export class Microservice extends Construct {
       ],
     });
     for (const [key, value] of Object.entries(this.selector)) this.service.selectLabel(key, value);
+    // cdk8s-plus has no field for a port's appProtocol; the sidecars' ports follow the app's `http` port.
+    (props.sidecars ?? []).filter((sidecar) => sidecar.port).forEach((sidecar, i) => {
+      ApiObject.of(this.service).addJsonPatch(JsonPatch.add(`/spec/ports/${i + 1}/appProtocol`, sidecar.port!.appProtocol ?? 'http'));
+    });
 
     new kplus.k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
       metadata,

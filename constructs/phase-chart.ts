@@ -41,7 +41,8 @@ export interface EnvironmentOptions {
   readonly trustedProxyCidrs?: readonly string[];
   /**
    * The public certificate of the mesh's edge (phase 4): issued by this cert-manager ClusterIssuer, or an existing
-   * TLS Secret in the ingress gateway's namespace. @default - the Secret `career-copilot-tls` exists there
+   * TLS Secret in the ingress gateway's namespace. @default - a self-signed certificate (cert-manager), for
+   * environments without a public CA; the aws target refuses to run without one of the two
    */
   readonly tls?: { readonly clusterIssuer?: string; readonly secretName?: string };
 }
@@ -154,7 +155,10 @@ export class PhaseChart extends Chart {
           name: 'career-copilot',
           hosts: [environment.domain ?? 'api.career-copilot.local'],
           credentialName: environment.tls?.secretName || 'career-copilot-tls',
-          ...(environment.tls?.clusterIssuer ? { certificateIssuer: { name: environment.tls.clusterIssuer } } : {}),
+          // Without a CA or an existing Secret (a developer environment), a self-signed certificate: HTTPS still.
+          ...(environment.tls?.clusterIssuer
+            ? { certificateIssuer: { name: environment.tls.clusterIssuer } }
+            : environment.tls?.secretName ? {} : { certificateIssuer: { name: 'career-copilot-self-signed', kind: 'SelfSigned' as const } }),
           service: gateway.spec.name,
           frontendService: frontend?.spec.name,
         },

@@ -9,7 +9,7 @@ import {
   VirtualServiceSpecHttpRetries,
 } from '../imports/networking.istio.io';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction, PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
-import { Certificate } from '../imports/cert-manager.io';
+import { Certificate, Issuer } from '../imports/cert-manager.io';
 import { HTTP_METHODS } from '../phases/model/endpoint';
 import { notOneOf, showValue, ValidationError } from '../phases/model/validation-error';
 import { selectorLabels } from './labels';
@@ -82,11 +82,17 @@ export interface MeshIngress {
   readonly frontendService?: string;
 }
 
+/** How the public certificate is issued: `ClusterIssuer` and `Issuer` name one that exists already (e.g. ACME). */
+export const CERTIFICATE_ISSUER_KINDS = ['ClusterIssuer', 'Issuer', 'SelfSigned'] as const;
+
 /** The cert-manager issuer of the public certificate. */
 export interface MeshCertificateIssuer {
   readonly name: string;
-  /** @default 'ClusterIssuer' */
-  readonly kind?: 'ClusterIssuer' | 'Issuer';
+  /**
+   * `SelfSigned` creates a self-signing `Issuer` of that name beside the certificate, for environments without a
+   * public CA (a developer cluster): browsers will not trust it. @default 'ClusterIssuer'
+   */
+  readonly kind?: (typeof CERTIFICATE_ISSUER_KINDS)[number];
 }
 
 /** The path prefix of the API behind the public host; the rest is the frontend's. */
@@ -214,7 +220,8 @@ export class ServiceMesh extends Construct {
     this.gatewayReference = `${namespace}/${ingress.name}`;
     const entry = props.services.find((s) => s.name === ingress.service)!;
     const frontend = props.services.find((s) => s.name === ingress.frontendService);
-    const to = (service: MeshService) => [{ destination: { host: service.name, port: { number: service.port } } }];
+    // The same subset as the service's own route: routes do not chain, so the edge must name it too.
+    const to = (service: MeshService) => [{ destination: { host: service.name, port: { number: service.port }, ...(service.canary ? {} : { subset: service.subset ?? 'v1' }) } }];
 
     new Gateway(this, 'Gateway', {
       metadata: { name: ingress.name },
@@ -244,12 +251,15 @@ export class ServiceMesh extends Construct {
 
     if (ingress.certificateIssuer) {
       // The gateway reads `credentialName` from its own namespace: the certificate is issued there.
+      const namespace = props.ingressGatewayNamespace ?? 'istio-system';
+      const { name, kind = 'ClusterIssuer' } = ingress.certificateIssuer;
+      if (kind === 'SelfSigned') new Issuer(this, 'SelfSignedIssuer', { metadata: { name, namespace }, spec: { selfSigned: {} } });
       new Certificate(this, 'Certificate', {
-        metadata: { name: ingress.credentialName, namespace: props.ingressGatewayNamespace ?? 'istio-system' },
+        metadata: { name: ingress.credentialName, namespace },
         spec: {
           secretName: ingress.credentialName,
           dnsNames: [...ingress.hosts],
-          issuerRef: { name: ingress.certificateIssuer.name, kind: ingress.certificateIssuer.kind ?? 'ClusterIssuer', group: 'cert-manager.io' },
+          issuerRef: { name, kind: kind === 'SelfSigned' ? 'Issuer' : kind, group: 'cert-manager.io' },
         },
       });
     }
@@ -367,7 +377,7 @@ function validate(
   if (props.ingress.certificateIssuer) {
     checkDnsLabel('ingress.certificateIssuer.name', props.ingress.certificateIssuer.name);
     const kind = props.ingress.certificateIssuer.kind ?? 'ClusterIssuer';
-    if (kind !== 'ClusterIssuer' && kind !== 'Issuer') throw new ValidationError('ingress.certificateIssuer.kind', notOneOf(kind, ['ClusterIssuer', 'Issuer']));
+    if (!(CERTIFICATE_ISSUER_KINDS as readonly string[]).includes(kind)) throw new ValidationError('ingress.certificateIssuer.kind', notOneOf(kind, CERTIFICATE_ISSUER_KINDS));
   }
   if (props.ingress.hosts.length === 0) throw new ValidationError('ingress.hosts', 'is empty: give at least one host name');
   props.ingress.hosts.forEach((host, i) => {

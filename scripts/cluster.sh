@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # cluster.sh - the local target of the e2e tests: a throwaway Kubernetes 1.28 control plane (etcd,
-# kube-apiserver, kube-controller-manager, kubectl) and the Pulumi engine (CLI, Node.js language host,
-# Kubernetes provider), all built from their Go modules through the Go module proxy, then run on loopback.
+# kube-apiserver, kube-controller-manager, kubectl), the Pulumi engine (CLI, Node.js language host, Kubernetes
+# provider), Argo Rollouts (controller and kubectl plugin) and Istio's analyzers (tools/istio-analyze), all built
+# from their Go modules through the Go module proxy, then run on loopback.
 #
-#   scripts/cluster.sh build    build the binaries (cached by version; cold about 30 min on 2 cores, warm < 1 s)
+#   scripts/cluster.sh build [PART...]   build the binaries, or only the parts named (etcd kubernetes pulumi
+#                               provider argo-rollouts istio-analyze); cached by version, cold about 40 min on 2
+#                               cores, warm < 1 s
 #   scripts/cluster.sh up       start etcd, kube-apiserver and kube-controller-manager on 127.0.0.1, write an
 #                               admin kubeconfig, wait for /readyz, install the CRDs (about 20 s)
 #   scripts/cluster.sh down     stop exactly the processes `up` started (by recorded PID)
 #   scripts/cluster.sh status   what runs, /readyz, the server version and the binaries (exit 1 when not ready)
-#   eval "$(scripts/cluster.sh env)"   PATH (pulumi, the provider, kubectl), KUBECONFIG, PULUMI_* settings
+#   scripts/cluster.sh which NAME      the path of one built tool (istio-analyze, kubectl-argo-rollouts, ...)
+#   eval "$(scripts/cluster.sh env)"   PATH (pulumi, the provider, kubectl and its argo rollouts plugin,
+#                               istio-analyze), KUBECONFIG, PULUMI_* settings
 #
 # Everything lives under $CLUSTER_HOME (default ${XDG_CACHE_HOME:-$HOME/.cache}/career-copilot/cluster):
 #   bin/<name>-<version>/   built binaries, keyed by version (a build is skipped when present)
@@ -48,6 +53,11 @@ PK8S_PROVIDER_VERSION=${PK8S_PROVIDER_VERSION:-v4.0.0-20260115033456-f47bc2d6f19
 PK8S_SDK_VERSION=${PK8S_SDK_VERSION:-v4.24.0} # what that commit's provider/go.mod requires
 # The version the provider reports (ldflag and schema .version): the npm SDK's, which asks for that plugin.
 PK8S_VERSION_LABEL=${PK8S_VERSION_LABEL:-4.34.2}
+# Argo Rollouts: the controller (canary and blue-green releases of phase 4) and its kubectl plugin (`lint`,
+# `promote`, `get`). v1.9.2 is the newest release that builds with Go 1.26 (v1.9.3 and later ask for Go 1.26.10).
+ARGO_ROLLOUTS_VERSION=${ARGO_ROLLOUTS_VERSION:-v1.9.2}
+# Istio's analyzers: tools/istio-analyze, this repository's small command over istio.io/istio's analysis packages,
+# at the version its go.mod requires (the pseudo-version the proxy serves that matches the 1.30 CRDs).
 # Not built: the random provider (github.com/pulumi/pulumi-random/provider/v4, for @pulumi/random 4.21.2) is
 # refused by the proxy for every version (403 on @v/list, on v4.21.2 and on the tag commit's pseudo-version
 # v4.0.0-20260917112258-b62f810278b9). Stacks on this control plane get its RandomPassword from
@@ -88,6 +98,14 @@ etcd_bin()     { echo "$BIN_DIR/etcd-$ETCD_VERSION/etcd"; }
 k8s_bin()      { echo "$BIN_DIR/$1-$K8S_VERSION/$1"; } # kube-apiserver | kube-controller-manager | kubectl
 # The language host goes beside `pulumi` (the CLI looks there before PATH), so the folder names both versions.
 pulumi_dir()   { echo "$BIN_DIR/pulumi-$PULUMI_VERSION-nodejs-$PULUMI_NODEJS_HOST_SDK"; }
+# Keyed by the sources' hash: the command lives in this repository, so an edit must rebuild it.
+istio_analyze_bin() {
+  local sum
+  sum=$(cat "$REPO_DIR/tools/istio-analyze/go.mod" "$REPO_DIR/tools/istio-analyze/go.sum" "$REPO_DIR"/tools/istio-analyze/*.go |
+    sha256sum | cut -c1-12)
+  echo "$BIN_DIR/istio-analyze-$sum/istio-analyze"
+}
+argo_bin()     { echo "$BIN_DIR/argo-rollouts-$ARGO_ROLLOUTS_VERSION/$1"; } # rollouts-controller | kubectl-argo-rollouts
 provider_dir() { echo "$BIN_DIR/pulumi-resource-kubernetes-$PK8S_PROVIDER_VERSION-$PK8S_VERSION_LABEL"; }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -290,15 +308,59 @@ EOF
     "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$PK8S_VERSION_LABEL"
 }
 
+build_argo_rollouts() {
+  local dir=$SRC_DIR/argo-rollouts-$ARGO_ROLLOUTS_VERSION upstream_mod ld b p=github.com/argoproj/argo-rollouts
+  if all_built "$(argo_bin rollouts-controller)" "$(argo_bin kubectl-argo-rollouts)"; then
+    log "argo-rollouts $ARGO_ROLLOUTS_VERSION: cached ($(dirname "$(argo_bin rollouts-controller)"))"
+    return 0
+  fi
+  mkdir -p "$dir"
+  if [[ ! -f $dir/go.mod ]]; then
+    # Its go.mod pins every k8s.io module (and two forks) with replace directives, which only apply inside its
+    # own module: the wrapper repeats them.
+    upstream_mod=$(cd "$dir" && go mod download -json "$p@$ARGO_ROLLOUTS_VERSION" |
+      sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
+    [[ -f $upstream_mod ]] || die "could not download $p@$ARGO_ROLLOUTS_VERSION's go.mod"
+    {
+      printf 'module career-copilot-cluster/argo-rollouts\n\ngo 1.24.9\n\nrequire %s %s\n\nreplace (\n' "$p" "$ARGO_ROLLOUTS_VERSION"
+      awk '/^replace \($/ { inblock = 1; next } inblock && /^\)$/ { inblock = 0; next }
+           inblock && /=>/ { print "\t" $0 } /^replace [^(]/ { sub(/^replace /, ""); print "\t" $0 }' "$upstream_mod" |
+        sed 's/^\t\t*/\t/'
+      printf ')\n'
+    } >"$dir/go.mod.tmp"
+    mv "$dir/go.mod.tmp" "$dir/go.mod"
+  fi
+  write_tools_go "$dir" "$p/cmd/rollouts-controller" "$p/cmd/kubectl-argo-rollouts"
+  tidy_once "$dir"
+  ld="-s -w -X $p/utils/version.version=${ARGO_ROLLOUTS_VERSION#v} -X $p/utils/version.gitTag=$ARGO_ROLLOUTS_VERSION"
+  ld+=" -X $p/utils/version.gitTreeState=clean -X $p/utils/version.buildDate=2026-10-12T11:31:27Z" # the tag's time (proxy .info)
+  for b in rollouts-controller kubectl-argo-rollouts; do
+    go_build "$b" "$(argo_bin "$b")" "$dir" "$p/cmd/$b" "$ld"
+  done
+}
+
+build_istio_analyze() {
+  go_build istio-analyze "$(istio_analyze_bin)" "$REPO_DIR/tools/istio-analyze" . "-s -w"
+}
+
+# build [PART...]: every part, or only those named.
 cmd_build() {
   command -v go >/dev/null || die "go is required (the binaries are built from their Go modules)"
-  local start
+  local start part parts=("$@")
   start=$(date +%s)
   mkdir -p "$BIN_DIR" "$SRC_DIR"
-  build_etcd
-  build_k8s
-  build_pulumi
-  build_provider
+  ((${#parts[@]})) || parts=(etcd kubernetes pulumi provider argo-rollouts istio-analyze)
+  for part in "${parts[@]}"; do
+    case $part in
+      etcd) build_etcd ;;
+      kubernetes) build_k8s ;;
+      pulumi) build_pulumi ;;
+      provider) build_provider ;;
+      argo-rollouts) build_argo_rollouts ;;
+      istio-analyze) build_istio_analyze ;;
+      *) die "build: unknown part '$part' (parts: etcd kubernetes pulumi provider argo-rollouts istio-analyze)" ;;
+    esac
+  done
   log "build done in $(($(date +%s) - start))s"
 }
 
@@ -468,6 +530,10 @@ cmd_up() {
   [[ $version == v1.28.* ]] || die "the API server reports version '$version', expected v1.28.x"
   log "kube-apiserver $version ready at https://127.0.0.1:$APISERVER_PORT"
   install_crds
+  # What a cluster's Istio and monitoring installs create, and phase 4 refers to: the ingress gateway's namespace
+  # (its certificate is issued there) and Prometheus's (allowed to scrape).
+  "$(k8s_bin kubectl)" --kubeconfig "$KUBECONFIG_PATH" create namespace istio-system >/dev/null
+  "$(k8s_bin kubectl)" --kubeconfig "$KUBECONFIG_PATH" create namespace monitoring >/dev/null
   trap - EXIT
   log "up in $(($(date +%s) - UP_START))s; eval \"\$($0 env)\" to use it"
 }
@@ -502,7 +568,8 @@ cmd_status() {
     rc=1
   fi
   for b in "$(etcd_bin)" "$(k8s_bin kube-apiserver)" "$(k8s_bin kube-controller-manager)" "$(k8s_bin kubectl)" \
-    "$(pulumi_dir)/pulumi" "$(pulumi_dir)/pulumi-language-nodejs" "$(provider_dir)/pulumi-resource-kubernetes"; do
+    "$(pulumi_dir)/pulumi" "$(pulumi_dir)/pulumi-language-nodejs" "$(provider_dir)/pulumi-resource-kubernetes" \
+    "$(argo_bin rollouts-controller)" "$(argo_bin kubectl-argo-rollouts)" "$(istio_analyze_bin)"; do
     if [[ -x $b ]]; then echo "bin: $b"; else echo "missing: $b"; fi
   done
   return $rc
@@ -510,20 +577,30 @@ cmd_status() {
 
 # env: the tools first on PATH; the provider is found there as an ambient plugin, so nothing is downloaded.
 cmd_env() {
-  echo "export PATH=\"$(pulumi_dir):$(provider_dir):$(dirname "$(k8s_bin kubectl)"):\$PATH\""
+  # kubectl finds kubectl-argo-rollouts on PATH as its `argo rollouts` plugin.
+  echo "export PATH=\"$(pulumi_dir):$(provider_dir):$(dirname "$(k8s_bin kubectl)"):$(dirname "$(argo_bin kubectl-argo-rollouts)"):$(dirname "$(istio_analyze_bin)"):\$PATH\""
   echo "export KUBECONFIG=\"$KUBECONFIG_PATH\""
   echo "export PULUMI_SKIP_UPDATE_CHECK=true"
   echo "export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true"
 }
 
 case ${1:-} in
-  build) cmd_build ;;
+  build) shift; cmd_build "$@" ;;
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
+  which)
+    # which NAME: the path of one built tool (whether built or not).
+    case ${2:-} in
+      istio-analyze) istio_analyze_bin ;;
+      kubectl-argo-rollouts | rollouts-controller) argo_bin "$2" ;;
+      kubectl | kube-apiserver | kube-controller-manager) k8s_bin "$2" ;;
+      *) die "which: unknown tool '${2:-}' (istio-analyze kubectl-argo-rollouts rollouts-controller kubectl kube-apiserver kube-controller-manager)" ;;
+    esac
+    ;;
   *)
-    echo "usage: $0 {build|up|down|status|env}" >&2
+    echo "usage: $0 {build [PART...]|up|down|status|env|which NAME}" >&2
     exit 2
     ;;
 esac

@@ -41,7 +41,7 @@ export const StackConfigSchema = Type.Object(
     tlsClusterIssuer: Type.String({
       default: '',
       pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$',
-      description: 'Phase 4: the cert-manager ClusterIssuer that issues the public certificate of the mesh\'s edge (a Certificate in istio-system).',
+      description: 'Phase 4: the cert-manager ClusterIssuer that issues the public certificate of the mesh\'s edge (a Certificate in istio-system). With neither this nor tlsSecretName, a local stack gets a self-signed certificate; an aws stack is refused.',
     }),
     tlsSecretName: Type.String({
       default: '',

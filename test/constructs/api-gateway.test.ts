@@ -146,7 +146,7 @@ describe('ApiGateway', () => {
     expect(config).toContain('access_log syslog:server=127.0.0.1:5140,nohostname,tag=gateway gateway_metrics;');
     expect(only(objects, 'Service').spec.ports).toEqual([
       { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' },
-      { name: 'metrics', port: 3903, targetPort: 3903, protocol: 'TCP' },
+      { name: 'metrics', port: 3903, targetPort: 3903, protocol: 'TCP', appProtocol: 'http' },
     ]);
   });
 

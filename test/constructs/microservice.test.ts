@@ -89,6 +89,14 @@ describe('Microservice', () => {
     expect(hpa.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }]);
   });
 
+  test("publishes a sidecar's port with its appProtocol, so that Istio knows it is HTTP whatever its name", () => {
+    const service = only(build({ sidecars: [sidecar] }), 'Service');
+    expect(service.spec.ports).toEqual([
+      { name: 'http', port: 80, targetPort: 8000, protocol: 'TCP' },
+      { name: 'metrics', port: 9100, targetPort: 9100, protocol: 'TCP', appProtocol: 'http' },
+    ]);
+  });
+
   test.each([{ replicas: 3, autoscaling: { maxReplicas: 9 } }, { replicas: 3 }])('as the template of a Rollout (%j), no autoscaler and no replicas: Argo Rollouts owns them', (props) => {
     const objects = build({ ...props, templateOfRollout: true });
     expect(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')).toEqual([]);

@@ -53,7 +53,7 @@ describe('ServiceMesh', () => {
     expect(only(objects, 'VirtualService', 'career-copilot-gateway').spec).toEqual({
       hosts: ['api.careercopilot.com'],
       gateways: ['career-copilot/career-copilot-gateway'],
-      http: [{ route: [{ destination: { host: 'api-gateway', port: { number: 80 } } }], timeout: '30s' }],
+      http: [{ route: [{ destination: { host: 'api-gateway', port: { number: 80 }, subset: 'v1' } }], timeout: '30s' }],
     });
   });
 
@@ -140,8 +140,8 @@ describe('ServiceMesh', () => {
     const props = { services: [...base.services, { name: 'frontend', port: 80, callers: [] }], ingress: { ...base.ingress, frontendService: 'frontend' } };
     const objects = build(props);
     expect(only(objects, 'VirtualService', 'career-copilot-gateway').spec.http).toEqual([
-      { name: 'api', match: [{ uri: { prefix: '/api/' } }], route: [{ destination: { host: 'api-gateway', port: { number: 80 } } }], timeout: '30s' },
-      { name: 'frontend', route: [{ destination: { host: 'frontend', port: { number: 80 } } }], timeout: '30s' },
+      { name: 'api', match: [{ uri: { prefix: '/api/' } }], route: [{ destination: { host: 'api-gateway', port: { number: 80 }, subset: 'v1' } }], timeout: '30s' },
+      { name: 'frontend', route: [{ destination: { host: 'frontend', port: { number: 80 }, subset: 'v1' } }], timeout: '30s' },
     ]);
     expect(only(objects, 'AuthorizationPolicy', 'frontend-policy').spec.rules[0].from[0].source.principals).toEqual(['cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account']);
     expect(() => build({ ingress: { ...base.ingress, frontendService: 'web' } })).toThrow('ingress.frontendService: "web" is not one of');
@@ -163,6 +163,15 @@ describe('ServiceMesh', () => {
       spec: { secretName: 'career-copilot-tls', dnsNames: ['api.careercopilot.com'], issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer', group: 'cert-manager.io' } },
     });
     expect(() => build({ ingress: { ...base.ingress, certificateIssuer: { name: 'Lets Encrypt' } } })).toThrow('ingress.certificateIssuer.name: "Lets Encrypt" is not a DNS-1123 label');
+  });
+
+  test('a self-signed issuer is created beside the certificate, in the same namespace', () => {
+    const objects = build({ ingress: { ...base.ingress, certificateIssuer: { name: 'career-copilot-self-signed', kind: 'SelfSigned' } } });
+    expect(only(objects, 'Issuer')).toMatchObject({ metadata: { name: 'career-copilot-self-signed', namespace: 'istio-system' }, spec: { selfSigned: {} } });
+    expect(only(objects, 'Certificate').spec.issuerRef).toEqual({ name: 'career-copilot-self-signed', kind: 'Issuer', group: 'cert-manager.io' });
+    expect(build({ ingress: { ...base.ingress, certificateIssuer: { name: 'letsencrypt' } } }).some((o) => o.kind === 'Issuer')).toBe(false);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    expect(() => build({ ingress: { ...base.ingress, certificateIssuer: { name: 'ca', kind: 'Vault' as any } } })).toThrow('ingress.certificateIssuer.kind: "Vault" is not one of ClusterIssuer, Issuer, SelfSigned');
   });
 
   test("a canary's stable and canary Services get the same pool, ejection and mTLS as the service", () => {
