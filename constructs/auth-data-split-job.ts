@@ -13,10 +13,13 @@ import { PsqlJob } from './psql-job';
  * 2. `exportMonolithUsers` (monolith database, as the monolith's application role, read-only): the auth columns of
  *    every monolith user, to a CSV file, in one statement and so one consistent snapshot.
  * 3. `importUsers` (auth database, one transaction): upserts the rows keeping their ids (other monolith tables
- *    refer to them), only where the monolith's row is the same user (same `created_at`) and not older; then
- *    checks that every monolith user is present as the same user, else rolls everything back; then moves the id
- *    sequence past the largest id and past the monolith's own sequence (ids of deleted monolith users are never
- *    handed out again), never backwards. The seed's `INSERT` renumbered users and filtered on a
+ *    refer to them), only where the monolith's row is the same user (same `created_at`) and not older, and never
+ *    one the split copied before that is gone since: the auth service owns its users once copied, so a user it
+ *    deleted stays deleted when the Job runs again (each promotion to phases 1-3, and a rollback from phase 4,
+ *    re-runs it as a catch-up). Then checks that every monolith user is present as the same user or was copied
+ *    and deleted since, else rolls everything back; records the ids copied; then moves the id sequence past the
+ *    largest id and past the monolith's own sequence (ids of deleted monolith users are never handed out again),
+ *    never backwards. The seed's `INSERT` renumbered users and filtered on a
  *    `migration_status` column: ids are kept here and every user is copied.
  * 4. `monolithCompatView` (monolith database, as superuser, one transaction): the seed's backward-compatible view,
  *    through postgres_fdw rather than dblink (typed foreign table, credentials in a user mapping, not in the view
@@ -37,6 +40,12 @@ CREATE TABLE IF NOT EXISTS public.users (
     is_active BOOLEAN DEFAULT TRUE,
     created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
     updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+);
+-- The split's own bookkeeping: every monolith user id it has copied. A copied user that is no longer in
+-- public.users was deleted by the auth service, and is not copied again.
+CREATE TABLE IF NOT EXISTS public.auth_data_split_copied (
+    id INTEGER PRIMARY KEY,
+    copied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 `,
   exportMonolithUsers: `-- The auth columns of every monolith user, as CSV on standard output. Read-only.
@@ -61,9 +70,12 @@ CREATE TEMP TABLE monolith_users (
 \\copy monolith_users FROM PSTDIN WITH (FORMAT csv)
 
 -- Keep ids. Update only the same user (same created_at), only from a row that is not older, only when it differs.
+-- Never bring back a user copied before and deleted since: the auth service owns it.
 -- A monolith email that another auth user already holds violates the unique email and rolls everything back.
 INSERT INTO public.users AS u (id, email, hashed_password, is_active, created_at, updated_at)
-SELECT id, email, hashed_password, is_active, created_at, updated_at FROM monolith_users
+SELECT m.id, m.email, m.hashed_password, m.is_active, m.created_at, m.updated_at FROM monolith_users m
+WHERE NOT EXISTS (SELECT 1 FROM public.auth_data_split_copied c WHERE c.id = m.id)
+   OR EXISTS (SELECT 1 FROM public.users x WHERE x.id = m.id)
 ON CONFLICT (id) DO UPDATE SET
     email = EXCLUDED.email,
     hashed_password = EXCLUDED.hashed_password,
@@ -74,19 +86,25 @@ WHERE u.created_at IS NOT DISTINCT FROM EXCLUDED.created_at
   AND (u.email, u.hashed_password, u.is_active, u.updated_at)
       IS DISTINCT FROM (EXCLUDED.email, EXCLUDED.hashed_password, EXCLUDED.is_active, EXCLUDED.updated_at);
 
--- Every monolith user must now be in the auth database as the same user; otherwise nothing is committed.
+-- Every monolith user must now be in the auth database as the same user, or have been copied and deleted since;
+-- otherwise nothing is committed.
 DO $$
 DECLARE
     mismatched bigint;
 BEGIN
     SELECT count(*) INTO mismatched
     FROM monolith_users m LEFT JOIN public.users u ON u.id = m.id
-    WHERE u.id IS NULL OR u.created_at IS DISTINCT FROM m.created_at;
+    WHERE (u.id IS NULL AND NOT EXISTS (SELECT 1 FROM public.auth_data_split_copied c WHERE c.id = m.id))
+       OR (u.id IS NOT NULL AND u.created_at IS DISTINCT FROM m.created_at);
     IF mismatched > 0 THEN
         RAISE EXCEPTION 'auth data split: % monolith users are missing from the auth database or share their id with another user; nothing was committed', mismatched;
     END IF;
 END
 $$;
+
+INSERT INTO public.auth_data_split_copied (id)
+SELECT m.id FROM monolith_users m JOIN public.users u ON u.id = m.id
+ON CONFLICT (id) DO NOTHING;
 
 -- New auth users get ids after the copied ones and after any id the monolith ever handed out (a deleted user's
 -- id may still be referenced elsewhere); the sequence never moves backwards.

@@ -80,7 +80,10 @@ describe('AuthDataSplitJob', () => {
 
   test('upserts monolith users keeping their ids, checks every one arrived, and moves the sequence forward only', () => {
     const sql = oneLine(AUTH_DATA_SPLIT_SQL.importUsers);
-    expect(sql).toContain('INSERT INTO public.users AS u (id, email, hashed_password, is_active, created_at, updated_at) SELECT id,');
+    expect(sql).toContain('INSERT INTO public.users AS u (id, email, hashed_password, is_active, created_at, updated_at) SELECT m.id,');
+    // A user copied before and deleted since by the auth service is not brought back (test/integration proves it).
+    expect(sql).toContain('WHERE NOT EXISTS (SELECT 1 FROM public.auth_data_split_copied c WHERE c.id = m.id)');
+    expect(sql).toContain('INSERT INTO public.auth_data_split_copied (id)');
     expect(sql).toContain('ON CONFLICT (id) DO UPDATE SET');
     expect(sql).toContain('WHERE u.created_at IS NOT DISTINCT FROM EXCLUDED.created_at');
     expect(sql).toContain('RAISE EXCEPTION');

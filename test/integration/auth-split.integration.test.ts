@@ -262,4 +262,16 @@ describe(`auth data split (${split.monolith.name} -> ${split.auth.name}) on real
     const changed = versionsAfter.split('\n').filter((line, i) => line !== versionsBefore.split('\n')[i]);
     expect(changed.map((line) => line.split('|')[0])).toEqual(['42']);
   });
+
+  test('a user the auth service deleted after the split is not copied back by a later run (a rollback re-adds the Job)', async () => {
+    await psqlQuery(authApp, 'DELETE FROM public.users WHERE id = 7;');
+    await psqlQuery(authApp, "UPDATE public.users SET is_active = false, updated_at = timestamp '2030-01-01' WHERE id = 8;");
+    const before = await authUsers();
+    const result = await runJob(objects, world);
+    expectSucceeded(result);
+    expect(await psqlQuery(authApp, 'SELECT count(*) FROM public.users WHERE id = 7;')).toBe('0');
+    // A newer change made by the auth service is not overwritten by the monolith's older row either.
+    expect(await psqlQuery(authApp, 'SELECT is_active FROM public.users WHERE id = 8;')).toBe('f');
+    expect(await authUsers()).toBe(before);
+  });
 });
