@@ -193,6 +193,8 @@ function headSections(plan: PromotionPlan, options: PlanReportOptions): string {
   const moves = [...appear('Databases', plan.databases), ...appear('Topics', plan.topics), ...appear('Policies', plan.policies)];
   lines.push(moves.length ? moves.join('\n') : '- none appear or go', '');
 
+  lines.push('### After `pulumi up`: what the controllers do', '', list(plan.controllerActions, 'no Job, Rollout or operator resource to act on'), '');
+
   lines.push(costSection(plan.cost, from, to));
 
   lines.push('### Transition checks', '');

@@ -1,3 +1,4 @@
+import { controllerActions } from './controller-actions';
 import { dataBearingReason } from '../constructs/data-bearing';
 import { eventTopicName } from '../constructs/event-bus';
 import { Manifest } from '../constructs/synthesize';
@@ -70,6 +71,8 @@ export interface PromotionPlan {
   readonly cost: CostCheck;
   /** The gateway after the step: where unlisted paths go, and its rate limits across its replicas. */
   readonly gateway?: GatewayLimits;
+  /** What the cluster's controllers do after `pulumi up` returns (or while the provider waits). */
+  readonly controllerActions: readonly string[];
 }
 
 /** Access policies: who may talk to whom, on the network, in the mesh, and on the event bus. */
@@ -146,5 +149,6 @@ export function promotionPlan(transition: PhaseTransition): PromotionPlan {
       over: cpuIncreasePercent > limitPercent || memoryIncreasePercent > limitPercent,
     },
     gateway: gatewayLimits(after.plan, after.manifests),
+    controllerActions: controllerActions(diff),
   };
 }

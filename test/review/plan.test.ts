@@ -29,7 +29,7 @@ const KEY_LINES: ReadonlyArray<{ step: [PhaseNumber, PhaseNumber]; shows: string
   },
   {
     step: [1, 2],
-    shows: ['/api/v1/jobs: monolith -> hybrid', '/api/v1/auth/register: hybrid -> migrated', 'jobs-db (postgresql)', '`jobs-service` starts receiving traffic'],
+    shows: ['/api/v1/jobs: monolith -> hybrid', '/api/v1/auth/register: hybrid -> migrated', 'jobs-db (postgresql)', '`jobs-service` starts receiving traffic', 'CloudNativePG creates the PostgreSQL cluster'],
     hides: ['Databases go', 'stops receiving traffic'],
   },
   {
@@ -38,13 +38,21 @@ const KEY_LINES: ReadonlyArray<{ step: [PhaseNumber, PhaseNumber]; shows: string
   },
   {
     step: [3, 4],
-    shows: ['/api/v1/analytics: hybrid -> migrated', '`backend` stops receiving traffic', 'Policies appear: Istio PeerAuthentication default'],
-    hides: ['Databases go'],
+    shows: [
+      '/api/v1/analytics: hybrid -> migrated', '`backend` stops receiving traffic', 'Policies appear: Istio PeerAuthentication default',
+      '### After `pulumi up`: what the controllers do',
+      'Argo Rollouts takes over Deployment `applications-service` (canary)', 'Argo Rollouts takes over Deployment `user-service` (blue-green)',
+      'cert-manager issues the certificate into its Secret: `career-copilot-tls`',
+    ],
+    hides: ['Databases go', 'gets its replicas back'],
   },
   {
     step: [4, 3],
-    shows: ['## Rollback: phase 4 (full-microservices) -> phase 3 (event-driven)', 'The data of phase 4 stays', '/api/v1/analytics: migrated -> hybrid', '`backend` starts receiving traffic', 'Policies go: Istio PeerAuthentication default'],
-    hides: ['Databases go', 'Topics go'],
+    shows: [
+      '## Rollback: phase 4 (full-microservices) -> phase 3 (event-driven)', 'The data of phase 4 stays', '/api/v1/analytics: migrated -> hybrid', '`backend` starts receiving traffic', 'Policies go: Istio PeerAuthentication default',
+      'Deployment `auth-service` gets its replicas back (the rollout handover), and the provider waits for its pods before Rollout `auth-service` is deleted.',
+    ],
+    hides: ['Databases go', 'Topics go', 'Argo Rollouts takes over'],
   },
   {
     step: [3, 2],
@@ -116,8 +124,8 @@ test("the plan shows where the gateway sends unlisted paths, its fallback rule a
 
 test('a long plan is cut at whole components, with a note, to fit the limit', () => {
   const { plan } = review(3, 4);
-  const short = renderPlanReport(plan, { limit: 6000 });
-  expect(short.length).toBeLessThanOrEqual(6000);
+  const short = renderPlanReport(plan, { limit: 9000 });
+  expect(short.length).toBeLessThanOrEqual(9000);
   expect(short).toMatch(/_Truncated to fit a pull-request comment: \d+ of \d+ components left out/);
   expect(short).toContain('**Data-bearing objects: none deleted or replaced.**');
 });
