@@ -1,7 +1,7 @@
 /**
  * `npm run bench`'s engine part (also `npm run bench:engine` alone): seconds of `pulumi preview` and `pulumi up`
- * for every step of the project's stack, phase 0 -> 4 -> 0, on the local control plane of scripts/cluster.sh,
- * next to the same phase-4 manifests (`npm run synth`'s phase-4 folder) deployed as one @pulumi/kubernetes
+ * for every step of the project's stack, phase 0 -> 4 -> 0, on the local control plane of scripts/cluster.sh, with
+ * the provider awaiting readiness (kwok runs the pods) and again with skipAwait, next to the same phase-4 manifests (`npm run synth`'s phase-4 folder) deployed as one @pulumi/kubernetes
  * yaml/v2 ConfigGroup (bin/bench/configgroup), in the same run. Prints a Markdown table.
  *
  * Brings the control plane up when it does not run (and stops it afterwards); it must hold no object of ours.
@@ -12,7 +12,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { careerCopilot, PhaseNumber, selectPhase } from '../phases';
 import { clusterEnvironment, ensureControlPlane, LOCAL_STACK_CONFIG, REPO_ROOT, runClusterScript } from '../local/cluster';
-import { assertNoObjectsOfOurs, completeJobs, getObject } from '../local/live-objects';
+import { assertNoObjectsOfOurs, getObject } from '../local/live-objects';
 import { OperationResult, PulumiStack, PulumiStackOptions } from '../local/pulumi-stack';
 
 const PHASE_WALK: readonly PhaseNumber[] = [0, 1, 2, 3, 4, 3, 2, 1, 0];
@@ -40,8 +40,9 @@ async function namespaceGone(env: NodeJS.ProcessEnv): Promise<void> {
   }
 }
 
-async function benchStack(env: NodeJS.ProcessEnv): Promise<Row[]> {
-  const stack = await benchStackIn({ ...LOCAL_STACK_CONFIG, phase: '0' }, { env });
+async function benchStack(env: NodeJS.ProcessEnv, skipAwait: boolean): Promise<Row[]> {
+  const stack = await benchStackIn({ ...LOCAL_STACK_CONFIG, phase: '0', ...(skipAwait ? { skipAwait: 'true' } : {}) }, { env });
+  const mode = skipAwait ? 'skipAwait' : 'awaits';
   const rows: Row[] = [];
   let destroyed = false;
   try {
@@ -50,10 +51,8 @@ async function benchStack(env: NodeJS.ProcessEnv): Promise<Row[]> {
       await stack.setConfig('phase', String(to));
       const preview = await stack.preview();
       const up = await stack.up();
-      // No kubelet: the Jobs are marked complete, as the job controller would (see completeJobs).
-      completeJobs(env, NAMESPACE);
-      rows.push({ label: `stack ${from ?? 'new'} -> ${to}`, preview, up });
-      process.stderr.write(`[bench] stack ${from ?? 'new'} -> ${to}: preview ${preview.seconds.toFixed(1)} s, up ${up.seconds.toFixed(1)} s\n`);
+      rows.push({ label: `stack (${mode}) ${from ?? 'new'} -> ${to}`, preview, up });
+      process.stderr.write(`[bench] stack (${mode}) ${from ?? 'new'} -> ${to}: preview ${preview.seconds.toFixed(1)} s, up ${up.seconds.toFixed(1)} s\n`);
       from = to;
     }
     await stack.destroy();
@@ -76,7 +75,6 @@ async function benchConfigGroup(env: NodeJS.ProcessEnv, manifestDir: string): Pr
   try {
     const preview = await stack.preview();
     const up = await stack.up();
-    completeJobs(env, NAMESPACE);
     const again = await stack.preview();
     const objects = Number((await stack.outputs()).objects);
     const rerun = await stack.up();
@@ -116,9 +114,10 @@ async function benchEngine(): Promise<void> {
   const out = mkdtempSync(path.join(tmpdir(), 'career-copilot-bench-synth-'));
   try {
     execFileSync(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', path.join(REPO_ROOT, 'bin', 'synth.ts'), '--out', out], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-    const stackRows = await benchStack(env);
+    const stackRows = [...(await benchStack(env, false)), ...(await benchStack(env, true))];
     const group = await benchConfigGroup(env, path.join(out, 'phase-4'));
-    console.log('Engine time on the local control plane (scripts/cluster.sh: Kubernetes 1.28.15, no kubelet, skipAwait), one run.');
+    console.log('Engine time on the local control plane (scripts/cluster.sh: Kubernetes 1.28.15, a kwok node, Argo Rollouts), one run.');
+    console.log('"awaits": the provider waits for every workload to be ready (kwok runs the pods); "skipAwait": it does not.');
     console.log('"stack" is this project\'s Pulumi program (typed resources, components, protect, data retained after a rollback);');
     console.log(`"ConfigGroup" is npm run synth's phase-4 manifests (${group.objects} objects, the model's default sizing) as one @pulumi/kubernetes yaml/v2 ConfigGroup.`);
     console.log('Counts are the engine\'s resource operations of the `up` (components and providers included).\n');

@@ -22,6 +22,9 @@ import { ServiceMesh } from './service-mesh';
 import { ServiceObservability } from './service-observability';
 
 /** What differs between environments of the same phase: sizing, flags, where data lives. */
+/** The component that holds the mesh's objects (Gateway, VirtualServices, policies). */
+export const MESH_COMPONENT = 'service-mesh';
+
 export interface EnvironmentOptions {
   /** Replicas at rest of every service. @default - each workload's replicas in the model */
   readonly replicas?: number;
@@ -149,7 +152,7 @@ export class PhaseChart extends Chart {
     if (plan.platform.mesh) {
       const gateway = plan.workloads.find((w) => w.role === 'gateway')!;
       const frontend = plan.workloads.find((w) => w.role === 'frontend');
-      new ServiceMesh(this, 'service-mesh', {
+      new ServiceMesh(this, MESH_COMPONENT, {
         namespace: plan.namespace,
         ingress: {
           name: 'career-copilot',

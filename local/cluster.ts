@@ -55,9 +55,10 @@ export function clusterEnvironment(): NodeJS.ProcessEnv {
 
 /**
  * The config of a stack of this project on the local control plane: in-cluster data stores, one replica, one Kafka
- * broker, and the provider's skipAwait, since without a kubelet no workload ever becomes ready.
+ * broker. Readiness is awaited: kwok's node runs every pod the scheduler binds to it (Ready at once, Job pods
+ * complete), so the provider's waits for Deployments, StatefulSets, Jobs and Services are real.
  */
-export const LOCAL_STACK_CONFIG: Readonly<Record<string, string>> = { target: 'local', skipAwait: 'true', kafkaBrokers: '1', replicas: '1' };
+export const LOCAL_STACK_CONFIG: Readonly<Record<string, string>> = { target: 'local', kafkaBrokers: '1', replicas: '1' };
 
 /**
  * The identity of the running control plane: the UID of its `kube-system` namespace, new with every

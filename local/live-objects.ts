@@ -77,25 +77,37 @@ export function getObject(env: NodeJS.ProcessEnv, object: ObjectIdentity): LiveO
   return out ? (JSON.parse(out) as LiveObject) : undefined;
 }
 
+/** A workload of ours and whether it has what it asks for: ready replicas, or a completed Job. */
+export interface WorkloadState {
+  /** `Kind name`. */
+  readonly workload: string;
+  readonly ready: boolean;
+  /** `2/2 ready`, `complete`, `0/2 ready (Progressing)`. */
+  readonly detail: string;
+}
+
+type Workload = LiveObject & {
+  spec?: { replicas?: number; workloadRef?: { kind: string; name: string } };
+  status?: { readyReplicas?: number; phase?: string; conditions?: Array<{ type: string; status: string }> };
+};
+
 /**
- * Marks each of our Jobs in `namespace` complete, through the status subresource, as the job controller would once
- * the Job's pod succeeded. There is no kubelet here, so no pod ever runs; without this the provider's
- * `pulumi.com/replaceUnready` (on every psql Job) replaces the still-unready Jobs on every `pulumi up`, which a
- * real cluster does only until the Job has run once.
+ * Every Deployment, StatefulSet, Job and Argo Rollout of ours in `namespace`, with its state. A Deployment at 0
+ * replicas is ready only when a Rollout references it (Argo Rollouts scales it to 0; the Rollout runs the pods).
  */
-export function completeJobs(env: NodeJS.ProcessEnv, namespace: string): string[] {
-  const jobs = JSON.parse(kubectl(env, ['get', 'jobs.batch', '-n', namespace, '-l', `app.kubernetes.io/managed-by=${MANAGED_BY}`, '-o', 'json'])) as {
-    items: Array<LiveObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>;
-  };
-  const completed: string[] = [];
-  for (const job of jobs.items) {
-    if (job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')) continue;
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const status = {
-      status: { startTime: now, completionTime: now, active: 0, succeeded: 1, conditions: [{ type: 'Complete', status: 'True', lastProbeTime: now, lastTransitionTime: now }] },
-    };
-    kubectl(env, ['patch', 'jobs.batch', job.metadata.name, '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify(status)]);
-    completed.push(job.metadata.name);
-  }
-  return completed;
+export function workloadStates(env: NodeJS.ProcessEnv, namespace: string): WorkloadState[] {
+  const list = JSON.parse(kubectl(env, ['get', 'deployments.apps,statefulsets.apps,jobs.batch,rollouts.argoproj.io', '-n', namespace, '-l', `app.kubernetes.io/managed-by=${MANAGED_BY}`, '-o', 'json'])) as { items: Workload[] };
+  const underRollout = new Set(list.items.filter((w) => w.kind === 'Rollout' && w.spec?.workloadRef?.kind === 'Deployment').map((w) => w.spec!.workloadRef!.name));
+  return list.items.map((w) => {
+    const workload = `${w.kind} ${w.metadata.name}`;
+    if (w.kind === 'Job') {
+      const complete = w.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') ?? false;
+      return { workload, ready: complete, detail: complete ? 'complete' : 'not complete' };
+    }
+    const wanted = w.spec?.replicas ?? 1;
+    const ready = w.status?.readyReplicas ?? 0;
+    const healthy = w.kind !== 'Rollout' || w.status?.phase === 'Healthy';
+    const scaledAway = wanted === 0 && !(w.kind === 'Deployment' && underRollout.has(w.metadata.name));
+    return { workload, ready: ready >= wanted && healthy && !scaledAway, detail: `${ready}/${wanted} ready${w.kind === 'Rollout' ? ` (${w.status?.phase ?? 'no status'})` : ''}` };
+  }).sort((a, b) => a.workload.localeCompare(b.workload));
 }

@@ -8,6 +8,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { dataBearingReason } from '../constructs/data-bearing';
+import { MESH_COMPONENT } from '../constructs/phase-chart';
 import { Manifest, synthesizePhase } from '../constructs/synthesize';
 import { careerCopilot, PhaseNumber, selectPhase } from '../phases';
 import { ValidationError } from '../phases/model/validation-error';
@@ -15,6 +16,7 @@ import { ManagedDataStores } from './aws/managed-data-stores';
 import { GeneratedCredentials } from './local/generated-credentials';
 import { checkPhaseStep, readDeploymentHistory } from './deployment-history';
 import { PhaseComponent } from './phase-component';
+import { registerRolloutHandover, rolloutHandovers } from './rollout-handover';
 import { environmentOf, readStackConfig } from './stack-config';
 
 export = async () => {
@@ -81,10 +83,26 @@ async function deploy() {
       dataComponents.push(new PhaseComponent(component, { manifests: objects, provider, dependsOn: [namespace, ...credentials], skipAwait: config.skipAwait }));
     }
   }
-  for (const [component, objects] of byComponent) {
-    if (!holdsData(objects)) {
-      new PhaseComponent(component, { manifests: objects, provider, dependsOn: [namespace, ...dataComponents], skipAwait: config.skipAwait });
-    }
+  const components = new Map<string, PhaseComponent>();
+  // The mesh first: the Rollouts name its VirtualServices, and Argo Rollouts refuses a Rollout whose are missing.
+  const ordered = [...byComponent].filter(([, objects]) => !holdsData(objects)).sort(([a], [b]) => Number(b === MESH_COMPONENT) - Number(a === MESH_COMPONENT));
+  for (const [component, objects] of ordered) {
+    const mesh = components.get(MESH_COMPONENT);
+    components.set(component, new PhaseComponent(component, {
+      manifests: objects,
+      provider,
+      dependsOn: [namespace, ...dataComponents],
+      skipAwait: config.skipAwait,
+      rolloutDependsOn: mesh ? [mesh] : [],
+    }));
+  }
+
+  // Deployments that the highest phase released through Argo Rollouts get their replicas back before the Rollouts go.
+  // (The workloads of a phase do not depend on the routes sent back to the monolith, which phase 4 refuses.)
+  const progressiveBefore = new Set(highestPhase > config.phase ? selectPhase(model, highestPhase).workloads.filter((w) => w.release !== 'rolling').map((w) => w.spec.name) : []);
+  for (const handover of rolloutHandovers(manifests, progressiveBefore)) {
+    const owner = [...components.values()].find((c) => c.deploymentNamed(handover.deployment));
+    registerRolloutHandover(handover, { parent: owner, provider, dependsOn: owner?.deploymentNamed(handover.deployment) }, config.skipAwait);
   }
 
   const serviceUrl = (name: string) => `http://${name}.${plan.namespace}.svc.cluster.local`;

@@ -12,6 +12,12 @@ export interface PhaseComponentArgs {
   readonly dependsOn?: pulumi.Resource[];
   /** @default false */
   readonly skipAwait?: boolean;
+  /**
+   * What an Argo Rollout of the component also waits for, besides the component's own objects (its Services and
+   * analysis templates): the mesh's VirtualServices. Argo Rollouts refuses a Rollout whose Services or
+   * VirtualService do not exist yet (InvalidSpec). @default []
+   */
+  readonly rolloutDependsOn?: pulumi.Resource[];
 }
 
 /**
@@ -21,22 +27,30 @@ export interface PhaseComponentArgs {
  */
 export class PhaseComponent extends pulumi.ComponentResource {
   public readonly resources: pulumi.CustomResource[];
+  private readonly manifests: readonly Manifest[];
   /** The protected children. */
   public readonly dataBearing: pulumi.CustomResource[];
 
   constructor(name: string, args: PhaseComponentArgs, opts?: pulumi.ComponentResourceOptions) {
     super('career-copilot:platform:Component', name, {}, opts);
     this.dataBearing = [];
-    this.resources = args.manifests.map((m) => {
+    this.manifests = args.manifests;
+    const register = (m: Manifest, dependsOn: pulumi.Resource[]) => {
       const protect = dataBearingReason(m.document) !== undefined;
-      const resource = kubernetesResource(
-        m.document,
-        { parent: this, provider: args.provider, dependsOn: args.dependsOn ?? [], protect },
-        { skipAwait: args.skipAwait },
-      );
+      const resource = kubernetesResource(m.document, { parent: this, provider: args.provider, dependsOn, protect }, { skipAwait: args.skipAwait });
       if (protect) this.dataBearing.push(resource);
       return resource;
-    });
+    };
+    const isRollout = (m: Manifest) => m.document.kind === 'Rollout';
+    const first = new Map(args.manifests.filter((m) => !isRollout(m)).map((m) => [m, register(m, args.dependsOn ?? [])]));
+    const rolloutDependsOn = [...(args.dependsOn ?? []), ...first.values(), ...(args.rolloutDependsOn ?? [])];
+    this.resources = args.manifests.map((m) => first.get(m) ?? register(m, rolloutDependsOn));
     this.registerOutputs({});
+  }
+
+  /** The Deployment of that name among the children, if any. */
+  public deploymentNamed(name: string): pulumi.CustomResource | undefined {
+    const index = this.manifests.findIndex((m) => m.document.kind === 'Deployment' && m.document.metadata.name === name);
+    return index < 0 ? undefined : this.resources[index];
   }
 }

@@ -6,7 +6,7 @@
  */
 import { careerCopilot, PhaseNumber, selectPhase } from '../../phases';
 import { clusterEnvironment, LOCAL_STACK_CONFIG } from '../../local/cluster';
-import { assertNoObjectsOfOurs, completeJobs, dataBearingUids, getObject, listOurObjects, LiveObject } from '../../local/live-objects';
+import { assertNoObjectsOfOurs, dataBearingUids, getObject, listOurObjects, LiveObject, workloadStates } from '../../local/live-objects';
 import { objectKey } from '../../local/object-key';
 import { OperationResult, PulumiStack } from '../../local/pulumi-stack';
 import { expectedDeployment } from './support/expected-objects';
@@ -74,8 +74,6 @@ describeOnCluster('pulumi up through every phase on the local control plane', ()
       await stack!.setConfig('phase', String(to));
       up = await stack!.up();
       highestPhase = Math.max(highestPhase, to) as PhaseNumber;
-      // No kubelet: play the job controller for the Jobs this step created (see completeJobs).
-      completeJobs(env, NAMESPACE);
       live = listOurObjects(env);
     });
 
@@ -92,6 +90,13 @@ describeOnCluster('pulumi up through every phase on the local control plane', ()
       // The StatefulSet controller's claims are derived from the phase's StatefulSets, not made by the stack.
       const derived = (o: LiveObject) => o.apiVersion === 'v1' && o.kind === 'PersistentVolumeClaim' && expected.statefulSetClaims.test(o.metadata.name);
       expect(live.filter((o) => !expectedKeys.has(objectKey(o)) && !derived(o)).map(objectKey)).toEqual([]);
+    });
+
+    test('every workload of the phase is ready (or its Job complete) when pulumi up returns', () => {
+      // The provider awaited them: kwok's node runs the pods, the Job pods complete, Argo Rollouts runs phase 4.
+      const states = workloadStates(env, NAMESPACE);
+      expect(states.filter((w) => !w.ready).map((w) => `${w.workload}: ${w.detail}`)).toEqual([]);
+      expect(states.length).toBeGreaterThan(0);
     });
 
     test('no data-bearing object was deleted or replaced', () => {

@@ -119,6 +119,27 @@ describe('Pulumi program, data', () => {
     expect(resources.some((r) => r.name === 'deployment:career-copilot/saga-orchestrator')).toBe(false);
   });
 
+  test('a rollback from phase 4 to 3 gives each formerly released Deployment its replicas back, forced, kept after', async () => {
+    const { resources, urns } = await runProgram({ phase: '3', replicas: '2' }, { phase: 4, highestPhase: 4 });
+    const handovers = resources.filter((r) => r.type === 'kubernetes:apps/v1:DeploymentPatch');
+    expect(handovers.map((r) => r.name).sort()).toEqual(['applications-service', 'auth-service', 'jobs-service', 'user-service'].map((n) => `rollout-handover:career-copilot/${n}`));
+    for (const patch of handovers) {
+      expect(patch.inputs).toMatchObject({
+        metadata: { annotations: { 'pulumi.com/patchForce': 'true', 'pulumi.com/patchFieldManager': 'career-copilot-rollout-handover' } },
+        spec: { replicas: 2 },
+      });
+      // Under the service's component, like its Deployment: the URN never carries the phase.
+      expect(urns.get(`kubernetes:apps/v1:DeploymentPatch::${patch.name}`)).toMatch(/career-copilot:platform:Component\$kubernetes:apps\/v1:DeploymentPatch::rollout-handover/);
+    }
+    // Still there one phase lower (unchanged, nothing applied again); none on a stack that never reached phase 4.
+    const lower = await runProgram({ phase: '1' }, { phase: 2, highestPhase: 4 });
+    expect(lower.resources.filter((r) => r.type === 'kubernetes:apps/v1:DeploymentPatch').map((r) => r.name).sort()).toEqual(['auth-service', 'user-service'].map((n) => `rollout-handover:career-copilot/${n}`));
+    const never = await runProgram({ phase: '3' }, { phase: 3, highestPhase: 3 });
+    expect(never.resources.filter((r) => r.type === 'kubernetes:apps/v1:DeploymentPatch')).toEqual([]);
+    const atFour = await runProgram({ phase: '4' }, { phase: 3, highestPhase: 4 });
+    expect(atFour.resources.filter((r) => r.type === 'kubernetes:apps/v1:DeploymentPatch')).toEqual([]);
+  });
+
   test('one route goes back to the monolith without changing the phase', async () => {
     const { outputs, resources } = await runProgram({ phase: '2', routesToMonolith: '["/api/v1/auth/register"]' }, { phase: 2, highestPhase: 2 });
     expect(outputs.routes).toContainEqual({ path: '/api/v1/auth/register', status: 'monolith', service: 'backend', overridden: true });
