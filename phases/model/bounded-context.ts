@@ -8,9 +8,10 @@ export const DomainEventSpec = Type.Object(
   {
     name: EventName,
     /** Kafka partitions of the event's topic. */
-    partitions: Type.Integer({ minimum: 1 }),
+    partitions: Type.Integer({ minimum: 1, maximum: 1000 }),
     /** How long the topic keeps the event, in hours. */
-    retentionHours: Type.Integer({ minimum: 1 }),
+    /** At most a year (8,760 hours): longer history belongs in the event store, not in a topic. */
+    retentionHours: Type.Integer({ minimum: 1, maximum: 8760 }),
   },
   { additionalProperties: false },
 );

@@ -46,6 +46,25 @@ function checkKnown(field: string, value: string, known: readonly string[], what
   if (!known.includes(value)) throw new ValidationError(field, `unknown ${what}: ${notOneOf(value, known)}`);
 }
 
+/** Namespaces the platform must never take over (its default-deny policies and Pod Security labels). */
+export const RESERVED_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'istio-system'];
+
+/** Per-container bounds that catch a typo (100000 cores, 999999Gi), not real sizing. */
+const MAX_CPU_MILLIS = 64_000;
+const MAX_MEMORY_MEBIBYTES = 256 * 1024;
+
+function checkCpu(field: string, quantity: string): void {
+  const millis = quantity.endsWith('m') ? Number(quantity.slice(0, -1)) : Number(quantity) * 1000;
+  if (!(millis > 0)) throw new ValidationError(field, `${showValue(quantity)} is zero: give a CPU quantity above 0, such as 100m`);
+  if (millis > MAX_CPU_MILLIS) throw new ValidationError(field, `${showValue(quantity)} is above the maximum ${MAX_CPU_MILLIS / 1000} cores per container`);
+}
+
+function checkMemory(field: string, quantity: string): void {
+  const mebibytes = Number(quantity.slice(0, -2)) * (quantity.endsWith('Gi') ? 1024 : 1);
+  if (!(mebibytes > 0)) throw new ValidationError(field, `${showValue(quantity)} is zero: give a memory quantity above 0, such as 128Mi`);
+  if (mebibytes > MAX_MEMORY_MEBIBYTES) throw new ValidationError(field, `${showValue(quantity)} is above the maximum ${MAX_MEMORY_MEBIBYTES / 1024}Gi per container`);
+}
+
 /** Depth-first search for a cycle in `dependsOn`; reports the cycle as a path. */
 function checkNoDependencyCycle(contexts: readonly BoundedContextSpec[]): void {
   const index = new Map(contexts.map((c, i) => [c.name, i]));
@@ -102,9 +121,17 @@ export function checkModel(model: PlatformModel): void {
     }
   });
 
+  if (RESERVED_NAMESPACES.includes(model.namespace) || model.namespace.startsWith('kube-')) {
+    throw new ValidationError('namespace', `${showValue(model.namespace)} is reserved (${RESERVED_NAMESPACES.join(', ')}, kube-*): the platform's default-deny policies and Pod Security labels would land on it; choose a namespace of its own`);
+  }
+
   for (const { field, workload } of allWorkloads(model)) {
     if (workload.autoscaling.maxReplicas < workload.replicas) {
       throw new ValidationError(`${field}.autoscaling.maxReplicas`, `${workload.autoscaling.maxReplicas} is below replicas (${workload.replicas})`);
+    }
+    for (const bound of ['requests', 'limits'] as const) {
+      checkCpu(`${field}.resources.${bound}.cpu`, workload.resources[bound].cpu);
+      checkMemory(`${field}.resources.${bound}.memory`, workload.resources[bound].memory);
     }
   }
 
@@ -116,6 +143,9 @@ export function checkModel(model: PlatformModel): void {
       if (dep === c.name) throw new ValidationError(`contexts[${i}].dependsOn[${j}]`, `context ${showValue(dep)} depends on itself`);
     });
     c.consumes.forEach((event, j) => {
+      if (c.publishes.some((e) => e.name === event)) {
+        throw new ValidationError(`contexts[${i}].consumes[${j}]`, `${showValue(event)} is published by context ${showValue(c.name)} itself: a context acts on its own change where it makes it, not through its topic`);
+      }
       if (!published.includes(event)) {
         throw new ValidationError(`contexts[${i}].consumes[${j}]`, `${showValue(event)} is published by no context; published events are ${published.join(', ')}`);
       }
@@ -130,7 +160,12 @@ export function checkModel(model: PlatformModel): void {
       throw new ValidationError(`sagas[${i}].triggeredBy`, `${showValue(saga.triggeredBy)} is published by no context; published events are ${published.join(', ')}`);
     }
     checkUnique(saga.steps.map((step, j) => ({ field: `sagas[${i}].steps[${j}].id`, name: step.id })), 'step');
-    saga.steps.forEach((step, j) => checkKnown(`sagas[${i}].steps[${j}].service`, step.service, contextNames, 'context'));
+    saga.steps.forEach((step, j) => {
+      checkKnown(`sagas[${i}].steps[${j}].service`, step.service, contextNames, 'context');
+      if (step.compensation === step.action) {
+        throw new ValidationError(`sagas[${i}].steps[${j}].compensation`, `${showValue(step.compensation)} is the step's action: a compensation undoes the action (e.g. delete_application for create_application), or is null`);
+      }
+    });
   });
 
   // Phases: every reference resolves; data stores never disappear; deployed services have their store.

@@ -18,9 +18,9 @@ export const DataStoreSpec = Type.Object(
     /** Logical database inside the server (the seed's `user_service`, `auth_service_db`). */
     database: Type.String({ pattern: '^[a-z_][a-z0-9_]*$', description: 'a lower-case SQL identifier' }),
     /** Persistent volume size per instance, in GiB. */
-    storageGi: Type.Integer({ minimum: 1 }),
+    storageGi: Type.Integer({ minimum: 1, maximum: 16384 }),
     /** Read replicas beside the primary (CQRS read side, the shared database's replicas). */
-    readReplicas: Type.Integer({ minimum: 0 }),
+    readReplicas: Type.Integer({ minimum: 0, maximum: 15 }),
   },
   { additionalProperties: false },
 );

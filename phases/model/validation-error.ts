@@ -18,6 +18,8 @@ export class ValidationError extends Error {
 export function showValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === undefined) return 'undefined';
+  // JSON would print NaN and Infinity as null, hiding the value that was actually received.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   return JSON.stringify(value) ?? String(value);
 }
 

@@ -31,7 +31,8 @@ export type ImageRef = Static<typeof ImageRef>;
 /** Horizontal autoscaling from the workload's `replicas` up to `maxReplicas`, aiming at a CPU utilisation. */
 export const AutoscalingSpec = Type.Object(
   {
-    maxReplicas: Type.Integer({ minimum: 1 }),
+    /** Bounded to catch a typo (100,000 replicas), not to size: raise it when a real service needs more. */
+    maxReplicas: Type.Integer({ minimum: 1, maximum: 200 }),
     targetCpuUtilizationPercent: Type.Integer({ minimum: 1, maximum: 100 }),
   },
   { additionalProperties: false },
@@ -49,7 +50,7 @@ export const WorkloadSpec = Type.Object(
     /** The container's HTTP port; probes use /health and /ready on it. */
     port: Type.Integer({ minimum: 1, maximum: 65535 }),
     /** Replicas at rest: the autoscaler's floor. */
-    replicas: Type.Integer({ minimum: 1 }),
+    replicas: Type.Integer({ minimum: 1, maximum: 100 }),
     resources: ResourceRequirements,
     autoscaling: AutoscalingSpec,
   },
