@@ -53,6 +53,13 @@ const REDIS_IDENTITY: PodIdentity = { user: 999, group: 1000 };
 
 const DATA_PATH = '/data';
 const VOLUME = 'data';
+/**
+ * The key of the store's `<name>-app` Secret that holds a Redis configuration file with its `requirepass`:
+ * mounted as a file, so that the password is in neither the container's arguments nor its environment.
+ */
+export const REDIS_AUTH_CONFIG_KEY = 'redis-auth.conf';
+const AUTH_CONFIG_PATH = '/etc/redis-auth';
+const AUTH_VOLUME = 'auth';
 
 /** `<name>-headless` must stay a DNS-1123 label. */
 const MAX_NAME_LENGTH = 63 - '-headless'.length;
@@ -149,13 +156,16 @@ export class RedisStore extends Construct {
             securityContext: restrictedPodSecurityContext(REDIS_IDENTITY),
             // Time to finish the AOF fsync on SIGTERM.
             terminationGracePeriodSeconds: 30,
+            // Readable by the Redis user's group (fsGroup) only.
+            volumes: [{ name: AUTH_VOLUME, secret: { secretName: this.secretName, items: [{ key: REDIS_AUTH_CONFIG_KEY, path: REDIS_AUTH_CONFIG_KEY }], defaultMode: 0o440 } }],
             containers: [
               {
                 name: 'redis',
                 image,
                 imagePullPolicy: 'IfNotPresent',
                 args: [
-                  'redis-server',
+                  // The config file first: its `requirepass`, then the options below.
+                  'redis-server', `${AUTH_CONFIG_PATH}/${REDIS_AUTH_CONFIG_KEY}`,
                   '--port', String(port),
                   '--dir', DATA_PATH,
                   '--appendonly', 'yes',
@@ -163,14 +173,11 @@ export class RedisStore extends Construct {
                   // Redis' `mb` is a mebibyte.
                   '--maxmemory', `${maxmemoryMebibytes}mb`,
                   '--maxmemory-policy', maxmemoryPolicy,
-                  '--requirepass', '$(REDIS_PASSWORD)',
                 ],
-                env: [
-                  { name: 'REDIS_PASSWORD', valueFrom: password },
-                  { name: 'REDISCLI_AUTH', valueFrom: password },
-                ],
+                // redis-cli (the probes) reads no password file: REDISCLI_AUTH is its only way besides `-a`.
+                env: [{ name: 'REDISCLI_AUTH', valueFrom: password }],
                 ports: [{ name: 'redis', containerPort: port, protocol: 'TCP' }],
-                volumeMounts: [{ name: VOLUME, mountPath: DATA_PATH }],
+                volumeMounts: [{ name: VOLUME, mountPath: DATA_PATH }, { name: AUTH_VOLUME, mountPath: AUTH_CONFIG_PATH, readOnly: true }],
                 // Loading a large append-only file takes a while: up to 5 minutes before liveness counts.
                 startupProbe: { ...ping('PONG|LOADING'), failureThreshold: 30 },
                 livenessProbe: ping('PONG|LOADING'),

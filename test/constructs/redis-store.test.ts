@@ -33,27 +33,25 @@ describe('RedisStore', () => {
     expect(spec.volumeClaimTemplates).toHaveLength(1);
     expect(spec.volumeClaimTemplates[0].metadata.name).toBe('data');
     expect(spec.volumeClaimTemplates[0].spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'retained-ssd', resources: { requests: { storage: '8Gi' } } });
-    expect(spec.template.spec.containers[0].volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
+    expect(spec.template.spec.containers[0].volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }, { name: 'auth', mountPath: '/etc/redis-auth', readOnly: true }]);
   });
 
-  test('persists with an append-only file and reads its password from <name>-app, never inline', () => {
+  test('persists with an append-only file and reads its password from a file of <name>-app, never from its arguments', () => {
     const redis = container();
     expect(redis.image).toBe('redis:7.2.5-alpine');
     expect(redis.args).toEqual([
-      'redis-server',
+      'redis-server', '/etc/redis-auth/redis-auth.conf',
       '--port', '6379',
       '--dir', '/data',
       '--appendonly', 'yes',
       '--appendfsync', 'everysec',
       '--maxmemory', '153mb',
       '--maxmemory-policy', 'noeviction',
-      '--requirepass', '$(REDIS_PASSWORD)',
     ]);
-    const secretRef = { valueFrom: { secretKeyRef: { name: 'notifications-db-app', key: 'password' } } };
-    expect(redis.env).toEqual([
-      { name: 'REDIS_PASSWORD', ...secretRef },
-      { name: 'REDISCLI_AUTH', ...secretRef },
-    ]);
+    // The server's password is only in the mounted file; redis-cli, for the probes, reads it from its variable.
+    expect(redis.env).toEqual([{ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'notifications-db-app', key: 'password' } } }]);
+    const pod = only(build(), 'StatefulSet').spec.template.spec;
+    expect(pod.volumes).toEqual([{ name: 'auth', secret: { secretName: 'notifications-db-app', items: [{ key: 'redis-auth.conf', path: 'redis-auth.conf' }], defaultMode: 0o440 } }]);
   });
 
   test('bounds its data below the memory limit with the chosen eviction policy', () => {

@@ -85,6 +85,12 @@ describe('Pulumi program, data', () => {
       expect(run.resources.some((r) => r.type === 'kubernetes:core/v1:Secret' && r.name === name)).toBe(true);
       expect(run.withSecretInputs.has(`kubernetes:core/v1:Secret::${name}`)).toBe(true);
     }
+    // Redis reads its password from a config file in the same Secret, not from its arguments.
+    for (const name of ['cache-app', 'notifications-db-app']) {
+      // The whole stringData is a secret: the mocks see Pulumi's secret envelope, its value inside.
+      const data = (run.resources.find((r) => r.type === 'kubernetes:core/v1:Secret' && r.name === name)!.inputs.stringData as { value: Record<string, string> }).value;
+      expect(data['redis-auth.conf']).toBe(`requirepass ${data.password}\n`);
+    }
   });
 
   test('aws: stores become encrypted, private, deletion-protected managed services that admit only the cluster', () => {
