@@ -7,9 +7,12 @@ export const REPO_ROOT = path.resolve(__dirname, '..');
 /** scripts/cluster.sh: builds and runs the local control plane and the Pulumi engine. */
 export const CLUSTER_SCRIPT = path.join(REPO_ROOT, 'scripts', 'cluster.sh');
 
+/** What the control plane and the engine need of scripts/cluster.sh's parts (not the offline checkers). */
+export const CONTROL_PLANE_PARTS = ['etcd', 'kubernetes', 'pulumi', 'provider', 'kwok', 'argo-rollouts'] as const;
+
 /** Runs one subcommand of scripts/cluster.sh, its log going to this process's stderr. */
-export function runClusterScript(subcommand: 'build' | 'up' | 'down' | 'status'): void {
-  execFileSync('bash', [CLUSTER_SCRIPT, subcommand], { stdio: ['ignore', 'inherit', 'inherit'] });
+export function runClusterScript(subcommand: 'build' | 'up' | 'down' | 'status', ...args: string[]): void {
+  execFileSync('bash', [CLUSTER_SCRIPT, subcommand, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
 /** True when the control plane that scripts/cluster.sh starts is running and ready. */
@@ -24,7 +27,7 @@ export function clusterReady(): boolean {
 
 /**
  * Brings up the local control plane unless it already runs: builds the binaries first (cached by version; about
- * 30 minutes on 2 cores the first time), then starts it (about 20 s). Returns true when this call started it, so
+ * 35 minutes on 2 cores the first time), then starts it (about 25 s). Returns true when this call started it, so
  * the caller can stop what it started (`runClusterScript('down')`) and leave a running one alone.
  */
 export function ensureControlPlane(log: (line: string) => void): boolean {
@@ -32,8 +35,8 @@ export function ensureControlPlane(log: (line: string) => void): boolean {
     log('local control plane: running (scripts/cluster.sh status)');
     return false;
   }
-  log('local control plane: building (cached by version; the first build takes about 30 minutes on 2 cores), then starting it');
-  runClusterScript('build');
+  log('local control plane: building (cached by version; the first build takes about 35 minutes on 2 cores), then starting it');
+  runClusterScript('build', ...CONTROL_PLANE_PARTS);
   runClusterScript('up');
   return true;
 }

@@ -5,10 +5,11 @@
 # from their Go modules through the Go module proxy, then run on loopback.
 #
 #   scripts/cluster.sh build [PART...]   build the binaries, or only the parts named (etcd kubernetes pulumi
-#                               provider argo-rollouts istio-analyze); cached by version, cold about 40 min on 2
+#                               provider kwok argo-rollouts istio-analyze); cached by version, cold about 35 min on 2
 #                               cores, warm < 1 s
-#   scripts/cluster.sh up       start etcd, kube-apiserver and kube-controller-manager on 127.0.0.1, write an
-#                               admin kubeconfig, wait for /readyz, install the CRDs (about 20 s)
+#   scripts/cluster.sh up       start etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and the
+#                               Argo Rollouts controller on 127.0.0.1, write an admin kubeconfig, wait for /readyz,
+#                               install the CRDs, the simulated node and the prerequisites (about 25 s)
 #   scripts/cluster.sh down     stop exactly the processes `up` started (by recorded PID)
 #   scripts/cluster.sh status   what runs, /readyz, the server version and the binaries (exit 1 when not ready)
 #   scripts/cluster.sh which NAME      the path of one built tool (istio-analyze, kubectl-argo-rollouts, ...)
@@ -21,8 +22,8 @@
 #   gomod/, gocache/        Go module and build caches (about 5 GB and 9 GB after a cold build)
 #   run/                    certificates, kubeconfig, etcd data, logs and PID files of `up` (wiped by each `up`)
 #
-# There is no kubelet and no scheduler: the API server validates, defaults and stores every object, which is
-# what a deploy exercises, but pods stay Pending, so workloads never become ready (deploy with skipAwait).
+# There is no kubelet: kwok plays one node's (pods bound to it are Running and Ready at once, Job pods complete),
+# so workloads become ready and the provider's waits are real, but no container ever runs.
 set -euo pipefail
 
 # ---------------------------------------------------------------------------------------------------------------
