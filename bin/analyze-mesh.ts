@@ -13,16 +13,17 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { synthesizePhase } from '../constructs/synthesize';
 import { careerCopilot, PHASES, selectPhase } from '../phases';
-import { analyzeObjects, formatMeshMessage, istioAnalyzePath, judgeMeshMessages, readMeshExceptions, SeenMessage } from '../policy/mesh-analysis';
-import { readStackEnvironment } from '../review/stack-environment';
+import { builtToolPath } from '../local/cluster';
+import { analyzeObjects, formatMeshMessage, judgeMeshMessages, readMeshExceptions, SeenMessage } from '../policy/mesh-analysis';
+import { readStackEnvironment, stackNames } from '../review/stack-environment';
 
 const root = path.resolve(__dirname, '..');
 
 function main(): number {
-  const stacksOnDisk = fs.readdirSync(root).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice('Pulumi.'.length, -'.yaml'.length)).sort();
+  const stacksOnDisk = stackNames(root);
   const { values } = parseArgs({ options: { stack: { type: 'string', default: stacksOnDisk.join(',') } } });
   const stacks = values.stack!.split(',').filter(Boolean);
-  const analyzer = istioAnalyzePath();
+  const analyzer = builtToolPath('istio-analyze');
   if (!fs.existsSync(analyzer)) {
     console.error(`analyze:mesh: ${analyzer} is not built; run: bash scripts/cluster.sh build istio-analyze`);
     return 2;

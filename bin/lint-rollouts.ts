@@ -4,22 +4,22 @@
  * phase, bundled with its pod template, Services and VirtualService. Prints one line per Rollout and exits
  * non-zero when any fails.
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { synthesizePhase } from '../constructs/synthesize';
 import { careerCopilot, PHASES, selectPhase } from '../phases';
+import { builtToolPath } from '../local/cluster';
 import { lintRollout, rolloutLintBundles } from '../policy/rollout-lint';
-import { readStackEnvironment } from '../review/stack-environment';
+import { readStackEnvironment, stackNames } from '../review/stack-environment';
 
 const root = path.resolve(__dirname, '..');
 
 function main(): number {
-  const stacksOnDisk = fs.readdirSync(root).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice('Pulumi.'.length, -'.yaml'.length)).sort();
+  const stacksOnDisk = stackNames(root);
   const { values } = parseArgs({ options: { stack: { type: 'string', default: stacksOnDisk.join(',') } } });
-  const plugin = execFileSync('bash', [path.join(root, 'scripts', 'cluster.sh'), 'which', 'kubectl-argo-rollouts'], { encoding: 'utf8' }).trim();
+  const plugin = builtToolPath('kubectl-argo-rollouts');
   if (!fs.existsSync(plugin)) {
     console.error(`lint:rollouts: ${plugin} is not built; run: bash scripts/cluster.sh build argo-rollouts`);
     return 2;

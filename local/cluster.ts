@@ -15,6 +15,11 @@ export function runClusterScript(subcommand: 'build' | 'up' | 'down' | 'status',
   execFileSync('bash', [CLUSTER_SCRIPT, subcommand, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
+/** The path where scripts/cluster.sh builds one tool (`which`), whether it is built yet or not. */
+export function builtToolPath(name: 'istio-analyze' | 'kubectl-argo-rollouts'): string {
+  return execFileSync('bash', [CLUSTER_SCRIPT, 'which', name], { encoding: 'utf8' }).trim();
+}
+
 /** True when the control plane that scripts/cluster.sh starts is running and ready. */
 export function clusterReady(): boolean {
   try {

@@ -216,11 +216,6 @@ export function formatMeshMessage(m: SeenMessage): string {
   return `${m.stack} phase ${m.phase}: ${m.level} [${m.code}] (${m.origin}) ${m.message}`;
 }
 
-/** Where `scripts/cluster.sh build istio-analyze` puts the analyzer (keyed by its sources' hash). */
-export function istioAnalyzePath(): string {
-  return execFileSync('bash', [path.join(__dirname, '..', 'scripts', 'cluster.sh'), 'which', 'istio-analyze'], { encoding: 'utf8' }).trim();
-}
-
 /**
  * A throwaway self-signed certificate and key in `dir`, standing in for what cert-manager (or the operator) puts
  * in the TLS Secrets; `dir` is the caller's temporary folder, removed after the run.

@@ -16,6 +16,11 @@ export interface StackEnvironment {
   readonly routesToMonolith: readonly string[];
 }
 
+/** The stacks of the project in `projectDir`: one per `Pulumi.<stack>.yaml`, sorted. */
+export function stackNames(projectDir = process.cwd()): string[] {
+  return fs.readdirSync(projectDir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice('Pulumi.'.length, -'.yaml'.length)).sort();
+}
+
 /**
  * Reads `Pulumi.<stack>.yaml` (beside `Pulumi.yaml` in `projectDir`) offline, without the Pulumi engine. Keys of
  * this project (`<project>:key`) become raw strings as `pulumi.Config.get` returns them (a YAML list becomes its
@@ -27,7 +32,7 @@ export function readStackEnvironment(stack: string, projectDir = process.cwd()):
   if (typeof project !== 'string') throw new ValidationError('Pulumi.yaml name', 'is missing; it names the project whose config keys to read');
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
-    const stacks = fs.readdirSync(projectDir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice('Pulumi.'.length, -'.yaml'.length));
+    const stacks = stackNames(projectDir);
     throw new ValidationError('--stack', `${JSON.stringify(stack)} has no ${path.basename(file)}; stacks are ${stacks.join(', ')}`);
   }
   const document = (parse(fs.readFileSync(file, 'utf8')) ?? {}) as { config?: Record<string, unknown> };

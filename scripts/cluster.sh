@@ -144,6 +144,23 @@ write_tools_go() {
   } | write_if_changed "$dir/tools.go"
 }
 
+# write_wrapper_mod DIR NAME GO REQUIREMENT... : the go.mod of a wrapper module that only requires what it builds
+# ("module version" each; a single one on the require line itself, several in a block).
+write_wrapper_mod() {
+  local dir=$1 name=$2 go=$3
+  shift 3
+  {
+    printf 'module career-copilot-cluster/%s\n\ngo %s\n\n' "$name" "$go"
+    if (($# == 1)); then
+      printf 'require %s\n' "$1"
+    else
+      printf 'require (\n'
+      printf '\t%s\n' "$@"
+      printf ')\n'
+    fi
+  } | write_if_changed "$dir/go.mod"
+}
+
 # tidy_once DIR : resolve the wrapper module's dependency graph (again only when go.mod or tools.go changed).
 tidy_once() {
   [[ -f $1/.tidy-stamp && ! $1/go.mod -nt $1/.tidy-stamp && ! $1/tools.go -nt $1/.tidy-stamp ]] && return 0
@@ -177,17 +194,8 @@ build_etcd() {
   # server/v3 is etcd's main package. Its go.mod replaces the sibling etcd modules with relative paths, which
   # only matter inside etcd's repository: released tags require matching versions. reflect2 >= 1.0.2 is needed
   # with Go >= 1.18 (older versions crash on map iteration), and json-iterator with it.
-  write_if_changed "$dir/go.mod" <<EOF
-module career-copilot-cluster/etcd
-
-go 1.22
-
-require (
-	go.etcd.io/etcd/server/v3 $ETCD_VERSION
-	github.com/json-iterator/go v1.1.12
-	github.com/modern-go/reflect2 v1.0.2
-)
-EOF
+  write_wrapper_mod "$dir" etcd 1.22 "go.etcd.io/etcd/server/v3 $ETCD_VERSION" "github.com/json-iterator/go v1.1.12" \
+    "github.com/modern-go/reflect2 v1.0.2"
   write_tools_go "$dir" go.etcd.io/etcd/server/v3
   tidy_once "$dir"
   go_build etcd "$(etcd_bin)" "$dir" go.etcd.io/etcd/server/v3 "-s -w"
@@ -258,13 +266,7 @@ EOF
   go_build pulumi "$out/pulumi" "$dir" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
     "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
 
-  write_if_changed "$hdir/go.mod" <<EOF
-module career-copilot-cluster/pulumi-language-nodejs
-
-go 1.18
-
-require github.com/pulumi/pulumi/sdk/v3 $PULUMI_NODEJS_HOST_SDK
-EOF
+  write_wrapper_mod "$hdir" pulumi-language-nodejs 1.18 "github.com/pulumi/pulumi/sdk/v3 $PULUMI_NODEJS_HOST_SDK"
   write_tools_go "$hdir" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
   tidy_once "$hdir"
   go_build pulumi-language-nodejs "$out/pulumi-language-nodejs" "$hdir" \
@@ -370,17 +372,10 @@ build_kwok() {
   local dir=$SRC_DIR/kwok-$KWOK_VERSION
   [[ -x $(kwok_bin) ]] && { log "kwok: cached ($(kwok_bin))"; return 0; }
   mkdir -p "$dir"
-  write_if_changed "$dir/go.mod" <<EOF
-module career-copilot-cluster/kwok
-
-go 1.26.0
-
-require sigs.k8s.io/kwok $KWOK_VERSION
-EOF
+  write_wrapper_mod "$dir" kwok 1.26.0 "sigs.k8s.io/kwok $KWOK_VERSION"
   write_tools_go "$dir" sigs.k8s.io/kwok/cmd/kwok
   tidy_once "$dir"
-  go_build kwok "$(kwok_bin)" "$dir" sigs.k8s.io/kwok/cmd/kwok \
-    "-s -w"
+  go_build kwok "$(kwok_bin)" "$dir" sigs.k8s.io/kwok/cmd/kwok "-s -w"
 }
 
 build_istio_analyze() {

@@ -7,10 +7,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { KubernetesObject, synthesizePhase } from '../../constructs/synthesize';
 import { careerCopilot, selectPhase } from '../../phases';
-import { analyzeObjects, istioAnalyzePath, MeshMessage } from '../../policy/mesh-analysis';
+import { builtToolPath } from '../../local/cluster';
+import { analyzeObjects, MeshMessage } from '../../policy/mesh-analysis';
 
 type Doc = KubernetesObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const analyzer = istioAnalyzePath();
+const analyzer = builtToolPath('istio-analyze');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-analysis-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 

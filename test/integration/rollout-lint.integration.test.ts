@@ -5,13 +5,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { execFileSync } from 'child_process';
 import { KubernetesObject, synthesizePhase } from '../../constructs/synthesize';
 import { careerCopilot, selectPhase } from '../../phases';
+import { builtToolPath } from '../../local/cluster';
 import { lintRollout, rolloutLintBundles } from '../../policy/rollout-lint';
 
 type Doc = KubernetesObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const plugin = execFileSync('bash', [path.join(__dirname, '..', '..', 'scripts', 'cluster.sh'), 'which', 'kubectl-argo-rollouts'], { encoding: 'utf8' }).trim();
+const plugin = builtToolPath('kubectl-argo-rollouts');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rollout-lint-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
