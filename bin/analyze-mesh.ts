@@ -35,9 +35,9 @@ function main(): number {
   const seen: SeenMessage[] = [];
   try {
     for (const stack of stacks) {
-      const { config, environment, routesToMonolith } = readStackEnvironment(stack, root);
+      const { config, environment, selection } = readStackEnvironment(stack, root);
       for (const phase of PHASES) {
-        const documents = synthesizePhase(selectPhase(model, phase, { routesToMonolith }), environment).map((m) => m.document);
+        const documents = synthesizePhase(selectPhase(model, phase, selection), environment).map((m) => m.document);
         const tlsSecret = config.tlsSecretName ? { name: config.tlsSecretName, namespace: 'istio-system' } : undefined;
         const { messages, added, summary } = analyzeObjects(analyzer, documents, path.join(work, `${stack}-phase-${phase}`), tlsSecret);
         seen.push(...messages.map((m) => ({ ...m, stack, phase })));

@@ -30,9 +30,9 @@ function main(): number {
   let failed = 0;
   try {
     for (const stack of values.stack!.split(',').filter(Boolean)) {
-      const { environment, routesToMonolith } = readStackEnvironment(stack, root);
+      const { environment, selection } = readStackEnvironment(stack, root);
       for (const phase of PHASES) {
-        const documents = synthesizePhase(selectPhase(model, phase, { routesToMonolith }), environment).map((m) => m.document);
+        const documents = synthesizePhase(selectPhase(model, phase, selection), environment).map((m) => m.document);
         for (const bundle of rolloutLintBundles(documents)) {
           const { ok, output } = lintRollout(plugin, bundle, path.join(work, `${stack}-${phase}`));
           linted++;

@@ -43,7 +43,7 @@ function main(): void {
   const stack = values.stack === undefined ? undefined : readStackEnvironment(values.stack);
   const transition = planTransition(from, to, {
     allowSkip: values['allow-skip'],
-    ...(stack ? { environment: stack.environment, routesToMonolith: stack.routesToMonolith } : {}),
+    ...(stack ? { environment: stack.environment, selection: stack.selection } : {}),
   });
   const environment = stack
     ? `stack \`${stack.stack}\` (target ${stack.config.target}, ${plural(stack.config.replicas, 'replica')} at rest, ${plural(stack.config.kafkaBrokers, 'Kafka broker')})`

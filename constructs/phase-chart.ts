@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DataStoreSpec } from '../phases/model/data-store';
+import { imageReference } from '../phases/model/image-ref';
 import { PhasePlan, WorkloadPlan } from '../phases/phase-plan';
 import { ApiGateway, GATEWAY_METRICS_PORT, GATEWAY_METRICS_PORT_NAME } from './api-gateway';
 import { DEFAULT_LATENCY_BUCKETS_SECONDS } from './gateway-metrics-program';
@@ -285,8 +286,7 @@ export class PhaseChart extends Chart {
     const replicas = environment.replicas ?? spec.replicas;
     return {
       name: spec.name,
-      // The model's tag is a version or a `sha256:` digest; a digest goes after `@`, not `:`.
-      image: spec.image.tag.startsWith('sha256:') ? `${spec.image.repository}@${spec.image.tag}` : `${spec.image.repository}:${spec.image.tag}`,
+      image: imageReference(spec.image),
       component: workload.role,
       partOf: plan.product,
       containerPort: spec.port,

@@ -8,6 +8,7 @@ export * from './model/phase-spec';
 export * from './model/platform-model';
 export * from './model/validation-error';
 export * from './model/workload';
+export * from './model/image-ref';
 export * from './career-copilot';
 export * from './phase-plan';
 export * from './select-phase';

@@ -1,8 +1,10 @@
-import { allDataStores } from './model/check-model';
+import { allDataStores, allWorkloads } from './model/check-model';
 import { DEFAULT_MAX_REQUEST_BODY_KILOBYTES } from './model/endpoint';
+import { ImageRef, parseImageReference } from './model/image-ref';
 import { PHASES, PhaseNumber, isPhaseNumber } from './model/phase-spec';
 import { PlatformModel } from './model/platform-model';
 import { notOneOf, showValue, ValidationError } from './model/validation-error';
+import { WorkloadSpec } from './model/workload';
 import { EventClientPlan, FeatureFlagPlan, PhasePlan, RoutePlan, TopicPlan, UnlistedRoutePlan, WorkloadPlan } from './phase-plan';
 
 /** The context that reads every other context's data product (the seed's self-serve analytics). */
@@ -31,7 +33,19 @@ export interface SelectPhaseOptions {
    * @default - the phase itself
    */
   readonly retainDataOfPhase?: PhaseNumber;
+  /**
+   * Images that replace the model's, by workload name, each `repository:version` or `repository@sha256:digest`:
+   * a release of one service through the stack config, or images mirrored into a private registry. A name may be
+   * any workload of the model, deployed in this phase or not (the same config serves every phase).
+   * @default - the model's images
+   */
+  readonly images?: Readonly<Record<string, string>>;
+  /** Field name used in errors about `images`. @default 'images' */
+  readonly imagesField?: string;
 }
+
+/** What a stack's config chooses about a phase, beside the phase itself: the same for every phase of the stack. */
+export type PhaseSelection = Pick<SelectPhaseOptions, 'routesToMonolith' | 'images'>;
 
 /**
  * Resolves phase `phase` of a validated model into the flat plan of what it deploys. The order of every
@@ -56,6 +70,12 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
     }
   });
 
+  const imageOf = imageOverrides(model, options.images ?? {}, options.imagesField ?? 'images');
+  const withImage = (spec: WorkloadSpec): WorkloadSpec => {
+    const image = imageOf.get(spec.name);
+    return image ? { ...spec, image } : spec;
+  };
+
   const contextsHere = model.contexts.filter((c) => spec.services.includes(c.name));
   const serviceOf = new Map(model.contexts.map((c) => [c.name, c.service.name]));
   const storesHere = allDataStores(model)
@@ -68,19 +88,19 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
   // The services and the orchestrator read their configuration and flags from the config server, when it runs.
   const configServerCalls = spec.platform.configServer ? [model.platform.configServer.name] : [];
   if (spec.monolith) {
-    workloads.push({ ...plain, role: 'monolith', spec: model.monolith.backend, dataStores: monolithStores });
+    workloads.push({ ...plain, role: 'monolith', spec: withImage(model.monolith.backend), dataStores: monolithStores });
   }
-  workloads.push({ ...plain, role: 'frontend', spec: model.monolith.frontend, calls: [spec.platform.gateway ? model.platform.gateway.name : model.monolith.backend.name] });
+  workloads.push({ ...plain, role: 'frontend', spec: withImage(model.monolith.frontend), calls: [spec.platform.gateway ? model.platform.gateway.name : model.monolith.backend.name] });
   if (spec.platform.gateway) {
     const upstreams = [...(spec.monolith ? [model.monolith.backend.name] : []), ...contextsHere.map((c) => c.service.name)];
-    workloads.push({ ...plain, role: 'gateway', spec: model.platform.gateway, calls: upstreams });
+    workloads.push({ ...plain, role: 'gateway', spec: withImage(model.platform.gateway), calls: upstreams });
   }
   for (const context of contextsHere) {
     const dualWrite = spec.dualWrite.includes(context.name);
     workloads.push({
       role: 'context-service',
       context: context.name,
-      spec: context.service,
+      spec: withImage(context.service),
       release: spec.releases[context.name] ?? 'rolling',
       dataStores: [context.dataStore, ...(dualWrite ? [model.monolith.database] : [])],
       calls: [...context.dependsOn.filter((d) => spec.services.includes(d)).map((d) => serviceOf.get(d)!), ...configServerCalls],
@@ -88,10 +108,10 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
     });
   }
   if (spec.platform.sagaOrchestrator) {
-    workloads.push({ ...plain, role: 'saga-orchestrator', spec: model.platform.sagaOrchestrator, calls: [...contextsHere.map((c) => c.service.name), ...configServerCalls] });
+    workloads.push({ ...plain, role: 'saga-orchestrator', spec: withImage(model.platform.sagaOrchestrator), calls: [...contextsHere.map((c) => c.service.name), ...configServerCalls] });
   }
   if (spec.platform.configServer) {
-    workloads.push({ ...plain, role: 'config-server', spec: model.platform.configServer });
+    workloads.push({ ...plain, role: 'config-server', spec: withImage(model.platform.configServer) });
   }
 
   const routes: RoutePlan[] = model.endpoints.map((endpoint) => {
@@ -175,4 +195,13 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
     eventStore: dataSpec.platform.eventStore ? model.eventStore : undefined,
     authDataSplit,
   };
+}
+
+/** The overridden images by workload name, each checked: a known workload, a pinned reference. */
+function imageOverrides(model: PlatformModel, images: Readonly<Record<string, string>>, field: string): Map<string, ImageRef> {
+  const known = allWorkloads(model).map((w) => w.workload.name);
+  return new Map(Object.entries(images).map(([name, reference]) => {
+    if (!known.includes(name)) throw new ValidationError(`${field}.${name}`, `unknown workload: ${notOneOf(name, known)}`);
+    return [name, parseImageReference(`${field}.${name}`, reference)];
+  }));
 }

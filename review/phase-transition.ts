@@ -5,7 +5,7 @@ import { isPhaseNumber, PHASES, PhaseNumber } from '../phases/model/phase-spec';
 import { PlatformModel } from '../phases/model/platform-model';
 import { notOneOf, ValidationError } from '../phases/model/validation-error';
 import { PhasePlan } from '../phases/phase-plan';
-import { selectPhase } from '../phases/select-phase';
+import { PhaseSelection, selectPhase } from '../phases/select-phase';
 import { diffManifests, ManifestDiff } from './manifest-diff';
 
 /** One side of a step: the resolved phase and the objects it deploys. */
@@ -34,8 +34,8 @@ export interface TransitionOptions {
   readonly model?: PlatformModel;
   /** @default - the model's sizes, the flags' phase values, data in the cluster */
   readonly environment?: EnvironmentOptions;
-  /** @default [] */
-  readonly routesToMonolith?: readonly string[];
+  /** What the stack chooses about every phase (routes sent back to the monolith, images). @default - nothing */
+  readonly selection?: PhaseSelection;
   /**
    * The highest phase the environment has run before this step. The data of the highest of it, `from` and `to`
    * stays after the step, as the stack does (`highestPhase`).
@@ -54,7 +54,7 @@ export function phaseOption(field: string, value: unknown): PhaseNumber {
 }
 
 function state(model: PlatformModel, phase: PhaseNumber, retainDataOfPhase: PhaseNumber, options: TransitionOptions): PhaseState {
-  const plan = selectPhase(model, phase, { routesToMonolith: options.routesToMonolith ?? [], retainDataOfPhase });
+  const plan = selectPhase(model, phase, { ...options.selection, retainDataOfPhase });
   return { plan, manifests: synthesizePhase(plan, options.environment ?? {}) };
 }
 

@@ -3,7 +3,8 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { EnvironmentOptions } from '../constructs/phase-chart';
 import { ValidationError } from '../phases/model/validation-error';
-import { environmentOf, parseStackConfig, StackConfigValues } from '../stacks/stack-config';
+import type { PhaseSelection } from '../phases/select-phase';
+import { environmentOf, parseStackConfig, phaseSelectionOf, StackConfigValues } from '../stacks/stack-config';
 
 /** What a stack's config file says about the environment a promotion plan is built for. */
 export interface StackEnvironment {
@@ -12,8 +13,8 @@ export interface StackEnvironment {
   readonly config: StackConfigValues;
   /** The same sizing, flags and data placement that stacks/index.ts passes to `synthesizePhase`. */
   readonly environment: EnvironmentOptions;
-  /** Routes the stack sends back to the monolith. */
-  readonly routesToMonolith: readonly string[];
+  /** What the stack chooses about every phase (routes sent back to the monolith, images), for `selectPhase`. */
+  readonly selection: PhaseSelection;
 }
 
 /** The stacks of the project in `projectDir`: one per `Pulumi.<stack>.yaml`, sorted. */
@@ -48,6 +49,6 @@ export function readStackEnvironment(stack: string, projectDir = process.cwd()):
     stack,
     config,
     environment: environmentOf(config),
-    routesToMonolith: config.routesToMonolith,
+    selection: phaseSelectionOf(config),
   };
 }

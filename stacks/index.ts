@@ -17,7 +17,7 @@ import { GeneratedCredentials } from './local/generated-credentials';
 import { checkPhaseStep, readDeploymentHistory } from './deployment-history';
 import { PhaseComponent } from './phase-component';
 import { registerRolloutHandover, rolloutHandovers } from './rollout-handover';
-import { environmentOf, readStackConfig } from './stack-config';
+import { environmentOf, phaseSelectionOf, readStackConfig } from './stack-config';
 
 export = async () => {
   try {
@@ -34,7 +34,7 @@ async function deploy() {
   const config = readStackConfig(new pulumi.Config());
   const model = careerCopilot();
   const environment = environmentOf(config);
-  const options = { routesToMonolith: config.routesToMonolith };
+  const options = phaseSelectionOf(config);
   // Everything the phase would deploy is built (and so validated) before the stack is touched.
   const phasePlan = selectPhase(model, config.phase, options);
   const phaseManifests = synthesizePhase(phasePlan, environment);

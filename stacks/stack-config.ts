@@ -3,6 +3,7 @@ import { Static, TSchema, Type } from '@sinclair/typebox';
 import type { EnvironmentOptions } from '../constructs/phase-chart';
 import { checkSchema } from '../phases/model/check-schema';
 import { PHASES, PhaseNumber } from '../phases/model/phase-spec';
+import type { PhaseSelection } from '../phases/select-phase';
 import { StringEnum } from '../phases/model/string-enum';
 import { ValidationError } from '../phases/model/validation-error';
 
@@ -28,6 +29,10 @@ export const StackConfigSchema = Type.Object(
     replicas: Type.Integer({ minimum: 1, default: 2, description: 'Replicas at rest of every service (the autoscalers\' floor).' }),
     kafkaBrokers: Type.Integer({ minimum: 1, default: 3, description: 'Kafka brokers; with 3 or more, topics get 3 replicas and min.insync.replicas 2.' }),
     routesToMonolith: Type.Array(Type.String(), { default: [], description: 'Endpoint paths sent back to the monolith in this phase (rollback of one route).' }),
+    images: Type.Array(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?=[^=]+$', description: 'a workload and its image such as user-service=career-copilot/user-service:1.4.3' }), {
+      default: [],
+      description: 'Images that replace the model\'s, each "workload=repository:version" or "workload=repository@sha256:digest": a release of one service, or images mirrored into a private registry.',
+    }),
     featureFlags: Type.Array(Type.String({ pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?=(true|false)$', description: 'a flag setting such as ai-job-matching=false' }), {
       default: [],
       description: 'Per-environment feature flag overrides, each "name=true" or "name=false".',
@@ -121,6 +126,11 @@ export function parseStackConfig(raw: Record<string, string | undefined>): Stack
   config.trustedProxyCidrs.forEach((cidr, i) => {
     if (cidr.endsWith('/0')) throw new ValidationError(`trustedProxyCidrs[${i}]`, `${JSON.stringify(cidr)} would let any client choose its own address; name the proxies' range`);
   });
+  config.images.forEach((entry, i) => {
+    const workload = entry.split('=')[0];
+    const first = config.images.findIndex((e) => e.split('=')[0] === workload);
+    if (first !== i) throw new ValidationError(`images[${i}]`, `names ${workload} again (images[${first}]); give each workload one image`);
+  });
   if (config.tlsClusterIssuer && config.tlsSecretName) {
     throw new ValidationError('tlsSecretName', `is set with tlsClusterIssuer (${JSON.stringify(config.tlsClusterIssuer)}); the certificate comes from one of them`);
   }
@@ -134,6 +144,11 @@ export function parseStackConfig(raw: Record<string, string | undefined>): Stack
     }
   }
   return config;
+}
+
+/** What the stack's config chooses about every phase it runs, for `selectPhase`. */
+export function phaseSelectionOf(config: StackConfigValues): PhaseSelection {
+  return { routesToMonolith: config.routesToMonolith, images: Object.fromEntries(config.images.map((entry) => entry.split('='))) };
 }
 
 /**

@@ -1,10 +1,8 @@
 import Ajv, { ErrorObject } from 'ajv';
 import { Static, TSchema } from '@sinclair/typebox';
+import { PINNED_IMAGE_TAG } from './image-ref';
 import { DNS_1123_LABEL_RULE, isDns1123Label } from './names';
 import { notOneOf, showValue, ValidationError } from './validation-error';
-
-/** An image tag that pins a version: anything but empty or `latest`, or a sha256 digest. */
-const PINNED_TAG = /^(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$|^sha256:[a-f0-9]{64}$/;
 
 const IPV4_CIDR = /^((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\/(3[0-2]|[12]?[0-9])$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
@@ -13,7 +11,7 @@ const FORMAT_RULES: Record<string, { test: (value: string) => boolean; rule: str
   'ipv4-cidr': { test: (v) => IPV4_CIDR.test(v), rule: 'is not an IPv4 CIDR block such as 10.0.0.0/16' },
   hostname: { test: (v) => HOSTNAME.test(v), rule: 'is not a lower-case DNS domain name such as api.example.com' },
   'dns-1123-label': { test: isDns1123Label, rule: `is not ${DNS_1123_LABEL_RULE}` },
-  'pinned-image-tag': { test: (v) => PINNED_TAG.test(v), rule: 'is not a pinned image tag: give a version such as 1.4.2 or a sha256 digest, never latest' },
+  'pinned-image-tag': { test: (v) => PINNED_IMAGE_TAG.test(v), rule: 'is not a pinned image tag: give a version such as 1.4.2 or a sha256 digest, never latest' },
 };
 
 const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, verbose: true });

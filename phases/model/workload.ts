@@ -1,4 +1,5 @@
 import { Static, Type } from '@sinclair/typebox';
+import { ImageRef } from './image-ref';
 import { DnsLabel } from './names';
 
 /** Kubernetes CPU quantity in millicores or cores (`250m`, `1`). */
@@ -14,19 +15,6 @@ export const ResourceRequirements = Type.Object(
   { additionalProperties: false },
 );
 export type ResourceRequirements = Static<typeof ResourceRequirements>;
-
-/**
- * A container image pinned to a version: `latest` and empty tags are refused so that a promotion
- * deploys exactly what was reviewed.
- */
-export const ImageRef = Type.Object(
-  {
-    repository: Type.String({ pattern: '^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?$', description: 'an image repository such as career-copilot/user-service' }),
-    tag: Type.String({ format: 'pinned-image-tag', description: 'a pinned version tag (not latest) or a sha256 digest' }),
-  },
-  { additionalProperties: false },
-);
-export type ImageRef = Static<typeof ImageRef>;
 
 /** Horizontal autoscaling from the workload's `replicas` up to `maxReplicas`, aiming at a CPU utilisation. */
 export const AutoscalingSpec = Type.Object(

@@ -60,6 +60,17 @@ describe('selectPhase', () => {
     expect(plan.workloads.map((w) => w.spec.name)).toContain('auth-service');
   });
 
+  test('an image override releases one workload in every phase that runs it, and leaves the others as modelled', () => {
+    const images = { 'applications-service': 'registry.example.com:5000/career-copilot/applications-service:1.1.0', 'user-service': `career-copilot/user-service@sha256:${'a'.repeat(64)}` };
+    const imageOf = (phase: 0 | 2 | 4) => Object.fromEntries(selectPhase(model, phase, { images }).workloads.map((w) => [w.spec.name, w.spec.image]));
+    expect(imageOf(4)['applications-service']).toEqual({ repository: 'registry.example.com:5000/career-copilot/applications-service', tag: '1.1.0' });
+    expect(imageOf(4)['user-service']).toEqual({ repository: 'career-copilot/user-service', tag: `sha256:${'a'.repeat(64)}` });
+    expect(imageOf(2)['user-service'].tag).toBe(`sha256:${'a'.repeat(64)}`);
+    // A workload the phase does not run may be named: the stack's config serves all its phases.
+    expect(imageOf(0)).not.toHaveProperty('applications-service');
+    expect(imageOf(4)['jobs-service']).toEqual(selectPhase(model, 4).workloads.find((w) => w.spec.name === 'jobs-service')!.spec.image);
+  });
+
   test.each([
     [7, undefined, 'phase: 7 is not one of 0, 1, 2, 3, 4'],
     ['2', undefined, 'phase: "2" is not one of 0, 1, 2, 3, 4'],

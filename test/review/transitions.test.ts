@@ -159,7 +159,7 @@ test('every component of every phase is covered by a row of the model-inputs rul
 describe.each(['dev', 'prod'])('in the %s stack', (stack) => {
   test.each(STEPS)('step %i -> %i keeps every transition rule', (from, to) => {
     const environment = readStackEnvironment(stack);
-    const t = planTransition(from, to, { environment: environment.environment, routesToMonolith: environment.routesToMonolith });
+    const t = planTransition(from, to, { environment: environment.environment, selection: environment.selection });
     expect(show(checkTransition(t.before, t.after, t.diff))).toEqual([]);
   });
 });

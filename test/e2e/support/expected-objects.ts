@@ -2,7 +2,7 @@ import { connectionSecretName } from '../../../constructs/data-store-connection'
 import { KubernetesObject, synthesizePhase } from '../../../constructs/synthesize';
 import { careerCopilot, PhaseNumber, selectPhase } from '../../../phases';
 import { PhasePlan } from '../../../phases/phase-plan';
-import { environmentOf, parseStackConfig } from '../../../stacks/stack-config';
+import { environmentOf, parseStackConfig, phaseSelectionOf } from '../../../stacks/stack-config';
 import { ObjectIdentity } from '../../../local/object-key';
 
 /** What a stack at one phase should have on the cluster. */
@@ -44,7 +44,7 @@ function statefulSetClaims(objects: readonly KubernetesObject[]): RegExp {
 export function expectedDeployment(config: Record<string, string>, phase: PhaseNumber, highestPhase: PhaseNumber): ExpectedDeployment {
   const values = parseStackConfig({ ...config, phase: String(phase) });
   const environment = environmentOf(values);
-  const plan = selectPhase(careerCopilot(), phase, { routesToMonolith: values.routesToMonolith, retainDataOfPhase: highestPhase });
+  const plan = selectPhase(careerCopilot(), phase, { ...phaseSelectionOf(values), retainDataOfPhase: highestPhase });
   // As stacks/local/generated-credentials.ts: CloudNativePG makes PostgreSQL's secret itself; Redis reads
   // `<store>-app`, the MongoDB operator `<store>-password`.
   const credentialSecrets =
