@@ -79,7 +79,16 @@ export interface ApiGatewayProps {
    * that keep-alive clients have been told to reconnect elsewhere. @default DEFAULT_DRAIN_SECONDS
    */
   readonly drainSeconds?: number;
+  /**
+   * The cluster's DNS Service, which NGINX asks for its upstreams' addresses while it runs: the gateway starts
+   * before the Services it routes to exist, and follows one created again with a new address.
+   * @default DEFAULT_CLUSTER_DNS
+   */
+  readonly clusterDns?: string;
 }
+
+/** kube-dns's Service name, which CoreDNS keeps in every conformant cluster (kubeadm, EKS, GKE, kind). */
+export const DEFAULT_CLUSTER_DNS = 'kube-dns.kube-system.svc.cluster.local';
 
 /**
  * The strangler-fig API gateway: NGINX, configured from the model's per-endpoint status, with an mtail sidecar
@@ -111,6 +120,7 @@ export class ApiGateway extends Construct {
       metricsLogAddress: METRICS_LOG_ADDRESS,
       fallbackPort: FALLBACK_PORT,
       upstreamHost: props.upstreamHost,
+      resolver: props.clusterDns ?? DEFAULT_CLUSTER_DNS,
     });
     this.metricsProgram = renderGatewayMetricsProgram({ latencyBucketsSeconds: buckets });
     this.service = new Microservice(this, 'Service', {
@@ -159,6 +169,9 @@ function validate(props: ApiGatewayProps, upstreamPort: number, containerPort: n
   checkDnsLabel('namespace', props.namespace);
   checkInteger('upstreamPort', upstreamPort, 1, 65535);
   checkInteger('containerPort', containerPort, 1, 65535);
+  if (props.clusterDns !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$/.test(props.clusterDns)) {
+    throw new ValidationError('clusterDns', `${showValue(props.clusterDns)} is not a DNS server's host name or IPv4 address, with an optional :port`);
+  }
   if ([GATEWAY_METRICS_PORT, METRICS_LOG_PORT, FALLBACK_PORT].includes(containerPort)) {
     throw new ValidationError('containerPort', `${containerPort} is taken inside the pod (metrics ${GATEWAY_METRICS_PORT}, metrics log ${METRICS_LOG_PORT}, fallback listener ${FALLBACK_PORT})`);
   }

@@ -89,6 +89,16 @@ export interface NginxConfigOptions {
    * `X-Forwarded-Host`. Upstreams that build absolute URLs from `Host` need the client's. @default 'client'
    */
   readonly upstreamHost?: 'client' | 'service';
+  /**
+   * The DNS server NGINX asks at run time (`host` or `host:port`; a name is looked up once, at start). With it,
+   * upstream names are resolved while NGINX runs (`resolve`, NGINX 1.27.3 and later), again as their answers
+   * expire: NGINX starts before its upstreams' Services exist (their routes answer 502 until they do), and follows
+   * a Service deleted and created again with a new address. @default - names resolved once, at start: NGINX
+   * refuses to start while one does not resolve
+   */
+  readonly resolver?: string;
+  /** How long NGINX keeps a resolved address, whatever the answer's TTL. @default 10 */
+  readonly resolverValidSeconds?: number;
 }
 
 /** The gateway's timeouts and circuit breaker when `NginxConfigOptions.timeouts` sets none. */
@@ -108,7 +118,7 @@ const FALLBACK_UPSTREAM = 'gateway_fallback';
 /** The hybrid routes' fallback rule in words, for the README and the promotion plan. */
 export const HYBRID_FALLBACK_RULE =
   'a read (GET, HEAD, OPTIONS) goes to the monolith when the service is unreachable, times out or answers 500, 502, 503 or 504, as the seed\'s router falls back on any exception; ' +
-  'a write (POST, PUT, PATCH, DELETE) goes to the monolith only when the gateway sent the service nothing (connection refused, connect timeout): ' +
+  'a write (POST, PUT, PATCH, DELETE) goes to the monolith only when the gateway sent the service nothing (connection refused, connect timeout, no address for its name): ' +
   'once the service has a write it may have applied it, so its answer (a 500 or 503 included) or the gateway\'s 502 or 504 reaches the client and the write is never applied twice; ' +
   `after ${DEFAULT_GATEWAY_TIMEOUTS.maxFails} failures in a row the service is skipped for ${DEFAULT_GATEWAY_TIMEOUTS.failTimeoutSeconds} s (the seed's circuit breaker)`;
 
@@ -201,14 +211,19 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
   // `zone`: failure counts (the circuit breaker) are shared by every worker, and survive a reload.
   // `keepalive_timeout` below uvicorn's 5 s, so NGINX never reuses a connection the service is closing.
   const pool = (name: string) => [`zone ${name} 64k;`, `keepalive ${keepalive};`, 'keepalive_timeout 4s;'];
-  const single = (service: string) => [`server ${options.upstreamAddress(service)} max_fails=0;`, ...pool(upstreamName(service))];
+  // A name is resolved at run time when there is a resolver; an address needs no resolving.
+  const server = (service: string) => {
+    const address = options.upstreamAddress(service);
+    return `server ${address}${options.resolver && !isIpAddress(address) ? ' resolve' : ''}`;
+  };
+  const single = (service: string) => [`${server(service)} max_fails=0;`, ...pool(upstreamName(service))];
   for (const route of routes) {
     if (route.status !== 'hybrid') {
       const target = route.status === 'migrated' ? route.service : route.monolith;
       upstreams.set(upstreamName(target), single(target));
     } else {
       upstreams.set(hybridUpstreamName(route), [
-        `server ${options.upstreamAddress(route.service)} max_fails=${t.maxFails} fail_timeout=${t.failTimeoutSeconds}s;`,
+        `${server(route.service)} max_fails=${t.maxFails} fail_timeout=${t.failTimeoutSeconds}s;`,
         // The fallback listener is never marked down: the monolith's own failures are its answers.
         `server 127.0.0.1:${fallbackPort} backup max_fails=0;`,
         ...pool(hybridUpstreamName(route)),
@@ -218,6 +233,10 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
   }
   if (hybrid.length > 0) upstreams.set(FALLBACK_UPSTREAM, [`server 127.0.0.1:${fallbackPort} max_fails=0;`, ...pool(FALLBACK_UPSTREAM)]);
   if (options.unlistedRoute) upstreams.set(upstreamName(options.unlistedRoute.upstream), single(options.unlistedRoute.upstream));
+  if (options.resolver) {
+    // ipv6=off: Services have IPv4 addresses here, and an AAAA query per name would only add a wait.
+    lines.push(`resolver ${options.resolver} valid=${options.resolverValidSeconds ?? 10}s ipv6=off;`, 'resolver_timeout 2s;', '');
+  }
   for (const [name, body] of [...upstreams].sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(`upstream ${name} {`, ...body.map((l) => `  ${l}`), '}', '');
   }
@@ -440,4 +459,9 @@ function hybridUpstreamName(route: GatewayRoute): string {
 
 function writeLocationName(route: GatewayRoute): string {
   return `@write_${snake(route.path.replace(/^\/api\/v1/, ''))}`;
+}
+
+/** True when `address` (`host:port`) names an IPv4 or bracketed IPv6 address rather than a host name. */
+function isIpAddress(address: string): boolean {
+  return /^(\d{1,3}\.){3}\d{1,3}(:\d+)?$/.test(address) || address.startsWith('[');
 }

@@ -39,7 +39,7 @@ export const frontend: WorkloadSpec = careerCopilotService('frontend', 'Next.js 
 export const gateway: WorkloadSpec = {
   name: 'api-gateway',
   description: 'Strangler-fig API gateway (NGINX)',
-  image: { repository: 'nginxinc/nginx-unprivileged', tag: '1.27.3-alpine' },
+  image: { repository: 'nginxinc/nginx-unprivileged', tag: '1.28.3-alpine' },
   port: 8080,
   replicas: 2,
   resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },

@@ -48,7 +48,7 @@ describe('ApiGateway', () => {
     expect(location(config, '/api/v1/auth/login')).toContain('proxy_pass http://auth_service;');
     expect(location(config, '/api/v1/auth/login')).toContain('proxy_next_upstream off;');
     expect(upstream(config, 'auth_service')).toBe(
-      'upstream auth_service {\n  server auth-service.career-copilot.svc.cluster.local:80 max_fails=0;\n  zone auth_service 64k;\n  keepalive 64;\n  keepalive_timeout 4s;',
+      'upstream auth_service {\n  server auth-service.career-copilot.svc.cluster.local:80 resolve max_fails=0;\n  zone auth_service 64k;\n  keepalive 64;\n  keepalive_timeout 4s;',
     );
   });
 
@@ -63,7 +63,7 @@ describe('ApiGateway', () => {
     expect(block).toContain('proxy_next_upstream error timeout http_500 http_502 http_503 http_504;');
     expect(block).not.toContain('non_idempotent');
     const servers = upstream(config, 'auth_service_with_fallback');
-    expect(servers).toContain('server auth-service.career-copilot.svc.cluster.local:80 max_fails=3 fail_timeout=30s;');
+    expect(servers).toContain('server auth-service.career-copilot.svc.cluster.local:80 resolve max_fails=3 fail_timeout=30s;');
     expect(servers).toContain('server 127.0.0.1:8081 backup max_fails=0;');
   });
 
@@ -160,10 +160,18 @@ describe('ApiGateway', () => {
       fallbackPort: 8081,
       accessLogPath: '/tmp/access.log',
       metricsLogAddress: '127.0.0.1:5140',
+      resolver: '127.0.0.1:5353',
     });
     const strip = (c: string) =>
-      c.replace(/server [^ ;]+/g, 'server X').replace('listen 127.0.0.1:8080;', 'listen 8080;').replace('access_log /tmp/access.log', 'access_log /dev/stdout');
+      c.replace(/server [^ ;]+( resolve)?/g, 'server X').replace(/resolver [^ ]+ /, 'resolver X ').replace('listen 127.0.0.1:8080;', 'listen 8080;').replace('access_log /tmp/access.log', 'access_log /dev/stdout');
     expect(strip(local)).toBe(strip(config));
+  });
+
+  test('upstream names are resolved while NGINX runs, through the cluster DNS; the fallback listener\'s address is not', () => {
+    expect(config).toContain('resolver kube-dns.kube-system.svc.cluster.local valid=10s ipv6=off;');
+    const names = config.split('\n').filter((l) => /^  server /.test(l));
+    expect(names.filter((l) => l.includes('.svc.cluster.local:')).every((l) => l.includes(' resolve '))).toBe(true);
+    expect(names.filter((l) => l.includes('127.0.0.1:')).some((l) => l.includes('resolve'))).toBe(false);
   });
 
   test('shares each upstream\'s failure count across workers and reloads, and drops idle connections before the service does', () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import { accessSync, constants, readdirSync } from 'fs';
 import * as path from 'path';
 
@@ -7,13 +8,20 @@ export interface RequiredProgram {
   readonly name: string;
   /** Folders searched before `PATH`, in order; a `*` segment matches every version folder, highest first. */
   readonly folders: readonly string[];
-  /** The Debian package that provides it. */
+  /** The Debian package that provides it, or the words for how it is built. */
   readonly debianPackage: string;
+  /** Whether `PATH` is searched after `folders`. @default true */
+  readonly searchPath?: boolean;
 }
 
-/** The programs, by role: what CI installs with `apt-get install -y nginx postgresql mtail`. */
+/** Where scripts/integration-servers.sh builds NGINX (the version of the gateway's image), built or not. */
+const BUILT_NGINX = execFileSync('bash', [path.join(__dirname, '..', '..', '..', 'scripts', 'integration-servers.sh'), 'which-nginx'], { encoding: 'utf8' }).trim();
+
+/** The programs, by role: what `bash scripts/integration-servers.sh install` installs and builds. */
 export const REQUIRED_PROGRAMS = {
-  nginx: { name: 'nginx', folders: ['/usr/sbin'], debianPackage: 'nginx' },
+  // Never another NGINX from PATH: Debian's 1.22 cannot resolve upstream names at run time.
+  nginx: { name: 'nginx', folders: [path.dirname(BUILT_NGINX)], debianPackage: 'none (built from source by the script)', searchPath: false },
+  dnsmasq: { name: 'dnsmasq', folders: ['/usr/sbin'], debianPackage: 'dnsmasq-base' },
   postgres: { name: 'postgres', folders: ['/usr/lib/postgresql/*/bin'], debianPackage: 'postgresql' },
   initdb: { name: 'initdb', folders: ['/usr/lib/postgresql/*/bin'], debianPackage: 'postgresql' },
   psql: { name: 'psql', folders: ['/usr/lib/postgresql/*/bin'], debianPackage: 'postgresql-client' },
@@ -49,12 +57,12 @@ function expand(folder: string): string[] {
  * these tests exist to run against the real servers.
  */
 export function requireProgram(program: RequiredProgram): string {
-  const searched = [...program.folders.flatMap(expand), ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean)];
+  const onPath = program.searchPath === false ? [] : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  const searched = [...program.folders.flatMap(expand), ...onPath];
   const found = searched.map((folder) => path.join(folder, program.name)).find(executable);
   if (found) return found;
   throw new Error(
-    `${program.name} is not installed (searched ${program.folders.join(', ')} and PATH). The integration tests run the real server: ` +
-      `install Debian's package as root with \`apt-get update && apt-get install -y ${program.debianPackage}\`, ` +
-      'or run `bash scripts/integration-servers.sh install`.',
+    `${program.name} is not installed (searched ${program.folders.join(', ')}${onPath.length > 0 ? ' and PATH' : ''}). The integration tests run the real server: ` +
+      `run \`bash scripts/integration-servers.sh install\` as root (Debian package: ${program.debianPackage}).`,
   );
 }

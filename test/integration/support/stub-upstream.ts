@@ -31,9 +31,13 @@ export const UPSTREAM_HEADER = 'x-upstream';
  * timeout is Node's default, 5 s, the same as uvicorn's (the monolith and the services run FastAPI).
  */
 export class StubUpstream {
-  static async start(name: string): Promise<StubUpstream> {
-    const stub = new StubUpstream(name);
-    await stub.listen(0);
+  /**
+   * Starts a stub on 127.0.0.1 and a port the kernel picks; or at `address`, another loopback address (any
+   * 127.x.y.z) and a given port: stubs of one port on several addresses are a Service that moved.
+   */
+  static async start(name: string, address?: { readonly host: string; readonly port: number }): Promise<StubUpstream> {
+    const stub = new StubUpstream(name, address?.host ?? '127.0.0.1');
+    await stub.listen(address?.port ?? 0);
     return stub;
   }
 
@@ -44,7 +48,10 @@ export class StubUpstream {
   private answered = 0;
   private readonly pending = new Set<NodeJS.Timeout>();
 
-  private constructor(readonly name: string) {
+  private constructor(
+    readonly name: string,
+    readonly host: string,
+  ) {
     this.server = this.createServer();
   }
 
@@ -119,7 +126,7 @@ export class StubUpstream {
   private listen(port: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => {
+      this.server.listen(port, this.host, () => {
         this.portNumber = (this.server.address() as AddressInfo).port;
         resolve();
       });
