@@ -53,7 +53,7 @@ export interface CanaryRouting {
   readonly routes: readonly [reads: string, writes: string];
   readonly stableService: string;
   readonly canaryService: string;
-  /** The route Argo Rollouts adds in front of `routes` while a canary runs, matching `x-canary: true`. */
+  /** The route Argo Rollouts adds in front of `routes` from the first weight on, matching `x-canary: true`. */
   readonly headerRoute: string;
 }
 
@@ -309,22 +309,22 @@ export class ProgressiveRelease extends Construct {
 }
 
 function canarySteps(steps: readonly CanaryStep[], headerRoute: string): RolloutSpecStrategyCanarySteps[] {
-  return [
-    // First, so that testers can reach the canary by header from the moment it starts.
-    {
-      setHeaderRoute: {
-        name: headerRoute,
-        match: [{ headerName: CANARY_HEADER.name, headerValue: { exact: CANARY_HEADER.value } }],
-      },
+  // After the first weight, when the canary's pods are available: Argo Rollouts removes its managed routes while
+  // the new ReplicaSet has no available pod, so a header route set before them is gone at once and never comes back.
+  const header: RolloutSpecStrategyCanarySteps = {
+    setHeaderRoute: {
+      name: headerRoute,
+      match: [{ headerName: CANARY_HEADER.name, headerValue: { exact: CANARY_HEADER.value } }],
     },
-    ...steps.flatMap((step, i): RolloutSpecStrategyCanarySteps[] => {
-      const weight: RolloutSpecStrategyCanarySteps = { setWeight: step.weightPercent };
-      // After the last step Argo promotes by itself: a pause there would only delay it.
-      if (i === steps.length - 1 && step.pauseSeconds === undefined) return [weight];
-      const pause = step.pauseSeconds === undefined ? {} : { duration: RolloutSpecStrategyCanaryStepsPauseDuration.fromString(`${step.pauseSeconds}s`) };
-      return [weight, { pause }];
-    }),
-  ];
+  };
+  return steps.flatMap((step, i): RolloutSpecStrategyCanarySteps[] => {
+    const weight: RolloutSpecStrategyCanarySteps = { setWeight: step.weightPercent };
+    const withHeader = i === 0 ? [weight, header] : [weight];
+    // After the last step Argo promotes by itself: a pause there would only delay it.
+    if (i === steps.length - 1 && step.pauseSeconds === undefined) return withHeader;
+    const pause = step.pauseSeconds === undefined ? {} : { duration: RolloutSpecStrategyCanaryStepsPauseDuration.fromString(`${step.pauseSeconds}s`) };
+    return [...withHeader, { pause }];
+  });
 }
 
 function validate(props: ProgressiveReleaseProps, resolved: { containerPort: number; servicePort: number; replicas: number }): void {
