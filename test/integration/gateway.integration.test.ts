@@ -9,7 +9,7 @@ import { connect } from 'net';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { DEFAULT_DRAIN_SECONDS } from '../../constructs/api-gateway';
+import { DEFAULT_CLUSTER_DNS, DEFAULT_DRAIN_SECONDS } from '../../constructs/api-gateway';
 import { renderGatewayMetricsProgram } from '../../constructs/gateway-metrics-program';
 import { allowedMethods, burstOf, DEFAULT_KEEPALIVE_TIME_SECONDS, NginxConfigOptions, renderNginxConfig, retryAfterSeconds } from '../../constructs/nginx-gateway-config';
 import { synthesizePhase } from '../../constructs/synthesize';
@@ -220,6 +220,7 @@ describe.each(PHASES)('gateway of phase %i on real NGINX', (phase) => {
       fallbackPort: 8081,
       metricsLogAddress: '127.0.0.1:5140',
       upstreamHost: plan.platform.mesh ? 'service' : 'client',
+      resolver: DEFAULT_CLUSTER_DNS,
     };
     expect(synthesized).toEqual([renderNginxConfig(plan.routes, asDeployed)]);
   });
