@@ -166,6 +166,21 @@ const modelRows: ModelRow[] = [
     error: 'sagas[0].steps[2].compensation: "create_application" is the step\'s action: a compensation undoes the action (e.g. delete_application for create_application), or is null',
   },
   {
+    what: 'a saga triggered by an event one of its own steps publishes (an endless loop)',
+    mutate: (m) => (m.sagas[0].steps[2].publishes = ['ApplicationCreated', 'ApplicationSubmitted']),
+    error: 'sagas[0].steps[2].publishes[1]: "ApplicationSubmitted" triggers saga "create_application" itself: every run of step "create_application" would start the saga again, without end; a step publishes only events that do not trigger its own saga',
+  },
+  {
+    what: "a saga step publishing another context's event",
+    mutate: (m) => (m.sagas[0].steps[3].publishes = ['UserRegistered']),
+    error: 'sagas[0].steps[3].publishes[0]: "UserRegistered" is not one of the events of context "analytics", which runs the step (a topic has one writer): MetricCalculated, ReportGenerated, DashboardUpdated',
+  },
+  {
+    what: 'a saga step publishing an event twice',
+    mutate: (m) => (m.sagas[0].steps[2].publishes = ['ApplicationCreated', 'ApplicationCreated']),
+    error: 'sagas[0].steps[2].publishes[1]: "ApplicationCreated" is listed twice (also at 0); give each once',
+  },
+  {
     what: 'a context consuming its own event',
     mutate: (m) => m.contexts[contextIndex(m, 'jobs')].consumes.push('JobPosted'),
     error: 'contexts[2].consumes[1]: "JobPosted" is published by context "jobs" itself: a context acts on its own change where it makes it, not through its topic',

@@ -15,7 +15,14 @@ export const createApplicationSaga: SagaDefinition = {
   steps: [
     { id: 'validate_user', service: 'user', action: 'validate_user', compensation: null, ...SEED_STEP_LIMITS },
     { id: 'validate_job', service: 'jobs', action: 'validate_job', compensation: null, ...SEED_STEP_LIMITS },
-    { id: 'create_application', service: 'applications', action: 'create_application', compensation: 'delete_application', ...SEED_STEP_LIMITS },
+    {
+      id: 'create_application',
+      service: 'applications',
+      action: 'create_application',
+      compensation: 'delete_application',
+      publishes: ['ApplicationCreated'],
+      ...SEED_STEP_LIMITS,
+    },
     {
       id: 'update_user_stats',
       service: 'analytics',

@@ -153,7 +153,8 @@ export function checkModel(model: PlatformModel): void {
   });
   checkNoDependencyCycle(model.contexts);
 
-  // Sagas: started by a published event; each step runs on a known context's service.
+  // Sagas: started by a published event; each step runs on a known context's service and publishes only its
+  // context's events, never the saga's own trigger.
   checkUnique(model.sagas.map((saga, i) => ({ field: `sagas[${i}].name`, name: saga.name })), 'saga');
   model.sagas.forEach((saga, i) => {
     if (!published.includes(saga.triggeredBy)) {
@@ -165,6 +166,16 @@ export function checkModel(model: PlatformModel): void {
       if (step.compensation === step.action) {
         throw new ValidationError(`sagas[${i}].steps[${j}].compensation`, `${showValue(step.compensation)} is the step's action: a compensation undoes the action (e.g. delete_application for create_application), or is null`);
       }
+      const own = model.contexts.find((c) => c.name === step.service)!.publishes.map((e) => e.name);
+      (step.publishes ?? []).forEach((event, k) => {
+        const at = `sagas[${i}].steps[${j}].publishes[${k}]`;
+        if (!own.includes(event)) {
+          throw new ValidationError(at, `${showValue(event)} is not one of the events of context ${showValue(step.service)}, which runs the step (a topic has one writer): ${own.join(', ') || 'it publishes none'}`);
+        }
+        if (event === saga.triggeredBy) {
+          throw new ValidationError(at, `${showValue(event)} triggers saga ${showValue(saga.name)} itself: every run of step ${showValue(step.id)} would start the saga again, without end; a step publishes only events that do not trigger its own saga`);
+        }
+      });
     });
   });
 

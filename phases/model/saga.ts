@@ -23,6 +23,13 @@ export const SagaStepSpec = Type.Object(
     retries: Type.Integer({ minimum: 0 }),
     /** Limit of each attempt and of the compensation (the seed's `timeout`). */
     timeoutSeconds: Type.Integer({ minimum: 1 }),
+    /**
+     * Domain events the step's service publishes when the action succeeds, each one of its context's own events
+     * (`ApplicationCreated` for `create_application`); never the event that triggers the saga, which would start it
+     * again from its own step, without end.
+     * @default - the step publishes no event
+     */
+    publishes: Type.Optional(Type.Array(EventName, { uniqueItems: true })),
   },
   { additionalProperties: false },
 );
