@@ -3,7 +3,10 @@ import { ResourceRequirements } from '../phases/model/workload';
 import { showValue, ValidationError } from '../phases/model/validation-error';
 import { SecretEnvRef } from './microservice';
 import { checkDnsLabel } from './prop-checks';
-import { PsqlJob } from './psql-job';
+import { PASSWORDS_PATH, PsqlJob, PsqlPassword } from './psql-job';
+
+/** Where the auth role's password is mounted (`authDataSplitPasswords`), for the compatibility view's user mapping. */
+const AUTH_PASSWORD_FILE = `${PASSWORDS_PATH}/auth/password`;
 
 /**
  * The seed's phase-1 auth database split (`migration_scripts/phase1_auth_service.sql`), made safe to re-run:
@@ -118,7 +121,8 @@ WHERE target > (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 E
 \\getenv auth_port AUTH_DB_PORT
 \\getenv auth_dbname AUTH_DB_NAME
 \\getenv auth_user AUTH_DB_USERNAME
-\\getenv auth_password AUTH_DB_PASSWORD
+-- The password from the auth Secret's key mounted as a file: never in psql's environment or arguments.
+\\set auth_password \`cat ${AUTH_PASSWORD_FILE}\`
 \\getenv monolith_app_user MONOLITH_DB_USERNAME
 
 CREATE EXTENSION IF NOT EXISTS postgres_fdw;
@@ -148,25 +152,29 @@ GRANT SELECT ON public.users_compat TO :"monolith_app_user";
 `,
 } as const;
 
-/** The shell script that runs the four steps in order; stops at the first failure. Scripts are under `/sql`. */
+/**
+ * The shell script that runs the four steps in order; stops at the first failure. Scripts are under `/sql`. Each
+ * connection is named by libpq's variables, and libpq finds its password in the password file (`PsqlJob`).
+ */
 export const AUTH_DATA_SPLIT_RUN = `set -eu
 run_psql() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+auth_psql() { PGHOST="$AUTH_DB_HOST" PGPORT="$AUTH_DB_PORT" PGDATABASE="$AUTH_DB_NAME" PGUSER="$AUTH_DB_USERNAME" run_psql "$@"; }
+monolith_psql() { PGHOST="$MONOLITH_DB_HOST" PGPORT="$MONOLITH_DB_PORT" PGDATABASE="$MONOLITH_DB_NAME" PGUSER="$MONOLITH_DB_USERNAME" run_psql "$@"; }
+monolith_superuser_psql() { PGHOST="$MONOLITH_DB_HOST" PGPORT="$MONOLITH_DB_PORT" PGDATABASE="$MONOLITH_DB_NAME" PGUSER="$MONOLITH_SUPERUSER_USERNAME" run_psql "$@"; }
 # The export holds password hashes: never leave it behind, even after a failure.
 trap 'rm -f /tmp/monolith-users.csv' EXIT
 
 echo "auth data split 1/3: auth tables"
-run_psql --single-transaction -f /sql/auth-schema.sql -d "$AUTH_DB_URL"
+auth_psql --single-transaction -f /sql/auth-schema.sql
 
 echo "auth data split 2/3: monolith users into the auth database"
-monolith_last_id=$(run_psql -tA -f /sql/monolith-last-user-id.sql -d "$MONOLITH_DB_URL")
+monolith_last_id=$(monolith_psql -tA -f /sql/monolith-last-user-id.sql)
 case "$monolith_last_id" in ''|*[!0-9]*) echo "auth data split: unexpected monolith sequence value: $monolith_last_id" >&2; exit 1 ;; esac
-run_psql -f /sql/export-monolith-users.sql -d "$MONOLITH_DB_URL" > /tmp/monolith-users.csv
-run_psql --single-transaction -v monolith_last_id="$monolith_last_id" -f /sql/import-users.sql -d "$AUTH_DB_URL" < /tmp/monolith-users.csv
+monolith_psql -f /sql/export-monolith-users.sql > /tmp/monolith-users.csv
+auth_psql --single-transaction -v monolith_last_id="$monolith_last_id" -f /sql/import-users.sql < /tmp/monolith-users.csv
 
 echo "auth data split 3/3: compatibility view in the monolith database"
-PGHOST="$MONOLITH_DB_HOST" PGPORT="$MONOLITH_DB_PORT" PGDATABASE="$MONOLITH_DB_NAME" \\
-  PGUSER="$MONOLITH_SUPERUSER_USERNAME" PGPASSWORD="$MONOLITH_SUPERUSER_PASSWORD" \\
-  run_psql --single-transaction -f /sql/monolith-compat-view.sql
+monolith_superuser_psql --single-transaction -f /sql/monolith-compat-view.sql
 echo "auth data split: done"
 `;
 
@@ -198,16 +206,35 @@ export interface AuthDataSplitJobProps {
   readonly resources?: ResourceRequirements;
 }
 
-/** The environment of the Job: every connection setting from a key of a CloudNativePG Secret. */
-export function authDataSplitEnv(props: Pick<AuthDataSplitJobProps, 'monolithStore' | 'authStore' | 'monolithSuperuserSecretName'>): SecretEnvRef[] {
-  const auth = `${props.authStore}-app`;
-  const monolith = `${props.monolithStore}-app`;
-  const superuser = props.monolithSuperuserSecretName ?? `${props.monolithStore}-superuser`;
+type SecretNames = Pick<AuthDataSplitJobProps, 'monolithStore' | 'authStore' | 'monolithSuperuserSecretName'>;
+
+/** The CloudNativePG Secrets the Job reads: the two stores' application roles and the monolith store's superuser. */
+function secretNames(props: SecretNames): { auth: string; monolith: string; superuser: string } {
+  return { auth: `${props.authStore}-app`, monolith: `${props.monolithStore}-app`, superuser: props.monolithSuperuserSecretName ?? `${props.monolithStore}-superuser` };
+}
+
+/** The environment of the Job: every connection setting but the passwords, from a key of a CloudNativePG Secret. */
+export function authDataSplitEnv(props: SecretNames): SecretEnvRef[] {
+  const { auth, monolith, superuser } = secretNames(props);
   const from = (secretName: string, keys: Record<string, string>) => Object.entries(keys).map(([env, key]) => ({ env, secretName, key }));
   return [
-    ...from(auth, { AUTH_DB_URL: 'uri', AUTH_DB_HOST: 'host', AUTH_DB_PORT: 'port', AUTH_DB_NAME: 'dbname', AUTH_DB_USERNAME: 'username', AUTH_DB_PASSWORD: 'password' }),
-    ...from(monolith, { MONOLITH_DB_URL: 'uri', MONOLITH_DB_HOST: 'host', MONOLITH_DB_PORT: 'port', MONOLITH_DB_NAME: 'dbname', MONOLITH_DB_USERNAME: 'username' }),
-    ...from(superuser, { MONOLITH_SUPERUSER_USERNAME: 'username', MONOLITH_SUPERUSER_PASSWORD: 'password' }),
+    ...from(auth, { AUTH_DB_HOST: 'host', AUTH_DB_PORT: 'port', AUTH_DB_NAME: 'dbname', AUTH_DB_USERNAME: 'username' }),
+    ...from(monolith, { MONOLITH_DB_HOST: 'host', MONOLITH_DB_PORT: 'port', MONOLITH_DB_NAME: 'dbname', MONOLITH_DB_USERNAME: 'username' }),
+    ...from(superuser, { MONOLITH_SUPERUSER_USERNAME: 'username' }),
+  ];
+}
+
+/**
+ * The Job's three passwords, each its Secret's `password` key mounted as a file, for the connection the
+ * environment names: psql reads them from its password file, the compatibility view's user mapping from `auth`'s.
+ */
+export function authDataSplitPasswords(props: SecretNames): PsqlPassword[] {
+  const { auth, monolith, superuser } = secretNames(props);
+  const monolithDb = { hostEnv: 'MONOLITH_DB_HOST', portEnv: 'MONOLITH_DB_PORT', databaseEnv: 'MONOLITH_DB_NAME' };
+  return [
+    { name: 'auth', secretName: auth, hostEnv: 'AUTH_DB_HOST', portEnv: 'AUTH_DB_PORT', databaseEnv: 'AUTH_DB_NAME', userEnv: 'AUTH_DB_USERNAME' },
+    { name: 'monolith', secretName: monolith, ...monolithDb, userEnv: 'MONOLITH_DB_USERNAME' },
+    { name: 'monolith-superuser', secretName: superuser, ...monolithDb, userEnv: 'MONOLITH_SUPERUSER_USERNAME' },
   ];
 }
 
@@ -236,6 +263,7 @@ export class AuthDataSplitJob extends Construct {
       files: AUTH_DATA_SPLIT_FILES,
       entrypoint: 'run.sh',
       secretEnv: authDataSplitEnv(props),
+      passwords: authDataSplitPasswords(props),
       image: props.image,
       resources: props.resources,
     });

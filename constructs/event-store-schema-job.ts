@@ -37,7 +37,10 @@ CREATE OR REPLACE TRIGGER events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE
     FOR EACH STATEMENT EXECUTE FUNCTION public.events_append_only();
 `;
 
-/** The shell script of the Job: the schema in one transaction, on the database that libpq's PG* variables name. */
+/**
+ * The shell script of the Job: the schema in one transaction, on the database that libpq's PG* variables name,
+ * with the password from libpq's password file.
+ */
 export const EVENT_STORE_RUN = `set -eu
 echo "event store: schema"
 psql -X -q -v ON_ERROR_STOP=1 --single-transaction -f /sql/event-store.sql
@@ -70,7 +73,8 @@ const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * A Job that creates the event store's `events` table (`EVENT_STORE_SQL`) in `database` on a PostgreSQL store.
- * Host, port and database are plain settings; the role's name and password come from Secret references only.
+ * Host, port and database are plain settings; the role's name comes from a Secret reference, its password from the
+ * Secret mounted as a file, through psql's password file.
  * See `PsqlJob` for how the Job behaves under Pulumi.
  */
 export class EventStoreSchemaJob extends Construct {
@@ -91,10 +95,7 @@ export class EventStoreSchemaJob extends Construct {
     checkDnsLabel('credentialsSecretName', credentials);
 
     this.name = props.name ?? 'event-store-schema';
-    const secretEnv: SecretEnvRef[] = [
-      { env: 'PGUSER', secretName: credentials, key: 'username' },
-      { env: 'PGPASSWORD', secretName: credentials, key: 'password' },
-    ];
+    const secretEnv: SecretEnvRef[] = [{ env: 'PGUSER', secretName: credentials, key: 'username' }];
     this.job = new PsqlJob(this, 'Job', {
       name: this.name,
       partOf: props.partOf,
@@ -102,6 +103,8 @@ export class EventStoreSchemaJob extends Construct {
       entrypoint: 'run.sh',
       env: { PGHOST: host, PGPORT: String(port), PGDATABASE: props.database },
       secretEnv,
+      // psql finds the password in its password file, for the connection its PG* variables name.
+      passwords: [{ name: 'owner', secretName: credentials, hostEnv: 'PGHOST', portEnv: 'PGPORT', databaseEnv: 'PGDATABASE', userEnv: 'PGUSER' }],
       image: props.image,
       resources: props.resources,
     });

@@ -2,6 +2,7 @@ import { ApiGateway } from '../constructs/api-gateway';
 import { EventBus } from '../constructs/event-bus';
 import { Microservice } from '../constructs/microservice';
 import { PostgresDatabase } from '../constructs/postgres-database';
+import { PsqlJob } from '../constructs/psql-job';
 import { RedisStore } from '../constructs/redis-store';
 import { ServiceMesh } from '../constructs/service-mesh';
 import { PlatformModel } from '../phases';
@@ -219,6 +220,11 @@ const propsRows: Array<Omit<Extract<BadInput, { input: 'props' }>, 'input'>> = [
   { what: 'a database with negative read replicas', build: () => emitted((s) => new PostgresDatabase(s, 'x', { name: 'user-db', database: 'user_service', storageGi: 10, partOf: 'career-copilot', readReplicas: -1 })), error: 'readReplicas: -1 is not an integer of at least 0' },
   { what: 'a Redis store without storage', build: () => emitted((s) => new RedisStore(s, 'x', { name: 'cache', storageGi: 0, partOf: 'career-copilot' })), error: 'storageGi: 0 is not an integer of at least 1' },
   { what: 'a topic with no partitions', build: () => emitted((s) => new EventBus(s, 'x', { name: 'event-bus', partOf: 'career-copilot', events: [{ ...topic, partitions: 0 }] })), error: 'events[0].partitions: 0 is not an integer of at least 1' },
+  {
+    what: 'a psql password in the environment',
+    build: () => emitted((s) => new PsqlJob(s, 'x', { name: 'schema', partOf: 'career-copilot', files: { 'run.sh': 'psql\n' }, entrypoint: 'run.sh', secretEnv: [{ env: 'PGPASSWORD', secretName: 'user-db-app', key: 'password' }] })),
+    error: 'secretEnv[0].key: "password" of user-db-app holds a password: give it in passwords, which psql reads from a file, never from the environment',
+  },
   { what: 'a mesh timeout of zero', build: () => emitted((s) => new ServiceMesh(s, 'x', { ...mesh, timeoutSeconds: 0 })), error: 'timeoutSeconds: 0 is not an integer of at least 1' },
 ];
 

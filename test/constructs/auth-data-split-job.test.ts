@@ -1,4 +1,5 @@
-import { AUTH_DATA_SPLIT_FILES, AUTH_DATA_SPLIT_RUN, AUTH_DATA_SPLIT_SQL, AuthDataSplitJob, AuthDataSplitJobProps } from '../../constructs/auth-data-split-job';
+import { AUTH_DATA_SPLIT_FILES, AUTH_DATA_SPLIT_RUN, AUTH_DATA_SPLIT_SQL, AuthDataSplitJob, AuthDataSplitJobProps, authDataSplitPasswords } from '../../constructs/auth-data-split-job';
+import { passwordFileScript } from '../../constructs/psql-job';
 import { ValidationError } from '../../phases';
 import { emitted, only } from '../support/synth';
 
@@ -10,36 +11,44 @@ describe('AuthDataSplitJob', () => {
   test('emits the Job and the ConfigMap of its scripts, and no Secret', () => {
     const objects = build();
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ConfigMap/auth-data-split-sql', 'Job/auth-data-split']);
-    expect(only(objects, 'ConfigMap').data).toEqual(AUTH_DATA_SPLIT_FILES);
-    expect(only(objects, 'Job').spec.template.spec.containers[0].command).toEqual(['sh', '/sql/run.sh']);
+    expect(only(objects, 'ConfigMap').data).toEqual({ ...AUTH_DATA_SPLIT_FILES, 'psql-passwords.sh': passwordFileScript(authDataSplitPasswords(base)) });
+    expect(only(objects, 'Job').spec.template.spec.containers[0].command).toEqual(['sh', '/sql/psql-passwords.sh', '/sql/run.sh']);
   });
 
-  test('reads every connection setting from the CloudNativePG Secrets of both stores, never a value', () => {
+  test('reads every connection setting but the passwords from the CloudNativePG Secrets of both stores, never a value', () => {
     const env: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }> =
       only(build(), 'Job').spec.template.spec.containers[0].env;
     const refs = Object.fromEntries(env.filter((e) => e.valueFrom).map((e) => [e.name, `${e.valueFrom!.secretKeyRef.name}/${e.valueFrom!.secretKeyRef.key}`]));
     expect(refs).toEqual({
-      AUTH_DB_URL: 'auth-db-app/uri',
       AUTH_DB_HOST: 'auth-db-app/host',
       AUTH_DB_PORT: 'auth-db-app/port',
       AUTH_DB_NAME: 'auth-db-app/dbname',
       AUTH_DB_USERNAME: 'auth-db-app/username',
-      AUTH_DB_PASSWORD: 'auth-db-app/password',
-      MONOLITH_DB_URL: 'monolith-db-app/uri',
       MONOLITH_DB_HOST: 'monolith-db-app/host',
       MONOLITH_DB_PORT: 'monolith-db-app/port',
       MONOLITH_DB_NAME: 'monolith-db-app/dbname',
       MONOLITH_DB_USERNAME: 'monolith-db-app/username',
       MONOLITH_SUPERUSER_USERNAME: 'monolith-db-superuser/username',
-      MONOLITH_SUPERUSER_PASSWORD: 'monolith-db-superuser/password',
     });
-    expect(env.filter((e) => !e.valueFrom).map((e) => e.name)).toEqual(['HOME', 'PGAPPNAME', 'PGCONNECT_TIMEOUT']);
+    expect(env.filter((e) => !e.valueFrom).map((e) => e.name)).toEqual(['HOME', 'PGAPPNAME', 'PGCONNECT_TIMEOUT', 'PGPASSFILE']);
+  });
+
+  test('mounts each of the three passwords as a file, for the connection the environment names', () => {
+    const pod = only(build(), 'Job').spec.template.spec;
+    const secrets = pod.volumes.filter((v: { secret?: unknown }) => v.secret).map((v: { secret: { secretName: string; items: unknown; defaultMode: number } }) => v.secret);
+    expect(secrets).toEqual(['auth-db-app', 'monolith-db-app', 'monolith-db-superuser'].map((secretName) => ({ secretName, items: [{ key: 'password', path: 'password' }], defaultMode: 0o440 })));
+    expect(pod.containers[0].volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toEqual(['/sql', '/tmp', '/secrets/auth', '/secrets/monolith', '/secrets/monolith-superuser']);
+    const script = only(build(), 'ConfigMap').data['psql-passwords.sh'];
+    expect(script).toContain('pgpass_line "$AUTH_DB_HOST" "$AUTH_DB_PORT" "$AUTH_DB_NAME" "$AUTH_DB_USERNAME" /secrets/auth/password');
+    expect(script).toContain('pgpass_line "$MONOLITH_DB_HOST" "$MONOLITH_DB_PORT" "$MONOLITH_DB_NAME" "$MONOLITH_DB_USERNAME" /secrets/monolith/password');
+    expect(script).toContain('pgpass_line "$MONOLITH_DB_HOST" "$MONOLITH_DB_PORT" "$MONOLITH_DB_NAME" "$MONOLITH_SUPERUSER_USERNAME" /secrets/monolith-superuser/password');
   });
 
   test('takes the superuser from another Secret when told', () => {
-    const env: Array<{ name: string; valueFrom?: { secretKeyRef: { name: string } } }> =
-      only(build({ monolithSuperuserSecretName: 'monolith-admin' }), 'Job').spec.template.spec.containers[0].env;
-    expect(env.find((e) => e.name === 'MONOLITH_SUPERUSER_PASSWORD')!.valueFrom!.secretKeyRef.name).toBe('monolith-admin');
+    const pod = only(build({ monolithSuperuserSecretName: 'monolith-admin' }), 'Job').spec.template.spec;
+    const env: Array<{ name: string; valueFrom?: { secretKeyRef: { name: string } } }> = pod.containers[0].env;
+    expect(env.find((e) => e.name === 'MONOLITH_SUPERUSER_USERNAME')!.valueFrom!.secretKeyRef.name).toBe('monolith-admin');
+    expect(pod.volumes.map((v: { secret?: { secretName: string } }) => v.secret?.secretName).filter(Boolean)).toContain('monolith-admin');
   });
 
   test('keeps the Job after it finishes so that an unchanged re-apply does not rerun it', () => {
@@ -100,16 +109,19 @@ describe('AuthDataSplitJob', () => {
     expect(sql).toContain('CREATE FOREIGN TABLE IF NOT EXISTS auth_service.users (');
     expect(sql).toContain('CREATE OR REPLACE VIEW public.users_compat AS SELECT id, email, hashed_password, is_active, created_at, updated_at FROM auth_service.users;');
     expect(sql).toContain('GRANT SELECT ON public.users_compat TO :"monolith_app_user";');
-    // Credentials come from the environment at run time, never from the script.
-    expect(sql).toContain('\\getenv auth_password AUTH_DB_PASSWORD');
+    // Credentials come from the mounted Secret at run time, never from the script or the environment.
+    expect(sql).toContain('\\set auth_password `cat /secrets/auth/password`');
+    expect(sql).not.toContain('AUTH_DB_PASSWORD');
   });
 
   test('runs each step in its own transaction, stops at the first error and removes the export', () => {
     expect(AUTH_DATA_SPLIT_RUN).toMatch(/^set -eu\n/);
     expect(AUTH_DATA_SPLIT_RUN).toContain('psql -X -q -v ON_ERROR_STOP=1');
-    expect(AUTH_DATA_SPLIT_RUN).toContain('run_psql --single-transaction -f /sql/auth-schema.sql -d "$AUTH_DB_URL"');
-    expect(AUTH_DATA_SPLIT_RUN).toContain('run_psql --single-transaction -v monolith_last_id="$monolith_last_id" -f /sql/import-users.sql -d "$AUTH_DB_URL" < /tmp/monolith-users.csv');
-    expect(AUTH_DATA_SPLIT_RUN).toContain('run_psql --single-transaction -f /sql/monolith-compat-view.sql');
+    expect(AUTH_DATA_SPLIT_RUN).toContain('auth_psql --single-transaction -f /sql/auth-schema.sql\n');
+    expect(AUTH_DATA_SPLIT_RUN).toContain('auth_psql --single-transaction -v monolith_last_id="$monolith_last_id" -f /sql/import-users.sql < /tmp/monolith-users.csv');
+    expect(AUTH_DATA_SPLIT_RUN).toContain('monolith_superuser_psql --single-transaction -f /sql/monolith-compat-view.sql');
+    // Connections by libpq's variables, passwords from the password file: none in a URI, an argument or a variable.
+    expect(AUTH_DATA_SPLIT_RUN).not.toMatch(/PASSWORD|_URL|-d "/);
     expect(AUTH_DATA_SPLIT_RUN).toContain("trap 'rm -f /tmp/monolith-users.csv' EXIT");
   });
 

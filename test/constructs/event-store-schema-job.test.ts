@@ -1,4 +1,5 @@
 import { EVENT_STORE_RUN, EVENT_STORE_SQL, EventStoreSchemaJob, EventStoreSchemaJobProps } from '../../constructs/event-store-schema-job';
+import { passwordFileScript } from '../../constructs/psql-job';
 import { ValidationError } from '../../phases';
 import { emitted, only } from '../support/synth';
 
@@ -11,7 +12,8 @@ describe('EventStoreSchemaJob', () => {
   test('emits the Job and the ConfigMap of its script, and no Secret', () => {
     const objects = build();
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ConfigMap/event-store-schema-sql', 'Job/event-store-schema']);
-    expect(only(objects, 'ConfigMap').data).toEqual({ 'event-store.sql': EVENT_STORE_SQL, 'run.sh': EVENT_STORE_RUN });
+    const password = { name: 'owner', secretName: 'applications-db-app', hostEnv: 'PGHOST', portEnv: 'PGPORT', databaseEnv: 'PGDATABASE', userEnv: 'PGUSER' };
+    expect(only(objects, 'ConfigMap').data).toEqual({ 'event-store.sql': EVENT_STORE_SQL, 'run.sh': EVENT_STORE_RUN, 'psql-passwords.sh': passwordFileScript([password]) });
   });
 
   test("connects to the store's read-write Service and database, with credentials from the store's app Secret", () => {
@@ -21,9 +23,12 @@ describe('EventStoreSchemaJob', () => {
         { name: 'PGPORT', value: '5432' },
         { name: 'PGDATABASE', value: 'applications_service' },
         { name: 'PGUSER', valueFrom: { secretKeyRef: { name: 'applications-db-app', key: 'username' } } },
-        { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'applications-db-app', key: 'password' } } },
+        { name: 'PGPASSFILE', value: '/tmp/pgpass' },
       ]),
     );
+    // The password is the Secret's key mounted as a file, never a variable.
+    expect(envOf().map((e: { name: string }) => e.name)).not.toContain('PGPASSWORD');
+    expect(only(build(), 'Job').spec.template.spec.volumes).toContainEqual({ name: 'password-0', secret: { secretName: 'applications-db-app', items: [{ key: 'password', path: 'password' }], defaultMode: 0o440 } });
   });
 
   test('connects elsewhere when told', () => {
@@ -32,9 +37,10 @@ describe('EventStoreSchemaJob', () => {
         { name: 'PGHOST', value: 'event-store-rw' },
         { name: 'PGPORT', value: '6432' },
         { name: 'PGDATABASE', value: 'event_store' },
-        { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'event-store-app', key: 'password' } } },
+        { name: 'PGUSER', valueFrom: { secretKeyRef: { name: 'event-store-app', key: 'username' } } },
       ]),
     );
+    expect(only(build({ credentialsSecretName: 'event-store-app' }), 'Job').spec.template.spec.volumes).toContainEqual(expect.objectContaining({ secret: expect.objectContaining({ secretName: 'event-store-app' }) }));
   });
 
   test('keeps the Job after it finishes and runs restricted', () => {

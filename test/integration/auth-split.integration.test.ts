@@ -1,12 +1,14 @@
 /**
  * The phase-1 auth data split (AuthDataSplitJob) against two real PostgreSQL servers standing in for the
- * monolith's store and the auth store: the synthesized Job's scripts run as its container would, with psql and the
- * environment its Secret references give it.
+ * monolith's store and the auth store: the synthesized Job's scripts run as its container would, with psql, the
+ * environment its Secret references give it and the password files it mounts (psql reads its passwords from the
+ * password file the Job writes from them, never from its arguments or environment).
  */
+import * as path from 'path';
 import { AuthDataSplitJob } from '../../constructs/auth-data-split-job';
 import { careerCopilot, selectPhase } from '../../phases';
 import { emitted, only } from '../support/synth';
-import { JobResult, JobWorld, runJob, startJob } from './support/local-job';
+import { JobProcess, JobResult, JobWorld, runJob, startJob } from './support/local-job';
 import { LocalPostgres } from './support/local-postgres';
 import { PostgresLogin, psqlQuery, PsqlSession } from './support/psql';
 import { report } from './support/report';
@@ -163,21 +165,28 @@ function expectSucceeded(result: JobResult): void {
   expect(result.scratchFiles).toEqual([]);
 }
 
-async function runKilled(point: KillPoint): Promise<{ result: JobResult; statement: string }> {
+/** Runs the Job until it waits at `point`, reads its process list there, then kills its connection. */
+async function runKilled(point: KillPoint): Promise<{ result: JobResult; statement: string; processes: JobProcess[] }> {
   const blocker = new PsqlSession(point.server().superuser(point.database, 'integration-blocker'));
   await blocker.run(`BEGIN; ${point.lock}`);
   const running = startJob(objects, world);
   let statement = '';
+  let processes: JobProcess[] = [];
   try {
     const backend = await blockedJobBackend(point.server());
     statement = backend.statement;
+    // psql is connected and waiting: what the node's process list shows of the container right now.
+    processes = running.processes();
     await point.server().query(`SELECT pg_terminate_backend(${backend.pid});`);
   } finally {
     await blocker.run('ROLLBACK;');
     await blocker.close();
   }
-  return { result: await running.done, statement };
+  return { result: await running.done, statement, processes };
 }
+
+/** The passwords of the test world's Secrets: none may be in an argument or the environment of the Job's processes. */
+const passwords = () => Object.values(world.secrets).map((secret) => secret.password).filter((p): p is string => p !== undefined);
 
 beforeAll(async () => {
   [monolith, auth] = await Promise.all([LocalPostgres.start(split.monolith.name), LocalPostgres.start(split.auth.name)]);
@@ -196,8 +205,12 @@ afterAll(async () => {
 
 describe(`auth data split (${split.monolith.name} -> ${split.auth.name}) on real PostgreSQL`, () => {
   test.each(KILL_POINTS)('a run killed $name fails, commits nothing and leaves the monolith intact', async (point) => {
-    const { result, statement } = await runKilled(point);
+    const { result, statement, processes } = await runKilled(point);
     expect(statement).toMatch(point.waitingStatement);
+    // psql ran (connected with a password from the password file), and no password is in the process list.
+    expect(processes.some((p) => path.basename(p.argv[0]) === 'psql')).toBe(true);
+    expect(processes.flatMap((p) => [...p.argv, ...p.environ]).filter((text) => passwords().some((password) => text.includes(password)))).toEqual([]);
+    expect(processes.flatMap((p) => p.environ).filter((variable) => /^PGPASSWORD=/.test(variable))).toEqual([]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/terminating connection due to administrator command|server closed the connection/);
     expect(await authUserCount()).toBe(0);
@@ -207,6 +220,7 @@ describe(`auth data split (${split.monolith.name} -> ${split.auth.name}) on real
     expect(result.scratchFiles).toEqual([]);
     report(`auth split killed ${point.name}`, [
       `killed in: ${statement.slice(0, 100)}`,
+      `its processes then (no password in any argument or environment): ${processes.map((p) => p.argv.map((a) => path.basename(a)).join(' ')).join('; ')}`,
       `exit code ${result.code}; auth_service_db users before 0, after ${await authUserCount()}`,
       `monolith users table before: ${monolithBefore.users}`,
       `monolith users table after:  ${(await monolithData()).users}`,

@@ -21,7 +21,7 @@ const APPEND_APP = 'integration-append';
 
 let server: LocalPostgres;
 let owner: PostgresLogin;
-let job: () => Promise<JobResult>;
+let job: (password?: string) => Promise<JobResult>;
 
 /** One append as the seed's `PostgresEventStore.append_events` writes it. */
 const appendSql = (aggregateId: string, version: number, writer: number) => `
@@ -41,7 +41,8 @@ beforeAll(async () => {
   server = await LocalPostgres.start(store.name);
   owner = await server.createOwnedDatabase(store.database, store.database);
   const objects = emitted((scope) => new EventStoreSchemaJob(scope, 'event-store-schema', { store: store.name, database: store.database, partOf: plan.product, port: server.port }));
-  job = () => runJob(objects, { secrets: { [`${store.name}-app`]: { username: owner.user, password: owner.password } }, hosts: { [`${store.name}-rw`]: '127.0.0.1' } });
+  // The Secret's password key is mounted as a file; the Job's first step puts it in psql's password file.
+  job = (password = owner.password) => runJob(objects, { secrets: { [`${store.name}-app`]: { username: owner.user, password } }, hosts: { [`${store.name}-rw`]: '127.0.0.1' } });
 }, 60_000);
 
 afterAll(async () => {
@@ -52,6 +53,8 @@ describe(`event store schema (${store.name}/${store.database}) on real PostgreSQ
   test('the Job creates the events table, and a second run changes nothing', async () => {
     const first = await job();
     expect(first).toMatchObject({ code: 0, stderr: '' });
+    // The password file is removed when the script ends.
+    expect(first.scratchFiles).toEqual([]);
     const created = await schema();
     expect(created).toContain('UNIQUE INDEX events_aggregate_id_version_key ON public.events USING btree (aggregate_id, version)');
     await psqlQuery(owner, appendSql('application-1', 1, 0));
@@ -61,6 +64,20 @@ describe(`event store schema (${store.name}/${store.database}) on real PostgreSQ
     expect(second.stderr.trim().split('\n').filter((line) => !/NOTICE: .* already exists, skipping$/.test(line))).toEqual([]);
     expect(await schema()).toBe(created);
     expect(await psqlQuery(owner, 'SELECT count(*) FROM public.events;')).toBe('1');
+  });
+
+  test('a password with ":" and "\\" reaches psql through its password file (escaped), and a wrong one is refused', async () => {
+    const password = 'p:a\\ss:word\\';
+    await server.query(`ALTER ROLE ${owner.user} PASSWORD '${password}';`);
+    try {
+      expect(await job(password)).toMatchObject({ code: 0, scratchFiles: [] });
+      // The server really checks it: the Job's old password is refused now.
+      const refused = await job(owner.password);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain(`password authentication failed for user "${owner.user}"`);
+    } finally {
+      await server.query(`ALTER ROLE ${owner.user} PASSWORD '${owner.password}';`);
+    }
   });
 
   test(`of ${WRITERS} concurrent appends of the same (aggregate_id, version), exactly one wins`, async () => {

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { KubernetesObject } from '../../../constructs/synthesize';
@@ -29,6 +29,8 @@ export interface JobResult {
 export interface RunningJob {
   readonly process: ChildProcess;
   readonly done: Promise<JobResult>;
+  /** The container's processes now (its shell and every descendant, psql included), read from /proc. */
+  processes(): JobProcess[];
 }
 
 interface Container {
@@ -41,12 +43,21 @@ interface Volume {
   name: string;
   configMap?: { name: string };
   emptyDir?: object;
+  secret?: { secretName: string; items?: Array<{ key: string; path: string }>; defaultMode?: number };
+}
+
+/** A process of a running Job, as the node's process list shows it: its arguments and its environment. */
+export interface JobProcess {
+  readonly pid: number;
+  readonly argv: readonly string[];
+  readonly environ: readonly string[];
 }
 
 /**
  * Runs the container of a synthesized psql Job (a `Job` and its `ConfigMap`) as a local process, as the kubelet
- * would: the ConfigMap's files and an emptyDir are "mounted" at folders of a temporary directory, the environment
- * is the container's, with `secretKeyRef`s read from `world.secrets`. The only rewrites are those mounts: every
+ * would: the ConfigMap's files, the Secret keys of secret volumes (with their mode) and an emptyDir are "mounted" at
+ * folders of a temporary directory, the environment is the container's, with `secretKeyRef`s read from
+ * `world.secrets`. The only rewrites are those mounts: every
  * occurrence of a mount path (`/sql/`, `/tmp/`) in the command, the environment and the mounted files points to its
  * local folder instead. The scripts, the SQL and the variables are otherwise the synthesized ones.
  */
@@ -69,6 +80,16 @@ export function startJob(objects: readonly KubernetesObject[], world: JobWorld):
     if (volume?.configMap) {
       const configMap = only(objects, 'ConfigMap', volume.configMap.name);
       for (const [file, contents] of Object.entries(configMap.data as Record<string, string>)) writeFileSync(path.join(mount.local, file), rewrite(contents));
+    }
+    if (volume?.secret) {
+      const { secretName, items, defaultMode } = volume.secret;
+      const secret = world.secrets[secretName];
+      if (secret === undefined) throw new Error(`volume ${volume.name}: the Job mounts Secret "${secretName}", which the test world does not have`);
+      for (const { key, path: file } of items ?? Object.keys(secret).map((k) => ({ key: k, path: k }))) {
+        if (secret[key] === undefined) throw new Error(`volume ${volume.name}: the Job mounts key "${key}" of Secret "${secretName}", which the test world does not have`);
+        // As the kubelet writes it: the value as it is (no newline added), with the volume's mode.
+        writeFileSync(path.join(mount.local, file), secret[key], { mode: defaultMode ?? 0o644 });
+      }
     }
   }
 
@@ -103,7 +124,31 @@ export function startJob(objects: readonly KubernetesObject[], world: JobWorld):
       resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr, seconds: (Date.now() - started) / 1000, scratchFiles });
     });
   });
-  return { process: child, done };
+  return { process: child, done, processes: () => processTree(child.pid!) };
+}
+
+/** `pid` and its descendants, with their arguments and environments, as any user of the node could read them. */
+function processTree(pid: number): JobProcess[] {
+  const read = (file: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return undefined; // gone meanwhile
+    }
+  };
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc').filter((e) => /^[0-9]+$/.test(e))) {
+    // The parent is the 2nd field after the command name, which is in parentheses and may contain spaces.
+    const stat = read(`/proc/${entry}/stat`);
+    if (stat) parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) for (const [child, parent] of parents) if (parent === tree[i]) tree.push(child);
+  return tree.flatMap((p) => {
+    const argv = read(`/proc/${p}/cmdline`);
+    const environ = read(`/proc/${p}/environ`);
+    return argv === undefined || environ === undefined ? [] : [{ pid: p, argv: argv.split('\0').filter(Boolean), environ: environ.split('\0').filter(Boolean) }];
+  });
 }
 
 /** Runs the Job's container to the end. */
