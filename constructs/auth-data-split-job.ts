@@ -200,7 +200,7 @@ export interface AuthDataSplitJobProps {
   readonly name?: string;
   /** Secret with the monolith store's superuser `username` and `password`. @default - `<monolithStore>-superuser`, which CloudNativePG writes when superuser access is enabled */
   readonly monolithSuperuserSecretName?: string;
-  /** Pinned PostgreSQL client image. @default 'postgres:16.4-alpine' */
+  /** Pinned PostgreSQL client image. @default DEFAULT_PSQL_IMAGE */
   readonly image?: string;
   /** @default requests 50m CPU / 64Mi, limits 500m CPU / 256Mi */
   readonly resources?: ResourceRequirements;

@@ -63,7 +63,7 @@ export interface EventStoreSchemaJobProps {
   readonly port?: number;
   /** Secret with the `username` and `password` of a role that may create tables in `database`. @default - `<store>-app`, the owner of the store's application database */
   readonly credentialsSecretName?: string;
-  /** Pinned PostgreSQL client image. @default 'postgres:16.4-alpine' */
+  /** Pinned PostgreSQL client image. @default DEFAULT_PSQL_IMAGE */
   readonly image?: string;
   /** @default requests 50m CPU / 64Mi, limits 500m CPU / 256Mi */
   readonly resources?: ResourceRequirements;

@@ -21,6 +21,7 @@ import { RedisStore } from './redis-store';
 import { SagaOrchestratorConfig } from './saga-orchestrator-config';
 import { ServiceMesh } from './service-mesh';
 import { ServiceObservability } from './service-observability';
+import { SupportImage, supportImageReferences } from './support-images';
 
 /** What differs between environments of the same phase: sizing, flags, where data lives. */
 /** The component that holds the mesh's objects (Gateway, VirtualServices, policies). */
@@ -49,6 +50,12 @@ export interface EnvironmentOptions {
    * environments without a public CA; the aws target refuses to run without one of the two
    */
   readonly tls?: { readonly clusterIssuer?: string; readonly secretName?: string };
+  /**
+   * Images that replace the support images' defaults (`SUPPORT_IMAGES`: the Jobs' psql, the gateway's mtail, the
+   * smoke test's curl, Redis), each a pinned reference such as `postgres:16.4-alpine@sha256:<digest>`.
+   * @default - each construct's pinned default
+   */
+  readonly supportImages?: Readonly<Partial<Record<SupportImage, string>>>;
 }
 
 /** Props of `PhaseChart`. */
@@ -82,12 +89,13 @@ export class PhaseChart extends Chart {
     const { plan } = props;
     const environment = props.environment ?? {};
     const inClusterData = environment.inClusterData ?? true;
+    const images = supportImageReferences(environment.supportImages);
     super(scope, id, { namespace: plan.namespace, disableResourceNameHashes: true });
 
     new PlatformNamespace(this, 'namespace', { name: plan.namespace, partOf: plan.product, meshInjection: plan.platform.mesh });
 
     if (inClusterData) {
-      for (const store of plan.dataStores) this.dataStore(plan, store);
+      for (const store of plan.dataStores) this.dataStore(plan, store, images.redis);
     }
     if (plan.eventBus && inClusterData) {
       this.eventBus = new EventBus(this, EVENT_BUS_NAME, {
@@ -100,11 +108,11 @@ export class PhaseChart extends Chart {
     }
     const jobs: Array<{ name: string; stores: string[] }> = [];
     if (plan.authDataSplit) {
-      const job = new AuthDataSplitJob(this, 'auth-data-split', { monolithStore: plan.authDataSplit.monolith.name, authStore: plan.authDataSplit.auth.name, partOf: plan.product });
+      const job = new AuthDataSplitJob(this, 'auth-data-split', { monolithStore: plan.authDataSplit.monolith.name, authStore: plan.authDataSplit.auth.name, partOf: plan.product, image: images.psql });
       jobs.push({ name: job.name, stores: [plan.authDataSplit.monolith.name, plan.authDataSplit.auth.name] });
     }
     if (plan.eventStore) {
-      const job = new EventStoreSchemaJob(this, 'event-store-schema', { store: plan.eventStore.name, database: plan.eventStore.database, partOf: plan.product });
+      const job = new EventStoreSchemaJob(this, 'event-store-schema', { store: plan.eventStore.name, database: plan.eventStore.database, partOf: plan.product, image: images.psql });
       jobs.push({ name: job.name, stores: [plan.eventStore.name] });
     }
 
@@ -120,7 +128,7 @@ export class PhaseChart extends Chart {
     const services = new Map<string, Microservice>();
     const canaries = new Map<string, ProgressiveRelease>();
     for (const workload of plan.workloads) {
-      const service = this.workload(plan, workload, environment, flags);
+      const service = this.workload(plan, workload, environment, flags, images.mtail);
       services.set(workload.spec.name, service);
       // Observability and releases belong to the workload's component.
       const component = service.node.scope === this ? service : service.node.scope!;
@@ -144,6 +152,7 @@ export class PhaseChart extends Chart {
           containerPort: workload.spec.port,
           replicas: service.replicas,
           autoscaling: service.autoscaling,
+          ...(workload.release === 'blue-green' ? { smokeTestImage: images.curl } : {}),
         });
         if (release.canaryRouting) canaries.set(workload.spec.name, release);
       }
@@ -196,7 +205,7 @@ export class PhaseChart extends Chart {
     });
   }
 
-  private dataStore(plan: PhasePlan, store: DataStoreSpec): void {
+  private dataStore(plan: PhasePlan, store: DataStoreSpec, redisImage: string): void {
     const common = { name: store.name, storageGi: store.storageGi, partOf: plan.product };
     switch (store.engine) {
       case 'postgresql':
@@ -212,12 +221,12 @@ export class PhaseChart extends Chart {
         new MongoDatabase(this, store.name, { ...common, database: store.database, members: 1 + store.readReplicas });
         break;
       case 'redis':
-        new RedisStore(this, store.name, common);
+        new RedisStore(this, store.name, { ...common, image: redisImage });
         break;
     }
   }
 
-  private workload(plan: PhasePlan, workload: WorkloadPlan, environment: EnvironmentOptions, flags: FeatureFlags): Microservice {
+  private workload(plan: PhasePlan, workload: WorkloadPlan, environment: EnvironmentOptions, flags: FeatureFlags, metricsExporterImage: string): Microservice {
     const props = this.microserviceProps(plan, workload, environment);
     if (workload.role === 'config-server' && flags.serverFiles) {
       return new Microservice(this, workload.spec.name, { ...props, files: { mountPath: '/config', contents: flags.serverFiles } });
@@ -229,6 +238,7 @@ export class PhaseChart extends Chart {
         routes: plan.routes,
         unlistedRoute: plan.unlistedRoute,
         upstreams: plan.workloads.map((w) => w.spec.name),
+        metricsExporterImage,
         trustedProxyCidrs: environment.trustedProxyCidrs,
         // In the mesh, a sidecar routes by Host: each service gets its own name, the client's goes in X-Forwarded-Host.
         upstreamHost: plan.platform.mesh ? 'service' : 'client',

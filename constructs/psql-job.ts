@@ -31,7 +31,7 @@ export interface PsqlJobProps {
   readonly passwords?: readonly PsqlPassword[];
   /** Settings that are not secret (e.g. `PGHOST`), as environment variables. @default {} */
   readonly env?: Record<string, string>;
-  /** Pinned PostgreSQL client image (psql 15 or later, for `\getenv`). @default 'postgres:16.4-alpine' */
+  /** Pinned PostgreSQL client image (psql 15 or later, for `\getenv`). @default DEFAULT_PSQL_IMAGE */
   readonly image?: string;
   /** @default requests 50m CPU / 64Mi, limits 500m CPU / 256Mi */
   readonly resources?: ResourceRequirements;
@@ -97,6 +97,9 @@ ${lines.map((line) => `${line} >> "$PGPASSFILE"
 `;
 }
 
+/** The PostgreSQL client the Jobs run by default: the official image's psql 16. */
+export const DEFAULT_PSQL_IMAGE = 'postgres:16.4-alpine';
+
 const DEFAULT_RESOURCES: ResourceRequirements = {
   requests: { cpu: '50m', memory: '64Mi' },
   limits: { cpu: '500m', memory: '256Mi' },
@@ -135,7 +138,7 @@ export class PsqlJob extends Construct {
 
   constructor(scope: Construct, id: string, props: PsqlJobProps) {
     super(scope, id);
-    const image = props.image ?? 'postgres:16.4-alpine';
+    const image = props.image ?? DEFAULT_PSQL_IMAGE;
     const resources = props.resources ?? DEFAULT_RESOURCES;
     const backoffLimit = props.backoffLimit ?? 2;
     const activeDeadlineSeconds = props.activeDeadlineSeconds ?? 600;

@@ -15,7 +15,7 @@ export interface RedisStoreProps {
   readonly storageGi: number;
   /** The `app.kubernetes.io/part-of` label. */
   readonly partOf: string;
-  /** Pinned Redis image. @default 'redis:7.2.5-alpine' */
+  /** Pinned Redis image. @default DEFAULT_REDIS_IMAGE */
   readonly image?: string;
   /** Port of the Services and the container. @default 6379 */
   readonly port?: number;
@@ -47,6 +47,9 @@ const DEFAULT_RESOURCES: ResourceRequirements = {
   requests: { cpu: '100m', memory: '256Mi' },
   limits: { cpu: '500m', memory: '256Mi' },
 };
+
+/** The Redis server the stores run by default: the official Alpine image. */
+export const DEFAULT_REDIS_IMAGE = 'redis:7.2.5-alpine';
 
 /** The `redis` user and group of the official Alpine image. */
 const REDIS_IDENTITY: PodIdentity = { user: 999, group: 1000 };
@@ -85,7 +88,7 @@ export class RedisStore extends Construct {
 
   constructor(scope: Construct, id: string, props: RedisStoreProps) {
     super(scope, id);
-    const image = props.image ?? 'redis:7.2.5-alpine';
+    const image = props.image ?? DEFAULT_REDIS_IMAGE;
     const port = props.port ?? 6379;
     const resources = props.resources ?? DEFAULT_RESOURCES;
     checkDnsLabel('name', props.name);

@@ -20,6 +20,8 @@ export interface ObjectRule {
   readonly description: string;
   /** The kinds it checks, as `group/Kind` (`apps/Deployment`) or `Kind` for the core group. */
   readonly appliesTo: readonly string[];
+  /** The Pulumi stacks it applies to. @default - every stack, and manifests checked without one */
+  readonly stacks?: readonly string[];
   check(object: PlainObject): RuleFinding[];
 }
 
@@ -65,6 +67,31 @@ const RESOURCE_FIELDS: ReadonlyArray<readonly [string, string]> = [['requests', 
 export const ISTIO_ROOT_NAMESPACE = 'istio-system';
 
 const DIGEST = /@sha256:[a-f0-9]{64}$/;
+
+/**
+ * Stacks that run only images pinned by digest (`repository:version@sha256:<digest>`): a tag can be moved to other
+ * content after a review, a digest cannot. The program refuses such a stack's config before it registers anything
+ * (stacks/image-digests.ts), and rule image-digest-pinned refuses its resources in the policy pack.
+ */
+export const DIGEST_PINNED_STACKS: readonly string[] = ['prod'];
+
+/**
+ * The kinds whose pod templates name their images themselves. The operators' resources are left out: CloudNativePG,
+ * the MongoDB operator and Strimzi choose their pods' images from a version (prod runs AWS managed services
+ * instead of any of them).
+ */
+const IMAGE_DIGEST_KINDS: readonly string[] = [
+  'Pod',
+  'apps/Deployment',
+  'apps/StatefulSet',
+  'apps/DaemonSet',
+  'apps/ReplicaSet',
+  'batch/Job',
+  'batch/CronJob',
+  'argoproj.io/Rollout',
+  'argoproj.io/AnalysisTemplate',
+  'argoproj.io/ClusterAnalysisTemplate',
+];
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const VERSION = /^v?\d+(\.\d+){1,3}([-+.][A-Za-z0-9.-]+)?$/;
 
@@ -84,6 +111,12 @@ export function imagePinProblem(image: unknown): string | undefined {
   if (tag === 'latest') return `${show(image)} uses latest: give repository:version or repository@sha256:digest`;
   if (!TAG.test(tag)) return `${show(image)} has a malformed tag`;
   return undefined;
+}
+
+/** Why `image` is not pinned by digest, or undefined when it is. */
+export function imageDigestProblem(image: unknown): string | undefined {
+  if (typeof image === 'string' && DIGEST.test(image)) return undefined;
+  return `${show(image)} has no digest: this stack runs only images pinned by digest (repository:version@sha256:<digest>), so that what runs is what was reviewed; a tag can be moved`;
 }
 
 /** A rule over every pod template of the kinds that make pods. */
@@ -176,6 +209,17 @@ export const SECURITY_RULES: readonly ObjectRule[] = [
     }),
     ...pod.versions.filter((v) => typeof v.value !== 'string' || !VERSION.test(v.value)).map((v) => finding(v, `${show(v.value)}: the operator picks its images from this version; give one such as 7.0.12`)),
   ]),
+  {
+    id: 'image-digest-pinned',
+    description: `in the stacks ${DIGEST_PINNED_STACKS.join(', ')}, every image of a pod template is pinned by digest, never by a tag alone`,
+    appliesTo: IMAGE_DIGEST_KINDS,
+    stacks: DIGEST_PINNED_STACKS,
+    check: (object) =>
+      podTemplates(object).flatMap((pod) => pod.containers.flatMap((c) => (c.image === undefined ? [] : [c.image]))).flatMap((image) => {
+        const problem = imageDigestProblem(image.value);
+        return problem ? [finding(image, problem)] : [];
+      }),
+  },
   containerRule('read-only-root-filesystem', 'every container has a read-only root filesystem', (container) => {
     const value = at(container.securityContext, 'readOnlyRootFilesystem');
     return value.value === true ? [] : [finding(value, `${show(value.value)}: must be true (mount an emptyDir where the process writes)`)];
@@ -265,17 +309,22 @@ export const NAMESPACE_RULES: readonly NamespaceRule[] = [
   },
 ];
 
-/** The violations of the object rules that apply to `object`. */
-export function checkObject(object: PlainObject, rules: readonly ObjectRule[] = SECURITY_RULES): Violation[] {
+/** Whether `rule` applies to the resources of `stack` (undefined: manifests checked without a stack). */
+export function ruleAppliesToStack(rule: ObjectRule, stack: string | undefined): boolean {
+  return rule.stacks === undefined || (stack !== undefined && rule.stacks.includes(stack));
+}
+
+/** The violations of the object rules that apply to `object`, in `stack` when it is given. */
+export function checkObject(object: PlainObject, rules: readonly ObjectRule[] = SECURITY_RULES, stack?: string): Violation[] {
   const kind = kindKey(object);
   return rules
-    .filter((rule) => rule.appliesTo.includes(kind))
+    .filter((rule) => rule.appliesTo.includes(kind) && ruleAppliesToStack(rule, stack))
     .flatMap((rule) => rule.check(object).map((f) => ({ ruleId: rule.id, object: objectRef(object), path: f.path, message: f.message })));
 }
 
 /** Every violation of the object rules and the namespace rules in a set of objects (a phase, a stack). */
-export function checkManifests(objects: readonly PlainObject[]): Violation[] {
-  return [...objects.flatMap((o) => checkObject(o)), ...NAMESPACE_RULES.flatMap((rule) => rule.check(objects))];
+export function checkManifests(objects: readonly PlainObject[], stack?: string): Violation[] {
+  return [...objects.flatMap((o) => checkObject(o, SECURITY_RULES, stack)), ...NAMESPACE_RULES.flatMap((rule) => rule.check(objects))];
 }
 
 /** `pod-not-privileged: apps/Deployment ns/name spec...privileged: message`. */

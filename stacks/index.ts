@@ -2,8 +2,9 @@
  * The Pulumi program: deploys one environment of Career Copilot at one phase. `pulumi config set phase N`
  * followed by `pulumi preview` and `pulumi up` promotes (or rolls back) the environment by one phase.
  *
- * Order of work: validate the config, the model and the phase's objects (nothing registered yet); read what
- * the stack deployed last and refuse a skipped phase; only then register resources.
+ * Order of work: validate the config, the model and the phase's objects, and in prod that every image is pinned by
+ * digest (nothing registered yet); read what the stack deployed last and refuse a skipped phase; only then
+ * register resources.
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
@@ -15,6 +16,7 @@ import { ValidationError } from '../phases/model/validation-error';
 import { ManagedDataStores } from './aws/managed-data-stores';
 import { GeneratedCredentials } from './local/generated-credentials';
 import { checkPhaseStep, readDeploymentHistory } from './deployment-history';
+import { checkImageDigests } from './image-digests';
 import { PhaseComponent } from './phase-component';
 import { registerRolloutHandover, rolloutHandovers } from './rollout-handover';
 import { environmentOf, phaseSelectionOf, readStackConfig } from './stack-config';
@@ -38,6 +40,9 @@ async function deploy() {
   // Everything the phase would deploy is built (and so validated) before the stack is touched.
   const phasePlan = selectPhase(model, config.phase, options);
   const phaseManifests = synthesizePhase(phasePlan, environment);
+  // The prod stack runs only images pinned by digest.
+  const digestInputs = { stack: pulumi.getStack(), model, imageOverrides: options.images ?? {}, supportImages: environment.supportImages };
+  checkImageDigests({ ...digestInputs, plan: phasePlan, manifests: phaseManifests });
 
   const history = await readDeploymentHistory();
   checkPhaseStep(history, config.phase, config.allowPhaseSkip);
@@ -45,6 +50,8 @@ async function deploy() {
   // After a rollback the data of the highest phase stays: the phase is built again with it; otherwise it is the same.
   const plan = highestPhase > config.phase ? selectPhase(model, config.phase, { ...options, retainDataOfPhase: highestPhase }) : phasePlan;
   const manifests = highestPhase > config.phase ? synthesizePhase(plan, environment) : phaseManifests;
+  // A rollback keeps the data of a higher phase, and with it that phase's Jobs (an image the phase alone has not).
+  if (manifests !== phaseManifests) checkImageDigests({ ...digestInputs, plan, manifests });
 
   const provider = new k8s.Provider('kubernetes', {
     ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),

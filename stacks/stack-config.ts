@@ -1,6 +1,8 @@
 import * as pulumi from '@pulumi/pulumi';
 import { Static, TSchema, Type } from '@sinclair/typebox';
 import type { EnvironmentOptions } from '../constructs/phase-chart';
+import { isSupportImage, SUPPORT_IMAGE_NAMES, SupportImage } from '../constructs/support-images';
+import { imageReference, parseImageReference } from '../phases/model/image-ref';
 import { checkSchema } from '../phases/model/check-schema';
 import { PHASES, PhaseNumber } from '../phases/model/phase-spec';
 import type { PhaseSelection } from '../phases/select-phase';
@@ -31,7 +33,7 @@ export const StackConfigSchema = Type.Object(
     routesToMonolith: Type.Array(Type.String(), { default: [], description: 'Endpoint paths sent back to the monolith in this phase (rollback of one route).' }),
     images: Type.Array(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?=[^=]+$', description: 'a workload and its image such as user-service=career-copilot/user-service:1.4.3' }), {
       default: [],
-      description: 'Images that replace the model\'s, each "workload=repository:version" or "workload=repository@sha256:digest": a release of one service, or images mirrored into a private registry.',
+      description: `Images that replace the model's, each "workload=repository:version", "workload=repository:version@sha256:digest" or "workload=repository@sha256:digest": a release of one service, images mirrored into a private registry, or the digests the prod stack requires. Besides the workloads, the support images: ${SUPPORT_IMAGE_NAMES.join(', ')}.`,
     }),
     featureFlags: Type.Array(Type.String({ pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?=(true|false)$', description: 'a flag setting such as ai-job-matching=false' }), {
       default: [],
@@ -127,9 +129,11 @@ export function parseStackConfig(raw: Record<string, string | undefined>): Stack
     if (cidr.endsWith('/0')) throw new ValidationError(`trustedProxyCidrs[${i}]`, `${JSON.stringify(cidr)} would let any client choose its own address; name the proxies' range`);
   });
   config.images.forEach((entry, i) => {
-    const workload = entry.split('=')[0];
+    const [workload, reference] = entry.split('=');
     const first = config.images.findIndex((e) => e.split('=')[0] === workload);
     if (first !== i) throw new ValidationError(`images[${i}]`, `names ${workload} again (images[${first}]); give each workload one image`);
+    // A workload's image is checked against the model in selectPhase; a support image's here.
+    if (isSupportImage(workload)) parseImageReference(`images.${workload}`, reference);
   });
   if (config.tlsClusterIssuer && config.tlsSecretName) {
     throw new ValidationError('tlsSecretName', `is set with tlsClusterIssuer (${JSON.stringify(config.tlsClusterIssuer)}); the certificate comes from one of them`);
@@ -146,9 +150,18 @@ export function parseStackConfig(raw: Record<string, string | undefined>): Stack
   return config;
 }
 
+/** The `images` entries as name and reference: the workloads' for `selectPhase`, the support images' for the chart. */
+function imageEntries(config: StackConfigValues): { workloads: Record<string, string>; support: Partial<Record<SupportImage, string>> } {
+  const entries = config.images.map((entry) => entry.split('=') as [string, string]);
+  return {
+    workloads: Object.fromEntries(entries.filter(([name]) => !isSupportImage(name))),
+    support: Object.fromEntries(entries.filter(([name]) => isSupportImage(name)).map(([name, reference]) => [name, imageReference(parseImageReference(`images.${name}`, reference))])),
+  };
+}
+
 /** What the stack's config chooses about every phase it runs, for `selectPhase`. */
 export function phaseSelectionOf(config: StackConfigValues): PhaseSelection {
-  return { routesToMonolith: config.routesToMonolith, images: Object.fromEntries(config.images.map((entry) => entry.split('='))) };
+  return { routesToMonolith: config.routesToMonolith, images: imageEntries(config).workloads };
 }
 
 /**
@@ -166,6 +179,7 @@ export function environmentOf(config: StackConfigValues): EnvironmentOptions {
     externalDataCidr: config.clusterCidr,
     trustedProxyCidrs: config.trustedProxyCidrs,
     tls: { clusterIssuer: config.tlsClusterIssuer || undefined, secretName: config.tlsSecretName || undefined },
+    supportImages: imageEntries(config).support,
   };
 }
 

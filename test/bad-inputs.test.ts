@@ -43,7 +43,7 @@ describe('the bad-input corpus', () => {
 
   test.each(badInputs.filter((b) => b.input === 'stack').map((b) => [b.what, b] as const))('refuses stack config: %s, before registering any resource', async (_what, bad) => {
     if (bad.input !== 'stack') return;
-    const error = (await runProgram(bad.config, bad.previous ?? {}).then(() => undefined, (e: ProgramError) => e))!;
+    const error = (await runProgram(bad.config, bad.previous ?? {}, bad.stack).then(() => undefined, (e: ProgramError) => e))!;
     expect(error).toBeDefined();
     expect(error.message).toContain(bad.error);
     // Only a skipped phase needs to read the stack's own last outputs (a read, not a change) to be refused.

@@ -18,7 +18,15 @@ import { emitted } from './support/synth';
 export type BadInput =
   | { readonly input: 'model'; readonly what: string; readonly mutate: (model: PlatformModel) => void; readonly error: string }
   | { readonly input: 'props'; readonly what: string; readonly build: () => void; readonly error: string }
-  | { readonly input: 'stack'; readonly what: string; readonly config: Record<string, string>; readonly previous?: Record<string, unknown>; readonly error: string };
+  | {
+      readonly input: 'stack';
+      readonly what: string;
+      readonly config: Record<string, string>;
+      readonly previous?: Record<string, unknown>;
+      /** The stack's name. @default 'test' */
+      readonly stack?: string;
+      readonly error: string;
+    };
 
 /** A model row (kept as its own type: the model rows are also the load-model tests' table). */
 export type BadModelInput = Extract<BadInput, { input: 'model' }>;
@@ -126,6 +134,16 @@ const modelRows: ModelRow[] = [
     error: 'contexts[0].service.image.tag: "latest" is not a pinned image tag: give a version such as 1.4.2 or a sha256 digest, never latest',
   },
   {
+    what: 'an image digest that is not one',
+    mutate: (m) => (m.contexts[0].service.image.digest = 'sha256:abc'),
+    error: 'contexts[0].service.image.digest: "sha256:abc" is not an image digest: give sha256: and the 64 lower-case hex digits the registry reports',
+  },
+  {
+    what: 'an image digest given twice (as the tag and beside it)',
+    mutate: (m) => Object.assign(m.contexts[0].service.image, { tag: `sha256:${'a'.repeat(64)}`, digest: `sha256:${'b'.repeat(64)}` }),
+    error: `contexts[0].service.image.digest: "sha256:${'b'.repeat(64)}" is given with a digest as the tag ("sha256:${'a'.repeat(64)}"); give the version as the tag and the digest here`,
+  },
+  {
     what: 'a phase that drops a data store',
     mutate: (m) => (m.phases[4].dataStores = m.phases[4].dataStores.filter((s) => s !== 'monolith-db')),
     error: 'phases[4].dataStores: drops data store "monolith-db" that phase 3 has; data stores are never removed by a promotion',
@@ -228,6 +246,20 @@ const propsRows: Array<Omit<Extract<BadInput, { input: 'props' }>, 'input'>> = [
   { what: 'a mesh timeout of zero', build: () => emitted((s) => new ServiceMesh(s, 'x', { ...mesh, timeoutSeconds: 0 })), error: 'timeoutSeconds: 0 is not an integer of at least 1' },
 ];
 
+/** A digest for the prod rows: what the registry would report (made up here, as every test value). */
+const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+/** The committed prod stack's shape: data in AWS managed services, so no in-cluster Redis. */
+const PROD = { target: 'aws', vpcId: 'vpc-0abc', privateSubnetIds: '["subnet-0a1","subnet-0b2"]' };
+const PROD_WHY = 'stack "prod" runs only images pinned by digest (a tag can be moved to other content after the review, a digest cannot)';
+/** Phase 1's workloads, each pinned by digest through the images key. */
+const PHASE_1_DIGESTS = [
+  `backend=career-copilot/backend:2.4.1@${DIGEST}`,
+  `frontend=career-copilot/frontend:2.4.1@${DIGEST}`,
+  `api-gateway=nginxinc/nginx-unprivileged:1.28.3-alpine@${DIGEST}`,
+  `user-service=career-copilot/user-service:1.0.0@${DIGEST}`,
+  `auth-service=career-copilot/auth-service:1.0.0@${DIGEST}`,
+];
+
 const stackRows: Array<Omit<Extract<BadInput, { input: 'stack' }>, 'input'>> = [
   { what: 'a phase outside 0-4', config: { phase: '5' }, error: 'phase: 5 is not one of 0, 1, 2, 3, 4' },
   { what: 'a phase that is not a number', config: { phase: 'two' }, error: 'phase: "two" is not one of 0, 1, 2, 3, 4' },
@@ -239,7 +271,7 @@ const stackRows: Array<Omit<Extract<BadInput, { input: 'stack' }>, 'input'>> = [
   { what: 'a route override of an unknown path', config: { phase: '2', routesToMonolith: '["/api/v1/payments"]' }, error: 'routesToMonolith[0]: unknown endpoint: "/api/v1/payments" is not one of' },
   { what: 'a route override once the monolith is retired', config: { phase: '4', routesToMonolith: '["/api/v1/jobs"]' }, previous: { phase: 3 }, error: 'routesToMonolith[0]: "/api/v1/jobs" cannot go back to the monolith: phase 4 has retired it' },
   { what: 'an image for an unknown workload', config: { phase: '1', images: '["user-servic=career-copilot/user-service:1.0.1"]' }, error: 'images.user-servic: unknown workload: "user-servic" is not one of backend, frontend, api-gateway,' },
-  { what: 'an image release to latest', config: { phase: '1', images: '["user-service=career-copilot/user-service:latest"]' }, error: 'images.user-service: "career-copilot/user-service:latest" is not pinned; give repository:version (not latest) or repository@sha256:digest' },
+  { what: 'an image release to latest', config: { phase: '1', images: '["user-service=career-copilot/user-service:latest"]' }, error: 'images.user-service: "career-copilot/user-service:latest" is not pinned; give repository:version (not latest), repository:version@sha256:digest or repository@sha256:digest' },
   { what: 'an untagged image', config: { phase: '1', images: '["user-service=registry.example.com:5000/user-service"]' }, error: 'images.user-service: "registry.example.com:5000/user-service" is not pinned' },
   { what: 'two images for one workload', config: { phase: '1', images: '["user-service=a/b:1.0.0","user-service=a/b:1.0.1"]' }, error: 'images[1]: names user-service again (images[0]); give each workload one image' },
   { what: 'an unknown feature flag', config: { phase: '0', featureFlags: '["ai-matching=true"]' }, error: 'overrides.ai-matching: "ai-matching" is not one of ai-job-matching,' },
@@ -251,6 +283,27 @@ const stackRows: Array<Omit<Extract<BadInput, { input: 'stack' }>, 'input'>> = [
   { what: 'a phase written as a decimal', config: { phase: '3.0' }, error: 'phase: "3.0" is not one of 0, 1, 2, 3, 4' },
   { what: 'a cluster range that is every address', config: { phase: '0', clusterCidr: '0.0.0.0/0' }, error: 'clusterCidr: "0.0.0.0/0" is every address' },
   { what: 'the same subnet twice', config: { phase: '0', target: 'aws', vpcId: 'vpc-0abc', privateSubnetIds: '["subnet-0a1","subnet-0a1"]' }, error: 'privateSubnetIds[1]: "subnet-0a1" is listed twice (also at 0); give each once' },
+  {
+    what: "prod: a model image without a digest (the committed Pulumi.prod.yaml's phase 0)",
+    stack: 'prod',
+    config: { ...PROD, phase: '0' },
+    error: `images.backend: ${PROD_WHY}, and workload backend's image "career-copilot/backend:2.4.1" (the model's, monolith.backend.image) has none; add "backend=career-copilot/backend:2.4.1@sha256:<digest>" to images (without a digest too: frontend)`,
+  },
+  {
+    what: 'prod: a release by tag alone',
+    stack: 'prod',
+    config: { ...PROD, phase: '1', images: JSON.stringify([...PHASE_1_DIGESTS.filter((e) => !e.startsWith('user-service=')), 'user-service=career-copilot/user-service:1.0.1']) },
+    previous: { phase: 0, highestPhase: 0 },
+    error: `images.user-service: ${PROD_WHY}, and workload user-service's image "career-copilot/user-service:1.0.1" (from the images key) has none; add "user-service=career-copilot/user-service:1.0.1@sha256:<digest>" to images (without a digest too: psql, mtail)`,
+  },
+  {
+    what: "prod: every workload pinned, but not the Jobs' psql",
+    stack: 'prod',
+    config: { ...PROD, phase: '1', images: JSON.stringify([...PHASE_1_DIGESTS, `mtail=ghcr.io/google/mtail:v3.2.26@${DIGEST}`]) },
+    previous: { phase: 0, highestPhase: 0 },
+    error: `images.psql: ${PROD_WHY}, and the PostgreSQL client of the schema and data Jobs run "postgres:16.4-alpine" (batch/Job career-copilot/auth-data-split), which has none; add "psql=postgres:16.4-alpine@sha256:<digest>" to images`,
+  },
+  { what: 'a support image that is not pinned', config: { phase: '0', images: '["psql=postgres"]' }, error: 'images.psql: "postgres" is not pinned; give repository:version (not latest), repository:version@sha256:digest or repository@sha256:digest, such as career-copilot/user-service:1.4.2' },
   { what: 'a history that cannot be read', config: { phase: '4' }, previous: { phase: 'banana', highestPhase: 'banana' }, error: 'phase: cannot be checked against the stack\'s history: its last outputs record phase "banana" and highestPhase "banana", which is not a phase 0-4; set allowPhaseSkip to true' },
 ];
 

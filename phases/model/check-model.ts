@@ -1,6 +1,7 @@
 import { BoundedContextSpec } from './bounded-context';
 import { DataStoreSpec } from './data-store';
 import { ROUTE_STATUSES } from './endpoint';
+import { IMAGE_DIGEST } from './image-ref';
 import { PHASES } from './phase-spec';
 import { PlatformModel } from './platform-model';
 import { notOneOf, showValue, ValidationError } from './validation-error';
@@ -108,6 +109,12 @@ export function checkModel(model: PlatformModel): void {
   // Names: unique within their kind; Kubernetes names share one namespace.
   checkUnique(model.contexts.map((c, i) => ({ field: `contexts[${i}].name`, name: c.name })), 'context');
   checkUnique(allWorkloads(model).map((w) => ({ field: `${w.field}.name`, name: w.workload.name })), 'workload name');
+  // An image is named by digest once: beside its version tag, or as the tag itself (the older form).
+  for (const { field, workload } of allWorkloads(model)) {
+    if (workload.image.digest !== undefined && IMAGE_DIGEST.test(workload.image.tag)) {
+      throw new ValidationError(`${field}.image.digest`, `${showValue(workload.image.digest)} is given with a digest as the tag (${showValue(workload.image.tag)}); give the version as the tag and the digest here`);
+    }
+  }
   checkUnique(allDataStores(model).map((s) => ({ field: `${s.field}.name`, name: s.store.name })), 'data store name');
   checkUnique(
     model.contexts.flatMap((c, i) => c.publishes.map((e, j) => ({ field: `contexts[${i}].publishes[${j}].name`, name: e.name }))),

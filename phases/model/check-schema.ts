@@ -1,6 +1,6 @@
 import Ajv, { ErrorObject } from 'ajv';
 import { Static, TSchema } from '@sinclair/typebox';
-import { PINNED_IMAGE_TAG } from './image-ref';
+import { IMAGE_DIGEST, PINNED_IMAGE_TAG } from './image-ref';
 import { DNS_1123_LABEL_RULE, isDns1123Label } from './names';
 import { notOneOf, showValue, ValidationError } from './validation-error';
 
@@ -12,6 +12,7 @@ const FORMAT_RULES: Record<string, { test: (value: string) => boolean; rule: str
   hostname: { test: (v) => HOSTNAME.test(v), rule: 'is not a lower-case DNS domain name such as api.example.com' },
   'dns-1123-label': { test: isDns1123Label, rule: `is not ${DNS_1123_LABEL_RULE}` },
   'pinned-image-tag': { test: (v) => PINNED_IMAGE_TAG.test(v), rule: 'is not a pinned image tag: give a version such as 1.4.2 or a sha256 digest, never latest' },
+  'image-digest': { test: (v) => IMAGE_DIGEST.test(v), rule: 'is not an image digest: give sha256: and the 64 lower-case hex digits the registry reports' },
 };
 
 const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, verbose: true });

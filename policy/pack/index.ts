@@ -6,7 +6,7 @@ import { PolicyPack } from '@pulumi/policy';
 import { SECURITY_POLICIES } from './policies';
 
 new PolicyPack('career-copilot-security', {
-  description: "Career Copilot's security policy: restricted pods, pinned images, default-deny networking, STRICT mTLS, no literal Secrets",
+  description: "Career Copilot's security policy: restricted pods, pinned images (by digest in prod), default-deny networking, STRICT mTLS, no literal Secrets",
   enforcementLevel: 'mandatory',
   policies: [...SECURITY_POLICIES],
 });

@@ -1,6 +1,6 @@
 import { ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from '@pulumi/policy';
 import { isRecord, kindKey, PlainObject } from '../located';
-import { formatViolation, NAMESPACE_RULES, ObjectRule, SECURITY_RULES } from '../security-rules';
+import { formatViolation, NAMESPACE_RULES, ObjectRule, ruleAppliesToStack, SECURITY_RULES } from '../security-rules';
 
 /**
  * The policies of the `career-copilot-security` pack: one resource policy per object rule and one stack policy
@@ -33,6 +33,11 @@ export function kubernetesObject(type: string, props: Record<string, unknown>): 
   return Object.create(props, { apiVersion: { value: apiVersion, enumerable: true }, kind: { value: match[2], enumerable: true } }) as PlainObject;
 }
 
+/** The stack of a resource, from its URN (`urn:pulumi:<stack>::<project>::...`). */
+export function stackOf(urn: string): string | undefined {
+  return /^urn:pulumi:([^:]+)::/.exec(urn)?.[1];
+}
+
 /** The type of the component that is a resource's parent, from the parent's URN (`...::parentType$type::name`). */
 export function parentType(parentUrn: string | undefined): string | undefined {
   if (parentUrn === undefined) return undefined;
@@ -47,7 +52,7 @@ function resourcePolicy(rule: ObjectRule): ResourceValidationPolicy {
     enforcementLevel: 'mandatory',
     validateResource: (args, reportViolation: ReportViolation) => {
       const object = kubernetesObject(args.type, args.props);
-      if (object === undefined || !rule.appliesTo.includes(kindKey(object))) return;
+      if (object === undefined || !rule.appliesTo.includes(kindKey(object)) || !ruleAppliesToStack(rule, stackOf(args.urn))) return;
       if (rule.id === 'secret-no-literal-data' && SECRET_WRITERS[parentType(args.opts.parent) ?? ''] !== undefined) return;
       for (const finding of rule.check(object)) reportViolation(`${finding.path}: ${finding.message}`);
     },

@@ -6,7 +6,9 @@ import { synthesizePhase } from '../../constructs/synthesize';
 import { careerCopilot, PHASES, selectPhase } from '../../phases';
 import { isRecord, kindKey, PlainObject } from '../../policy/located';
 import { POD_TEMPLATE_KINDS, podTemplates } from '../../policy/pod-templates';
-import { checkManifests, checkObject, formatViolation, imagePinProblem, NAMESPACE_RULES, SECURITY_RULES } from '../../policy/security-rules';
+import { checkManifests, checkObject, formatViolation, imageDigestProblem, imagePinProblem, NAMESPACE_RULES, SECURITY_RULES } from '../../policy/security-rules';
+import { SUPPORT_IMAGE_NAMES, SUPPORT_IMAGES } from '../../constructs/support-images';
+import { allWorkloads } from '../../phases/model/check-model';
 
 const model = careerCopilot();
 const ENVIRONMENTS: ReadonlyArray<[string, EnvironmentOptions]> = [
@@ -46,7 +48,7 @@ const deployment = (at: string, value: unknown) => setPath(base('apps/Deployment
  * One bad object per rule (and per kind of pod template): the rule that must report it, and where. Add a line to
  * cover a new rule or a new way to break one.
  */
-const BAD_OBJECTS: ReadonlyArray<{ name: string; rule: string; object: () => Record<string, unknown>; path: string; alsoReported?: string[] }> = [
+const BAD_OBJECTS: ReadonlyArray<{ name: string; rule: string; object: () => Record<string, unknown>; path: string; alsoReported?: string[]; stack?: string }> = [
   { name: 'container allows root', rule: 'pod-run-as-non-root', object: () => deployment(`${APP}.securityContext.runAsNonRoot`, false), path: `${APP}.securityContext.runAsNonRoot` },
   { name: 'pod runs as UID 0', rule: 'pod-run-as-non-root', object: () => deployment(`${POD}.securityContext.runAsUser`, 0), path: `${POD}.securityContext.runAsUser` },
   { name: 'privilege escalation allowed', rule: 'pod-no-privilege-escalation', object: () => deployment(`${APP}.securityContext.allowPrivilegeEscalation`, true), path: `${APP}.securityContext.allowPrivilegeEscalation` },
@@ -68,6 +70,25 @@ const BAD_OBJECTS: ReadonlyArray<{ name: string; rule: string; object: () => Rec
   { name: 'no cpu request', rule: 'container-resources', object: () => deployment(`${APP}.resources.requests.cpu`, undefined), path: `${APP}.resources.requests.cpu` },
   { name: 'image latest', rule: 'image-pinned', object: () => deployment(`${APP}.image`, 'career-copilot/user-service:latest'), path: `${APP}.image` },
   { name: 'image untagged', rule: 'image-pinned', object: () => deployment(`${APP}.image`, 'registry:5000/career-copilot/user-service'), path: `${APP}.image` },
+  // In prod every image is pinned by digest; each of these objects is good elsewhere (the rows above have no stack).
+  { name: 'prod: a Deployment image by tag alone', rule: 'image-digest-pinned', stack: 'prod', object: () => base('apps/Deployment', 'user-service'), path: `${APP}.image` },
+  {
+    name: "prod: a Deployment's sidecar by tag alone",
+    rule: 'image-digest-pinned',
+    stack: 'prod',
+    object: () => setPath(base('apps/Deployment', 'api-gateway'), `${APP}.image`, `nginxinc/nginx-unprivileged:1.28.3-alpine@sha256:${'a'.repeat(64)}`),
+    path: `${POD}.containers[1].image`,
+  },
+  { name: 'prod: a StatefulSet image by tag alone', rule: 'image-digest-pinned', stack: 'prod', object: () => base('apps/StatefulSet', 'cache'), path: `${APP}.image` },
+  { name: 'prod: a Job image by tag alone', rule: 'image-digest-pinned', stack: 'prod', object: () => base('batch/Job', 'event-store-schema'), path: `${APP}.image` },
+  {
+    name: 'prod: a Rollout with its own template, by tag alone',
+    rule: 'image-digest-pinned',
+    stack: 'prod',
+    object: () => setPath(base('argoproj.io/Rollout', 'auth-service'), 'spec.template', (base('apps/Deployment', 'auth-service') as any).spec.template), // eslint-disable-line @typescript-eslint/no-explicit-any
+    path: `${APP}.image`,
+  },
+  { name: 'prod: the smoke test by tag alone', rule: 'image-digest-pinned', stack: 'prod', object: () => base('argoproj.io/AnalysisTemplate', 'auth-service-smoke-test'), path: `spec.metrics[0].provider.job.${APP}.image` },
   { name: 'writable root filesystem', rule: 'read-only-root-filesystem', object: () => deployment(`${APP}.securityContext.readOnlyRootFilesystem`, false), path: `${APP}.securityContext.readOnlyRootFilesystem` },
   { name: 'token mounted', rule: 'service-account-token-not-mounted', object: () => deployment(`${POD}.automountServiceAccountToken`, undefined), path: `${POD}.automountServiceAccountToken` },
   { name: 'Secret with data', rule: 'secret-no-literal-data', object: () => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'career-copilot' }, data: { password: 'c2VjcmV0' } }), path: 'data' },
@@ -142,7 +163,7 @@ describe('every phase is secure by the rules', () => {
 
 describe('each rule reports a bad object with its id and path', () => {
   test.each(BAD_OBJECTS.map((c) => [c.name, c]))('%s', (_name, bad) => {
-    const violations = checkObject(bad.object());
+    const violations = checkObject(bad.object(), SECURITY_RULES, bad.stack);
     expect(violations.map((v) => ({ rule: v.ruleId, path: v.path }))).toContainEqual({ rule: bad.rule, path: bad.path });
     // One change breaks one rule (unless the row says otherwise), so each row pins its rule.
     expect([...new Set(violations.map((v) => v.ruleId))].sort()).toEqual([bad.rule, ...(bad.alsoReported ?? [])].sort());
@@ -201,6 +222,37 @@ describe('namespace rules', () => {
   });
 });
 
+describe('image digests in prod', () => {
+  const digest = `sha256:${'c'.repeat(64)}`;
+  const digestViolations = (objects: PlainObject[], stack?: string) => checkManifests(objects, stack).filter((v) => v.ruleId === 'image-digest-pinned');
+
+  test.each(PHASES.map((p) => [p]))('phase %i: prod refuses every image by tag alone, dev and staging run them', (phase) => {
+    const objects = phaseObjects(phase, { inClusterData: false });
+    const images = objects.flatMap(podTemplates).flatMap((p) => p.containers).filter((c) => c.image !== undefined);
+    expect(digestViolations(objects, 'prod')).toHaveLength(images.length);
+    expect(digestViolations(objects, 'prod')[0].message).toMatch(/ has no digest: this stack runs only images pinned by digest \(repository:version@sha256:<digest>\)/);
+    for (const stack of ['dev', 'staging', undefined]) expect(digestViolations(objects, stack)).toEqual([]);
+  });
+
+  test('a phase with a digest for each workload and support image has no violation in prod', () => {
+    const pinnedModel = structuredClone(model);
+    for (const { workload } of allWorkloads(pinnedModel)) workload.image.digest = digest;
+    const supportImages = Object.fromEntries(SUPPORT_IMAGE_NAMES.map((name) => [name, `${SUPPORT_IMAGES[name].image}@${digest}`]));
+    for (const environment of [{}, { inClusterData: false }]) {
+      for (const phase of PHASES) {
+        const objects = synthesizePhase(selectPhase(pinnedModel, phase), { ...environment, supportImages }).map((m) => m.document as PlainObject);
+        expect(digestViolations(objects, 'prod')).toEqual([]);
+      }
+    }
+  });
+
+  test('imageDigestProblem accepts repository:version@digest and repository@digest, nothing else', () => {
+    expect(imageDigestProblem(`redis:7.2.5-alpine@${digest}`)).toBeUndefined();
+    expect(imageDigestProblem(`registry:5000/redis@${digest}`)).toBeUndefined();
+    for (const image of ['redis:7.2.5-alpine', 'redis@sha256:abc', `redis:${digest}`, undefined]) expect(imageDigestProblem(image)).toContain('has no digest');
+  });
+});
+
 describe('image pinning', () => {
   test.each([
     ['career-copilot/user-service:1.0.0', undefined],
@@ -215,6 +267,15 @@ describe('image pinning', () => {
     const found = imagePinProblem(image);
     if (problem === undefined) expect(found).toBeUndefined();
     else expect(found).toContain(problem);
+  });
+
+  test('a model image with a digest beside its tag becomes repository:tag@digest', () => {
+    const input = structuredClone(model);
+    const digest = `sha256:${'b'.repeat(64)}`;
+    input.monolith.backend.image.digest = digest;
+    const backend = synthesizePhase(selectPhase(input, 0)).find((m) => m.document.kind === 'Deployment' && m.document.metadata.name === 'backend')!;
+    expect(JSON.stringify(backend.document)).toContain(`"image":"career-copilot/backend:2.4.1@${digest}"`);
+    expect(imagePinProblem(`career-copilot/backend:2.4.1@${digest}`)).toBeUndefined();
   });
 
   test('a model image tag that is a digest becomes repository@digest', () => {

@@ -26,10 +26,10 @@ export interface ProgramRun {
 }
 
 /**
- * Runs the Pulumi program under Pulumi's runtime mocks, with `config` as the stack's config and `previous` as the
- * outputs its last deployment left (read back through the program's StackReference to itself).
+ * Runs the Pulumi program under Pulumi's runtime mocks, as stack `stack` with `config` as its config and `previous`
+ * as the outputs its last deployment left (read back through the program's StackReference to itself).
  */
-export async function runProgram(config: Record<string, string>, previous: Record<string, unknown> = {}): Promise<ProgramRun> {
+export async function runProgram(config: Record<string, string>, previous: Record<string, unknown> = {}, stack = 'test'): Promise<ProgramRun> {
   const resources: Registered[] = [];
   let outputs: Record<string, unknown> = {};
   const secretOutputs: string[] = [];
@@ -41,7 +41,6 @@ export async function runProgram(config: Record<string, string>, previous: Recor
   await jest.isolateModulesAsync(async () => {
     const runtime = await import('@pulumi/pulumi/runtime');
     const project = 'career-copilot';
-    const stack = 'test';
     runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`${project}:${k}`, v])), Object.keys(config).filter((k) => k === 'kubeconfig').map((k) => `${project}:${k}`));
     await runtime.setMocks(
       {

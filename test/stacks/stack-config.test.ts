@@ -1,4 +1,4 @@
-import { environmentOf, parseStackConfig } from '../../stacks/stack-config';
+import { environmentOf, parseStackConfig, phaseSelectionOf } from '../../stacks/stack-config';
 
 describe('environmentOf: the environment a stack config asks for (program, plan and e2e share it)', () => {
   test('local: data in the cluster, the config sizing and flags', () => {
@@ -12,7 +12,16 @@ describe('environmentOf: the environment a stack config asks for (program, plan 
       externalDataCidr: '10.0.0.0/16',
       trustedProxyCidrs: [],
       tls: { clusterIssuer: undefined, secretName: undefined },
+      supportImages: {},
     });
+  });
+
+  test("images: a workload's entry goes to selectPhase, a support image's (psql, mtail, curl, redis) to the chart", () => {
+    const digest = `sha256:${'e'.repeat(64)}`;
+    const config = parseStackConfig({ phase: '1', images: JSON.stringify([`user-service=career-copilot/user-service:1.0.1@${digest}`, `psql=postgres:16.4-alpine@${digest}`, 'mtail=registry.example.com:5000/mtail:v3.2.26']) });
+    expect(phaseSelectionOf(config).images).toEqual({ 'user-service': `career-copilot/user-service:1.0.1@${digest}` });
+    expect(environmentOf(config).supportImages).toEqual({ psql: `postgres:16.4-alpine@${digest}`, mtail: 'registry.example.com:5000/mtail:v3.2.26' });
+    expect(() => parseStackConfig({ phase: '1', images: '["curl=curlimages/curl:latest"]' })).toThrow('images.curl: "curlimages/curl:latest" is not pinned');
   });
 
   test("phase 4's public certificate: from a ClusterIssuer or an existing Secret, never both; an aws stack at phase 4 needs one", () => {

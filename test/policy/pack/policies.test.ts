@@ -1,7 +1,9 @@
 import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from '@pulumi/policy';
 import { synthesizePhase } from '../../../constructs/synthesize';
 import { careerCopilot, PHASES, selectPhase } from '../../../phases';
-import { kubernetesObject, parentType, SECRET_WRITERS, SECURITY_POLICIES } from '../../../policy/pack/policies';
+import { kubernetesObject, parentType, SECRET_WRITERS, SECURITY_POLICIES, stackOf } from '../../../policy/pack/policies';
+import { SUPPORT_IMAGE_NAMES, SUPPORT_IMAGES } from '../../../constructs/support-images';
+import { allWorkloads } from '../../../phases/model/check-model';
 import { NAMESPACE_RULES, SECURITY_RULES } from '../../../policy/security-rules';
 
 /**
@@ -27,11 +29,11 @@ function typeToken(document: { apiVersion: string; kind: string }): string {
 const phaseResources = (phase: number): Resource[] =>
   synthesizePhase(selectPhase(model, phase)).map((m) => ({ type: typeToken(m.document), props: m.document as Record<string, unknown>, parent: COMPONENT_URN }));
 
-function resourceArgs(resource: Resource): ResourceValidationArgs {
+function resourceArgs(resource: Resource, stack = STACK): ResourceValidationArgs {
   return {
     type: resource.type,
     props: resource.props,
-    urn: `${STACK}::${resource.type}::r`,
+    urn: `${stack}::${resource.type}::r`,
     name: 'r',
     opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [], ...(resource.parent ? { parent: resource.parent } : {}) },
     stackTags: new Map(),
@@ -44,14 +46,14 @@ function resourceArgs(resource: Resource): ResourceValidationArgs {
   };
 }
 
-/** Every message the resource policies report for `resources`, as `policy: message`. */
-async function validateResources(resources: readonly Resource[]): Promise<string[]> {
+/** Every message the resource policies report for `resources` of the stack whose URNs start with `stack`, as `policy: message`. */
+async function validateResources(resources: readonly Resource[], stack = STACK): Promise<string[]> {
   const reported: string[] = [];
   for (const policy of SECURITY_POLICIES.filter((p): p is ResourceValidationPolicy => 'validateResource' in p)) {
     const report: ReportViolation = (message) => reported.push(`${policy.name}: ${message}`);
     for (const resource of resources) {
       const validations = [policy.validateResource!].flat();
-      for (const validate of validations) await validate(resourceArgs(resource), report);
+      for (const validate of validations) await validate(resourceArgs(resource, stack), report);
     }
   }
   return reported;
@@ -81,6 +83,26 @@ describe('the career-copilot-security policy pack', () => {
     const resources = phaseResources(phase);
     expect(await validateResources(resources)).toEqual([]);
     expect(await validateStack(resources)).toEqual([]);
+  });
+
+  test('in the prod stack, every pod template image by tag alone is a violation (dev runs them, above)', async () => {
+    const resources = phaseResources(1);
+    const reported = await validateResources(resources, 'urn:pulumi:prod::career-copilot');
+    expect(reported.length).toBeGreaterThan(0);
+    expect(reported.every((r) => r.startsWith('image-digest-pinned: '))).toBe(true);
+    expect(reported).toContain(
+      'image-digest-pinned: spec.template.spec.containers[0].image: "postgres:16.4-alpine" has no digest: this stack runs only images pinned by digest (repository:version@sha256:<digest>), so that what runs is what was reviewed; a tag can be moved',
+    );
+    expect(stackOf('urn:pulumi:prod::career-copilot::kubernetes:batch/v1:Job::job:career-copilot/auth-data-split')).toBe('prod');
+  });
+
+  test('in the prod stack, images pinned by digest pass', async () => {
+    const digest = `sha256:${'d'.repeat(64)}`;
+    const pinned = structuredClone(model);
+    for (const { workload } of allWorkloads(pinned)) workload.image.digest = digest;
+    const supportImages = Object.fromEntries(SUPPORT_IMAGE_NAMES.map((name) => [name, `${SUPPORT_IMAGES[name].image}@${digest}`]));
+    const resources = synthesizePhase(selectPhase(pinned, 4), { supportImages }).map((m) => ({ type: typeToken(m.document), props: m.document as Record<string, unknown>, parent: COMPONENT_URN }));
+    expect(await validateResources(resources, 'urn:pulumi:prod::career-copilot')).toEqual([]);
   });
 
   test('reports a privileged Deployment with the path', async () => {
