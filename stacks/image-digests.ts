@@ -20,7 +20,7 @@ export interface ImageDigestInputs {
   readonly manifests: readonly Manifest[];
   /** The workloads the stack's `images` key replaced, by name. */
   readonly imageOverrides: Readonly<Record<string, string>>;
-  /** The support images the stack's `images` key replaced. */
+  /** The support images the stack's `images` key replaced. @default - none: every support image is its construct's default */
   readonly supportImages?: Readonly<Partial<Record<SupportImage, string>>>;
 }
 
@@ -60,7 +60,7 @@ export function checkImageDigests(inputs: ImageDigestInputs): void {
     const reference = supportReferences[support];
     throw new ValidationError(
       `images.${support}`,
-      `${why(stack)}, and ${SUPPORT_IMAGES[support].description} run ${showValue(reference)} (${usedBy(inputs.manifests, reference).join(', ')}), which has none; add ${showValue(`${support}=${reference}@sha256:<digest>`)} to images${others(support)}`,
+      `${why(stack)}, and the image of ${SUPPORT_IMAGES[support].description}, ${showValue(reference)} (${usedBy(inputs.manifests, reference).join(', ')}), has none; add ${showValue(`${support}=${reference}@sha256:<digest>`)} to images${others(support)}`,
     );
   }
   // Whatever else a pod template names (nothing today): the policy pack's rule, so that the pack never refuses

@@ -301,7 +301,7 @@ const stackRows: Array<Omit<Extract<BadInput, { input: 'stack' }>, 'input'>> = [
     stack: 'prod',
     config: { ...PROD, phase: '1', images: JSON.stringify([...PHASE_1_DIGESTS, `mtail=ghcr.io/google/mtail:v3.2.26@${DIGEST}`]) },
     previous: { phase: 0, highestPhase: 0 },
-    error: `images.psql: ${PROD_WHY}, and the PostgreSQL client of the schema and data Jobs run "postgres:16.4-alpine" (batch/Job career-copilot/auth-data-split), which has none; add "psql=postgres:16.4-alpine@sha256:<digest>" to images`,
+    error: `images.psql: ${PROD_WHY}, and the image of the PostgreSQL client of the schema and data Jobs, "postgres:16.4-alpine" (batch/Job career-copilot/auth-data-split), has none; add "psql=postgres:16.4-alpine@sha256:<digest>" to images`,
   },
   { what: 'a support image that is not pinned', config: { phase: '0', images: '["psql=postgres"]' }, error: 'images.psql: "postgres" is not pinned; give repository:version (not latest), repository:version@sha256:digest or repository@sha256:digest, such as career-copilot/user-service:1.4.2' },
   { what: 'a history that cannot be read', config: { phase: '4' }, previous: { phase: 'banana', highestPhase: 'banana' }, error: 'phase: cannot be checked against the stack\'s history: its last outputs record phase "banana" and highestPhase "banana", which is not a phase 0-4; set allowPhaseSkip to true' },

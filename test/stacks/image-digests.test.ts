@@ -29,7 +29,7 @@ describe('checkImageDigests', () => {
     const { redis, ...others } = supportImages;
     expect(redis).toBeDefined();
     expect(() => checkImageDigests(inputs('prod', pinnedModel, { supportImages: others }))).toThrow(
-      /^images\.redis: .* the in-cluster Redis stores run "redis:7\.2\.5-alpine" \(apps\/StatefulSet career-copilot\/cache, apps\/StatefulSet career-copilot\/notifications-db\), which has none; add "redis=redis:7\.2\.5-alpine@sha256:<digest>" to images$/,
+      /^images\.redis: .*, and the image of the in-cluster Redis stores, "redis:7\.2\.5-alpine" \(apps\/StatefulSet career-copilot\/cache, apps\/StatefulSet career-copilot\/notifications-db\), has none; add "redis=redis:7\.2\.5-alpine@sha256:<digest>" to images$/,
     );
   });
 
