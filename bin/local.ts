@@ -3,7 +3,9 @@
  * (scripts/cluster.sh: built from the Go module proxy the first time, then cached), and promotes the `local` stack of
  * this project on it, one phase at a time, from the phase it is at to phase N (default 4): for each step a
  * `pulumi preview` (its counts), then `pulumi up` with a line per resource operation, then a check that every
- * data-bearing object kept its UID. Rolling back is the same command with a lower N.
+ * data-bearing object kept its UID. Rolling back is the same command with a lower N. After a run that was killed,
+ * the same command resumes: it removes the lock the dead process left, resolves the operations it had in flight
+ * (local/interrupted-update.ts), and takes the step again.
  *
  * The stack lives in ${XDG_CACHE_HOME:-~/.cache}/career-copilot/local-stack (file backend, a generated passphrase,
  * its config file): nothing is written to the repository. The control plane keeps running afterwards; stop it with
@@ -13,6 +15,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { homedir } from 'os';
 import * as path from 'path';
 import { clusterEnvironment, clusterIdentity, CLUSTER_SCRIPT, ensureControlPlane, LOCAL_STACK_CONFIG } from '../local/cluster';
+import { resumeInterruptedUpdate } from '../local/interrupted-update';
 import { dataBearingUids, listOurObjects, workloadStates } from '../local/live-objects';
 import { PulumiStack, ResourceChanges, ResourceStep } from '../local/pulumi-stack';
 import { parseLocalArguments, promotionPath } from '../local/promotion-path';
@@ -80,13 +83,13 @@ async function promote(stack: PulumiStack, env: NodeJS.ProcessEnv, from: PhaseNu
   const before = dataBearingUids(listOurObjects(env));
   let finished = 0;
   const width = String(expected).length;
-  const up = await stack.up((step: ResourceStep) => {
+  const up = await stack.up({ onStep: (step: ResourceStep) => {
     const verb = SHOWN_OPS[step.op];
     if (!verb) return;
     finished += 1;
     // `kubernetes:apps/v1:Deployment` + `deployment:career-copilot/backend` -> `Deployment career-copilot/backend`
     log(`  [${String(finished).padStart(width)}/${expected}] ${verb.padEnd(8)} ${step.type.split(':').pop()} ${step.name.replace(/^[a-z0-9]+:/, '')}`);
-  });
+  } });
   log(`  pulumi up: ${done(up.changes)} (${up.seconds.toFixed(1)} s)`);
   const states = workloadStates(env, NAMESPACE);
   const waiting = states.filter((w) => !w.ready);
@@ -118,6 +121,9 @@ async function main(): Promise<void> {
   ensureControlPlane(log);
   const env = clusterEnvironment();
   const stack = await openLocalStack(env);
+  // A run that was killed (SIGKILL, a lost machine) left a lock and perhaps operations in flight: resolve them
+  // first, or refuse when the lock's process may still run; then the step it was taking is taken again.
+  await resumeInterruptedUpdate(stack, env, log);
   const current = await deployedPhase(stack);
   log(`Local stack '${stack.stackName}' (${STACK_DIR}): ${current === undefined ? 'nothing deployed yet' : `at phase ${phaseTitle(current)}`}; target phase ${phaseTitle(target)}`);
   let from = current;

@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { REPO_ROOT } from './cluster';
 import { writeRandomProviderLauncher } from './random-provider-launcher';
+import { StackLock, stackLocks } from './stack-locks';
 
 /** Resource operations of one update or preview, as the engine counts them (components and the provider included). */
 export interface ResourceChanges {
@@ -36,6 +37,42 @@ export interface ResourceStep {
   readonly type: string;
   /** The resource's name, the last part of its URN. */
   readonly name: string;
+}
+
+/**
+ * An operation the engine started on a resource and did not record as finished, because the update was killed
+ * (`pending_operations` of the stack's checkpoint).
+ */
+export interface PendingOperation {
+  /** `creating`, `updating`, `deleting`, `reading` or `importing`. */
+  readonly type: string;
+  readonly urn: string;
+  /** The resource type, e.g. `kubernetes:apps/v1:Deployment`. */
+  readonly resourceType: string;
+  /** The resource's inputs as the engine sent them (secrets stay encrypted). */
+  readonly inputs: Readonly<Record<string, unknown>>;
+}
+
+/** How `PulumiStack.refresh` resolves the pending creates of an interrupted update (`pulumi refresh` flags). */
+export interface RefreshOptions {
+  /** Pending creates that did happen: each URN with the ID of what it created, adopted into the state. @default - none */
+  readonly importPendingCreates?: ReadonlyArray<readonly [urn: string, id: string]>;
+  /** Drop the remaining pending creates (nothing was created for them). @default false */
+  readonly clearPendingCreates?: boolean;
+}
+
+/**
+ * The operations that change something, as the preview counts them: a replacement's own create and delete steps
+ * are part of its `replace`, and `same` changes nothing. What progress and interruption points are counted in.
+ */
+export const CHANGE_OPS: readonly string[] = ['create', 'update', 'replace', 'delete'];
+
+/** Options of `PulumiStack.up`. */
+export interface UpOptions {
+  /** Hears of each resource operation as the engine finishes it. @default - none */
+  readonly onStep?: (step: ResourceStep) => void;
+  /** When aborted, kills the CLI with SIGKILL (its plugins run on, as after a crash). @default - never */
+  readonly signal?: AbortSignal;
 }
 
 /** Options of `PulumiStack.open`. */
@@ -72,6 +109,9 @@ interface EngineEventLine {
 export class PulumiStack {
   public readonly dir: string;
   public readonly stackName: string;
+  public readonly projectName: string;
+  /** The file backend's folder (`PULUMI_BACKEND_URL=file://<stateDir>`). */
+  public readonly stateDir: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly projectDir: string;
   private readonly initDir: string;
@@ -80,6 +120,8 @@ export class PulumiStack {
   private constructor(options: PulumiStackOptions) {
     this.dir = options.dir;
     this.stackName = options.stackName ?? 'local';
+    this.projectName = options.projectName ?? 'career-copilot';
+    this.stateDir = path.join(this.dir, 'state');
     this.projectDir = options.projectDir ?? REPO_ROOT;
     // A folder of its own holds the stack's config: `pulumi stack init` (which takes no --config-file) writes
     // Pulumi.<stack>.yaml beside the Pulumi.yaml it finds, so it runs here, on a stub of the same project name.
@@ -89,8 +131,8 @@ export class PulumiStack {
     const passphraseFile = path.join(this.dir, 'passphrase');
     mkdirSync(this.initDir, { recursive: true });
     mkdirSync(bin, { recursive: true });
-    mkdirSync(path.join(this.dir, 'state'), { recursive: true });
-    writeFileSync(path.join(this.initDir, 'Pulumi.yaml'), `name: ${options.projectName ?? 'career-copilot'}\nruntime: nodejs\n`);
+    mkdirSync(this.stateDir, { recursive: true });
+    writeFileSync(path.join(this.initDir, 'Pulumi.yaml'), `name: ${this.projectName}\nruntime: nodejs\n`);
     if (!existsSync(passphraseFile)) writeFileSync(passphraseFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
     chmodSync(passphraseFile, 0o600);
     writeRandomProviderLauncher(bin);
@@ -98,7 +140,7 @@ export class PulumiStack {
       ...options.env,
       PATH: `${bin}:${options.env.PATH ?? ''}`,
       PULUMI_HOME: path.join(this.dir, 'home'),
-      PULUMI_BACKEND_URL: `file://${path.join(this.dir, 'state')}`,
+      PULUMI_BACKEND_URL: `file://${this.stateDir}`,
       PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile,
       PULUMI_SKIP_UPDATE_CHECK: 'true',
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
@@ -125,8 +167,12 @@ export class PulumiStack {
     return (JSON.parse(result.stdout) as Array<{ name: string }>).some((s) => s.name === this.stackName);
   }
 
-  async setConfig(key: string, value: string): Promise<void> {
-    await this.run(['config', 'set', key, value, ...this.stackArgs()]);
+  /**
+   * `pulumi config set`; with `path`, `key` is a property path into a structured value (`images[0]`), as an array
+   * key declared in Pulumi.yaml must be set.
+   */
+  async setConfig(key: string, value: string, options: { path?: boolean } = {}): Promise<void> {
+    await this.run(['config', 'set', ...(options.path ? ['--path'] : []), key, value, ...this.stackArgs()]);
   }
 
   /** A config value of the stack, or undefined when it is not set. */
@@ -136,17 +182,50 @@ export class PulumiStack {
   }
 
   /**
-   * `pulumi up --yes --skip-preview`; `onStep` hears of each resource operation as the engine finishes it. Throws
-   * with the CLI's warnings and errors when it fails.
+   * `pulumi up --yes --skip-preview`; `options.onStep` hears of each resource operation as the engine finishes it.
+   * Throws with the CLI's warnings and errors when it fails.
    */
-  async up(onStep?: (step: ResourceStep) => void): Promise<OperationResult> {
+  async up(options: UpOptions = {}): Promise<OperationResult> {
+    const { onStep } = options;
     const onLine = onStep
       ? (line: string) => {
           const event = parseEvent(line)?.resOutputsEvent;
           if (event) onStep({ op: event.metadata.op, type: event.metadata.type, name: event.metadata.urn.split('::').pop() ?? event.metadata.urn });
         }
       : undefined;
-    const result = await this.run(['up', '--yes', '--skip-preview', '--json', ...this.stackArgs()], this.projectDir, true, onLine);
+    const result = await this.run(['up', '--yes', '--skip-preview', '--json', ...this.stackArgs()], this.projectDir, true, onLine, options.signal);
+    return { changes: summaryOf(result.stdout), seconds: result.seconds };
+  }
+
+  /** The locks on this stack: held by a running update, or left by one that was killed. */
+  locks(): StackLock[] {
+    return stackLocks(this.stateDir, this.projectName, this.stackName);
+  }
+
+  /** `pulumi cancel`: removes the stack's locks (on a file backend, nothing else: no process is told to stop). */
+  async cancel(): Promise<void> {
+    await this.run(['cancel', '--yes', '--stack', this.stackName, '--non-interactive']);
+  }
+
+  /** The operations the last update started and did not record as finished (none after an update that ended). */
+  async pendingOperations(): Promise<PendingOperation[]> {
+    const result = await this.run(['stack', 'export', '--stack', this.stackName, '--non-interactive']);
+    const exported = JSON.parse(result.stdout) as {
+      deployment?: { pending_operations?: Array<{ type: string; resource: { urn: string; type: string; inputs?: Record<string, unknown> } }> };
+    };
+    return (exported.deployment?.pending_operations ?? []).map((op) => ({ type: op.type, urn: op.resource.urn, resourceType: op.resource.type, inputs: op.resource.inputs ?? {} }));
+  }
+
+  /**
+   * `pulumi refresh --yes --skip-preview`: reads every resource back from the cluster, which resolves the pending
+   * updates and deletes of an interrupted update; `options` says what to do with its pending creates.
+   */
+  async refresh(options: RefreshOptions = {}): Promise<OperationResult> {
+    // A string-array flag: one value per occurrence, URN and ID alternating (`--import-pending-creates URN ID` takes
+    // the ID for an argument and is refused).
+    const imports = (options.importPendingCreates ?? []).flatMap(([urn, id]) => ['--import-pending-creates', urn, '--import-pending-creates', id]);
+    const clear = options.clearPendingCreates ? ['--clear-pending-creates'] : [];
+    const result = await this.run(['refresh', '--yes', '--skip-preview', '--json', ...imports, ...clear, ...this.stackArgs()]);
     return { changes: summaryOf(result.stdout), seconds: result.seconds };
   }
 
@@ -196,12 +275,22 @@ export class PulumiStack {
 
   /**
    * Runs the pulumi CLI; throws with its output on a non-zero exit unless `check` is false. `onLine` hears each
-   * complete line of its standard output as it comes.
+   * complete line of its standard output as it comes; aborting `signal` kills the CLI (SIGKILL, as a crash or the
+   * OOM killer would; its plugins run on) and rejects.
    */
-  run(args: readonly string[], cwd = this.projectDir, check = true, onLine?: (line: string) => void): Promise<CommandResult> {
+  run(args: readonly string[], cwd = this.projectDir, check = true, onLine?: (line: string) => void, signal?: AbortSignal): Promise<CommandResult> {
     const started = process.hrtime.bigint();
     return new Promise((resolve, reject) => {
       const child = spawn('pulumi', args, { cwd, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let killed = false;
+      signal?.addEventListener(
+        'abort',
+        () => {
+          killed = true;
+          child.kill('SIGKILL');
+        },
+        { once: true },
+      );
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let partial = '';
@@ -214,7 +303,13 @@ export class PulumiStack {
       });
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', reject);
+      // Settled once the killed CLI is reaped, so that it is not taken for a live holder of its lock. Not 'close':
+      // the plugins it leaves running may hold its output open.
+      child.on('exit', () => {
+        if (killed) reject(new Error(`pulumi ${args[0]} killed (SIGKILL)`));
+      });
       child.on('close', (code) => {
+        if (killed) return;
         const result = {
           code: code ?? 1,
           stdout: Buffer.concat(out).toString('utf8'),

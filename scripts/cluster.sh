@@ -12,6 +12,7 @@
 #                               install the CRDs, the simulated node and the prerequisites (about 25 s)
 #   scripts/cluster.sh down     stop exactly the processes `up` started (by recorded PID)
 #   scripts/cluster.sh status   what runs, /readyz, the server version and the binaries (exit 1 when not ready)
+#   scripts/cluster.sh restart-apiserver [SECONDS]   stop the API server, wait SECONDS (default 5), start it again
 #   scripts/cluster.sh which NAME      the path of one built tool (istio-analyze, kubectl-argo-rollouts, ...)
 #   eval "$(scripts/cluster.sh env)"   PATH (pulumi, the provider, kubectl and its argo rollouts plugin,
 #                               istio-analyze), KUBECONFIG, PULUMI_* settings
@@ -559,6 +560,24 @@ EOF
   log "node $KWOK_NODE ready (kwok), namespaces istio-system and monitoring, StorageClass standard after $(($(date +%s) - UP_START))s"
 }
 
+# start_apiserver: kube-apiserver on the etcd and certificates of this `up`, then wait for /readyz. Also what
+# `restart-apiserver` runs, so the API server comes back exactly as it was.
+start_apiserver() {
+  # --endpoint-reconciler-type none: the advertise address is loopback, which the default reconciler refuses to
+  # publish as the kubernetes Service's endpoint.
+  start kube-apiserver "$(k8s_bin kube-apiserver)" \
+    --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
+    --endpoint-reconciler-type none \
+    --tls-cert-file "$PKI_DIR/apiserver.crt" --tls-private-key-file "$PKI_DIR/apiserver.key" \
+    --client-ca-file "$PKI_DIR/ca.crt" \
+    --service-account-key-file "$PKI_DIR/sa.pub" --service-account-signing-key-file "$PKI_DIR/sa.key" \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-cluster-ip-range 10.0.0.0/24 \
+    --authorization-mode RBAC --allow-privileged=true --profiling=false
+  wait_for kube-apiserver "$READY_TIMEOUT" api /readyz
+}
+
 cmd_up() {
   local n version
   UP_START=$(date +%s)
@@ -582,19 +601,7 @@ cmd_up() {
     --unsafe-no-fsync --quota-backend-bytes=2147483648
   wait_for etcd 30 curl -sf "http://127.0.0.1:$ETCD_PORT/health"
 
-  # --endpoint-reconciler-type none: the advertise address is loopback, which the default reconciler refuses to
-  # publish as the kubernetes Service's endpoint.
-  start kube-apiserver "$(k8s_bin kube-apiserver)" \
-    --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
-    --endpoint-reconciler-type none \
-    --tls-cert-file "$PKI_DIR/apiserver.crt" --tls-private-key-file "$PKI_DIR/apiserver.key" \
-    --client-ca-file "$PKI_DIR/ca.crt" \
-    --service-account-key-file "$PKI_DIR/sa.pub" --service-account-signing-key-file "$PKI_DIR/sa.key" \
-    --service-account-issuer https://kubernetes.default.svc.cluster.local \
-    --service-cluster-ip-range 10.0.0.0/24 \
-    --authorization-mode RBAC --allow-privileged=true --profiling=false
-  wait_for kube-apiserver "$READY_TIMEOUT" api /readyz
+  start_apiserver
 
   # The default controllers make namespace deletion, garbage collection, Deployments, Jobs, autoscalers and the
   # PVC protection finalizer real. The hostpath provisioner (testing only, one node) gives PVCs their volumes.
@@ -656,6 +663,20 @@ cmd_down() {
   done
 }
 
+# restart-apiserver [SECONDS]: stop the API server, leave it down SECONDS (default 5), start it again on the same
+# etcd and certificates: what a control plane upgrade or a lost connection does to an update in flight (the e2e).
+cmd_restart_apiserver() {
+  local seconds=${1:-5} pid i
+  pid_alive kube-apiserver || die "kube-apiserver does not run; run: $0 up"
+  pid=$(<"$PID_DIR/kube-apiserver.pid")
+  kill -TERM "$pid"
+  for ((i = 0; i < 40; i++)); do pid_alive kube-apiserver || break; sleep 0.25; done
+  pid_alive kube-apiserver && kill -KILL "$pid"
+  log "kube-apiserver stopped (pid $pid); starting it again in ${seconds}s"
+  sleep "$seconds"
+  start_apiserver
+}
+
 cmd_status() {
   local n b rc=0
   for n in etcd kube-apiserver kube-controller-manager kube-scheduler kwok rollouts-controller; do
@@ -691,6 +712,7 @@ case ${1:-} in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
+  restart-apiserver) cmd_restart_apiserver "${2:-5}" ;;
   env) cmd_env ;;
   which)
     # which NAME: the path of one built tool (whether built or not).
@@ -702,7 +724,7 @@ case ${1:-} in
     esac
     ;;
   *)
-    echo "usage: $0 {build [PART...]|up|down|status|env|which NAME}" >&2
+    echo "usage: $0 {build [PART...]|up|down|status|restart-apiserver [SECONDS]|env|which NAME}" >&2
     exit 2
     ;;
 esac

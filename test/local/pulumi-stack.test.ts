@@ -93,7 +93,7 @@ describe('PulumiStack', () => {
   test('up reports each finished resource operation and returns the summary counts', async () => {
     const stack = await PulumiStack.open({}, { dir: path.join(dir, 'stack'), env });
     const steps: ResourceStep[] = [];
-    const result = await stack.up((step) => steps.push(step));
+    const result = await stack.up({ onStep: (step) => steps.push(step) });
     expect(steps).toEqual([
       { op: 'create', type: 'kubernetes:apps/v1:Deployment', name: 'deployment:career-copilot/backend' },
       { op: 'same', type: 'pulumi:pulumi:Stack', name: 'career-copilot-local' },

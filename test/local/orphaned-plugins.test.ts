@@ -1,0 +1,62 @@
+/**
+ * Which plugin processes count as left behind by a killed `pulumi`: real processes, started here under the names
+ * the CLI's plugins run with.
+ */
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
+import { orphanedPlugins } from '../../local/orphaned-plugins';
+
+const started: ChildProcess[] = [];
+
+/** Each started in a process group of its own, killed with its children. */
+function start(command: string, args: string[], argv0: string): ChildProcess {
+  const child = spawn(command, args, { argv0, stdio: 'ignore', detached: true });
+  started.push(child);
+  return child;
+}
+
+afterEach(() => started.splice(0).forEach((c) => process.kill(-c.pid!, 'SIGKILL')));
+
+/** Waits until /proc shows the expected command lines (a fork execs a moment after spawn returns). */
+async function settle(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 300));
+}
+
+describe('orphanedPlugins', () => {
+  test('a provider whose parent is not a pulumi CLI is orphaned; one under a running pulumi is not', async () => {
+    // Under this jest worker: what a provider looks like once its pulumi was killed.
+    const orphan = start('sleep', ['30'], 'pulumi-resource-kubernetes');
+    // Under a process that runs as `pulumi`, as every live plugin does.
+    const cli = start('bash', ['-c', '(exec -a pulumi-resource-kubernetes sleep 30) & (exec -a pulumi-language-nodejs sleep 30) & wait'], 'pulumi');
+    await settle();
+    const pids = new Set(orphanedPlugins().map((p) => p.pid));
+    expect(pids.has(orphan.pid!)).toBe(true);
+    expect(orphanedPlugins().find((p) => p.pid === orphan.pid)?.program).toBe('pulumi-resource-kubernetes');
+    // The CLI's own children: not orphaned (the shell itself is no plugin).
+    const children = orphanedPlugins().filter((p) => p.pid !== orphan.pid);
+    expect(children.map((p) => p.pid)).not.toContain(cli.pid);
+    const underCli = execFileSync('pgrep', ['-P', String(cli.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    expect(underCli).toHaveLength(2);
+    expect(underCli.filter((pid) => pids.has(pid))).toEqual([]);
+  });
+
+  test('the program a language host runs is orphaned with its host', async () => {
+    // The SDK's entry point, as the language host starts it: node .../@pulumi/pulumi/cmd/run/index.js --monitor ...
+    const dir = mkdtempSync(path.join(tmpdir(), 'orphaned-plugins-'));
+    const entry = path.join(dir, 'node_modules', '@pulumi', 'pulumi', 'cmd', 'run', 'index.js');
+    mkdirSync(path.dirname(entry), { recursive: true });
+    writeFileSync(entry, 'setTimeout(() => undefined, 30000);\n');
+    try {
+      const host = start('bash', ['-c', `"${process.execPath}" "${entry}" --monitor 127.0.0.1:1 & wait`], 'pulumi-language-nodejs');
+      await settle();
+      const program = Number(execFileSync('pgrep', ['-P', String(host.pid)], { encoding: 'utf8' }).trim());
+      const orphans = orphanedPlugins();
+      expect(orphans.find((p) => p.pid === program)?.program).toBe('node @pulumi/pulumi/cmd/run (the program)');
+      expect(orphans.find((p) => p.pid === host.pid)?.program).toBe('pulumi-language-nodejs');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
