@@ -667,6 +667,7 @@ cmd_down() {
 # etcd and certificates: what a control plane upgrade or a lost connection does to an update in flight (the e2e).
 cmd_restart_apiserver() {
   local seconds=${1:-5} pid i
+  UP_START=$(date +%s) # wait_for reports the seconds since
   pid_alive kube-apiserver || die "kube-apiserver does not run; run: $0 up"
   pid=$(<"$PID_DIR/kube-apiserver.pid")
   kill -TERM "$pid"
