@@ -13,6 +13,10 @@
 import { randomInt } from 'crypto';
 import * as provider from '@pulumi/pulumi/provider';
 
+// Named as the plugin it stands in for, in the process list too: it is how a plugin left running by a killed engine
+// is recognised and stopped (local/orphaned-plugins.ts); otherwise it reads as node running a .ts file.
+process.title = 'pulumi-resource-random';
+
 /** The @pulumi/random version the lockfile holds: the version the SDK asks the engine for. */
 const RANDOM_PROVIDER_VERSION = '4.21.2';
 const PASSWORD_TYPE = 'random:index/randomPassword:RandomPassword';
