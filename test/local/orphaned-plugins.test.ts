@@ -2,8 +2,8 @@
  * Which plugin processes count as left behind by a killed `pulumi`: real processes, started here under the names
  * the CLI's plugins run with.
  */
-import { ChildProcess, execFileSync, spawn } from 'child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { ChildProcess, spawn } from 'child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { orphanedPlugins } from '../../local/orphaned-plugins';
@@ -19,9 +19,34 @@ function start(command: string, args: string[], argv0: string): ChildProcess {
 
 afterEach(() => started.splice(0).forEach((c) => process.kill(-c.pid!, 'SIGKILL')));
 
-/** Waits until /proc shows the expected command lines (a fork execs a moment after spawn returns). */
-async function settle(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 300));
+/** Polls `find` until it returns a value (a fork execs a moment after spawn returns, later on a busy machine). */
+async function eventually<T>(find: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = find();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`not found within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The children of `pid` whose command line contains `text`, once there are `count` of them (read from /proc). */
+function childrenRunning(pid: number, text: string, count: number): () => number[] | undefined {
+  return () => {
+    const children = readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((child) => {
+        try {
+          const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+          const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+          return ppid === pid && readFileSync(`/proc/${child}/cmdline`, 'utf8').includes(text);
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+    return children.length >= count ? children : undefined;
+  };
 }
 
 describe('orphanedPlugins', () => {
@@ -30,14 +55,14 @@ describe('orphanedPlugins', () => {
     const orphan = start('sleep', ['30'], 'pulumi-resource-kubernetes');
     // Under a process that runs as `pulumi`, as every live plugin does.
     const cli = start('bash', ['-c', '(exec -a pulumi-resource-kubernetes sleep 30) & (exec -a pulumi-language-nodejs sleep 30) & wait'], 'pulumi');
-    await settle();
+    await eventually(() => orphanedPlugins().find((p) => p.pid === orphan.pid));
+    const underCli = await eventually(childrenRunning(cli.pid!, 'pulumi-', 2));
     const pids = new Set(orphanedPlugins().map((p) => p.pid));
     expect(pids.has(orphan.pid!)).toBe(true);
     expect(orphanedPlugins().find((p) => p.pid === orphan.pid)?.program).toBe('pulumi-resource-kubernetes');
     // The CLI's own children: not orphaned (the shell itself is no plugin).
     const children = orphanedPlugins().filter((p) => p.pid !== orphan.pid);
     expect(children.map((p) => p.pid)).not.toContain(cli.pid);
-    const underCli = execFileSync('pgrep', ['-P', String(cli.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
     expect(underCli).toHaveLength(2);
     expect(underCli.filter((pid) => pids.has(pid))).toEqual([]);
   });
@@ -50,8 +75,7 @@ describe('orphanedPlugins', () => {
     writeFileSync(entry, 'setTimeout(() => undefined, 30000);\n');
     try {
       const host = start('bash', ['-c', `"${process.execPath}" "${entry}" --monitor 127.0.0.1:1 & wait`], 'pulumi-language-nodejs');
-      await settle();
-      const program = Number(execFileSync('pgrep', ['-P', String(host.pid)], { encoding: 'utf8' }).trim());
+      const [program] = await eventually(childrenRunning(host.pid!, 'cmd/run/index.js', 1));
       const orphans = orphanedPlugins();
       expect(orphans.find((p) => p.pid === program)?.program).toBe('node @pulumi/pulumi/cmd/run (the program)');
       expect(orphans.find((p) => p.pid === host.pid)?.program).toBe('pulumi-language-nodejs');
