@@ -17,7 +17,7 @@ import * as path from 'path';
 import { clusterEnvironment, clusterIdentity, CLUSTER_SCRIPT, ensureControlPlane, LOCAL_STACK_CONFIG } from '../local/cluster';
 import { resumeInterruptedUpdate } from '../local/interrupted-update';
 import { dataBearingUids, listOurObjects, workloadStates } from '../local/live-objects';
-import { PulumiStack, ResourceChanges, ResourceStep } from '../local/pulumi-stack';
+import { CHANGE_VERBS, PulumiStack, ResourceChanges, ResourceStep } from '../local/pulumi-stack';
 import { parseLocalArguments, promotionPath } from '../local/promotion-path';
 import { careerCopilot, isPhaseNumber, PhaseNumber, selectPhase } from '../phases';
 
@@ -26,12 +26,6 @@ const NAMESPACE = selectPhase(PLATFORM, 0).namespace;
 const STACK_DIR = path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'career-copilot', 'local-stack');
 /** Where the identity of the control plane the stack was deployed to is kept (see `clusterIdentity`). */
 const IDENTITY_FILE = path.join(STACK_DIR, 'cluster-identity');
-
-/**
- * The operations shown as progress, as the preview counts them: a replacement's own create and delete steps are
- * part of its `replace`, and `same` is not progress.
- */
-const SHOWN_OPS: Readonly<Record<string, string>> = { create: 'created', update: 'updated', replace: 'replaced', delete: 'deleted' };
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -84,7 +78,7 @@ async function promote(stack: PulumiStack, env: NodeJS.ProcessEnv, from: PhaseNu
   let finished = 0;
   const width = String(expected).length;
   const up = await stack.up({ onStep: (step: ResourceStep) => {
-    const verb = SHOWN_OPS[step.op];
+    const verb = CHANGE_VERBS[step.op];
     if (!verb) return;
     finished += 1;
     // `kubernetes:apps/v1:Deployment` + `deployment:career-copilot/backend` -> `Deployment career-copilot/backend`

@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from 'fs';
 import * as path from 'path';
+import { allProcesses, ProcessEntry } from './processes';
 
 /** A plugin process (language host, provider, the program itself) whose `pulumi` is gone. */
 export interface OrphanedPlugin {
@@ -10,33 +10,6 @@ export interface OrphanedPlugin {
 
 /** What the `pulumi` CLI starts for an operation: the language host, the program it runs, the resource providers. */
 const PLUGIN = /(?:^|\/)(pulumi-language-[a-z]+|pulumi-resource-[a-z0-9-]+)$|@pulumi\/pulumi\/cmd\/run/;
-
-interface ProcessEntry {
-  readonly pid: number;
-  readonly ppid: number;
-  readonly argv: readonly string[];
-}
-
-function processes(): ProcessEntry[] {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
-  } catch {
-    return [];
-  }
-  return entries.flatMap((pid) => {
-    try {
-      // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] === 'Z') return [];
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      return [{ pid: Number(pid), ppid: Number(fields[1]), argv }];
-    } catch {
-      return [];
-    }
-  });
-}
 
 function pluginProgram(argv: readonly string[]): string | undefined {
   for (const arg of argv.slice(0, 2)) {
@@ -53,7 +26,7 @@ function pluginProgram(argv: readonly string[]): string | undefined {
  * a provider could still finish an operation after the kill, so they are stopped before the state is read.
  */
 export function orphanedPlugins(): OrphanedPlugin[] {
-  const all = processes();
+  const all = allProcesses().filter((p) => p.state !== 'Z');
   const byPid = new Map(all.map((p) => [p.pid, p]));
   const isCli = (p: ProcessEntry | undefined) => p !== undefined && path.basename(p.argv[0] ?? '') === 'pulumi';
   return all.flatMap((p) => {

@@ -65,7 +65,8 @@ export interface RefreshOptions {
  * The operations that change something, as the preview counts them: a replacement's own create and delete steps
  * are part of its `replace`, and `same` changes nothing. What progress and interruption points are counted in.
  */
-export const CHANGE_OPS: readonly string[] = ['create', 'update', 'replace', 'delete'];
+export const CHANGE_VERBS: Readonly<Record<string, string>> = { create: 'created', update: 'updated', replace: 'replaced', delete: 'deleted' };
+export const CHANGE_OPS: readonly string[] = Object.keys(CHANGE_VERBS);
 
 /** Options of `PulumiStack.up`. */
 export interface UpOptions {

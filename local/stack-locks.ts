@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import { hostname } from 'os';
 import * as path from 'path';
+import { readProcess } from './processes';
 
 /**
  * Who holds a stack's lock: `gone`, a process of this host that no longer runs (a killed or crashed `pulumi`);
@@ -67,13 +68,10 @@ export function pulumiRuns(pid: number): boolean {
     // EPERM: it runs, under another user.
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  try {
-    // A zombie (killed, not yet reaped by its parent) holds nothing any more.
-    if (/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return false;
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => path.basename(arg) === 'pulumi');
-  } catch {
-    return true;
-  }
+  const entry = readProcess(pid);
+  // Without /proc a running process counts as the holder; a zombie (killed, not yet reaped) holds nothing.
+  if (entry === undefined) return true;
+  return entry.state !== 'Z' && entry.argv.some((arg) => path.basename(arg) === 'pulumi');
 }
 
 /** One line about a lock: whose it is, since when, and whether its process still runs. */

@@ -3,10 +3,11 @@
  * the CLI's plugins run with.
  */
 import { ChildProcess, spawn } from 'child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { orphanedPlugins } from '../../local/orphaned-plugins';
+import { allProcesses } from '../../local/processes';
 
 const started: ChildProcess[] = [];
 
@@ -30,21 +31,12 @@ async function eventually<T>(find: () => T | undefined, timeoutMs = 10_000): Pro
   }
 }
 
-/** The children of `pid` whose command line contains `text`, once there are `count` of them (read from /proc). */
+/** The children of `pid` whose command line contains `text`, once there are `count` of them. */
 function childrenRunning(pid: number, text: string, count: number): () => number[] | undefined {
   return () => {
-    const children = readdirSync('/proc')
-      .filter((entry) => /^\d+$/.test(entry))
-      .filter((child) => {
-        try {
-          const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
-          const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-          return ppid === pid && readFileSync(`/proc/${child}/cmdline`, 'utf8').includes(text);
-        } catch {
-          return false;
-        }
-      })
-      .map(Number);
+    const children = allProcesses()
+      .filter((p) => p.ppid === pid && p.argv.join(' ').includes(text))
+      .map((p) => p.pid);
     return children.length >= count ? children : undefined;
   };
 }
