@@ -11,6 +11,10 @@ import { resumeInterruptedUpdate, StackLockedError } from '../../local/interrupt
 import { PulumiStack } from '../../local/pulumi-stack';
 import { describeLock, pulumiRuns, stackLocks } from '../../local/stack-locks';
 
+// For real it SIGKILLs every plugin on this host that no pulumi CLI owns, which the orphaned-plugins test running
+// beside this one starts on purpose; what it finds is that test's subject, not this one's.
+jest.mock('../../local/orphaned-plugins', () => ({ stopOrphanedPlugins: () => [] }));
+
 const STACK = 'local';
 const PROJECT = 'career-copilot';
 const urn = (type: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::career-copilot:platform:Component$${type}::${name}`;
