@@ -3,8 +3,9 @@ import { ObjectIdentity } from './object-key';
 
 /**
  * The field managers pulumi-kubernetes makes up for server-side apply when nothing names one: `pulumi-kubernetes-`
- * and 8 random hex digits, drawn anew by each Create and each Read (fieldManagerName, provider/pkg/provider/provider.go)
- * and kept in the resource's state (`__fieldManager`), which every later update applies as.
+ * and 8 random hex digits, drawn by a Create or a Read whose resource state records none (fieldManagerName,
+ * provider/pkg/provider/provider.go) and then kept in it (`__fieldManager`), which every later update applies as.
+ * A pending create's state is its inputs alone: a killed Create's manager is on the object, and nowhere else.
  */
 export const GENERATED_FIELD_MANAGER = /^pulumi-kubernetes-[0-9a-f]{8}$/;
 
@@ -24,6 +25,16 @@ export function unionOfFields(a: FieldsV1, b: FieldsV1): FieldsV1 {
 }
 
 const appliedToObject = (e: ManagedFieldsEntry) => e.operation === 'Apply' && !e.subresource;
+
+/**
+ * The generated pulumi-kubernetes field manager that applied an object last (a killed provider's, for an object
+ * its pending create made), or undefined when none did.
+ */
+export function generatedFieldManagerOf(entries: readonly ManagedFieldsEntry[]): string | undefined {
+  const applied = entries.filter((e) => appliedToObject(e) && GENERATED_FIELD_MANAGER.test(e.manager));
+  // RFC 3339 times in UTC compare as strings; an entry without one sorts first.
+  return applied.sort((a, b) => (a.time ?? '').localeCompare(b.time ?? '')).pop()?.manager;
+}
 
 /**
  * The managedFields of an object once every field that another generated pulumi-kubernetes manager applied belongs to
@@ -51,12 +62,12 @@ export type JsonPatchOperation = { readonly op: 'test' | 'replace'; readonly pat
 const ATTEMPTS = 3;
 
 /**
- * Hands the fields of an adopted object that a killed pulumi-kubernetes applied over to the manager the state now
- * records for it, so that it is managed by that manager only: otherwise the killed one keeps them and the first
- * update that changes one stops on a server-side apply conflict. A JSON patch of `metadata.managedFields` only:
- * the object's fields and its UID stay as they are, nothing is deleted or applied (a forced apply would not do it:
- * the killed manager would keep, beside the new one, every field whose value they share). The patch tests
- * the resourceVersion it was computed from, so a concurrent write makes it fail and be computed again.
+ * Hands the fields of an adopted object that another pulumi-kubernetes process applied over to the manager the
+ * state records for it, so that it is managed by that manager only: otherwise the other keeps them beside it, and
+ * the first update that changes one stops on a server-side apply conflict. A JSON patch of `metadata.managedFields`
+ * only: the object's fields and its UID stay as they are, nothing is deleted or applied (a forced apply would not
+ * do it: the other manager would keep every field whose value they share). The patch tests the resourceVersion it
+ * was computed from, so a concurrent write makes it fail and be computed again.
  * Returns the managers handed over (none when the object is already managed by `recorded` alone, or is gone).
  */
 export function handOverFieldManager(env: NodeJS.ProcessEnv, object: ObjectIdentity, recorded: string): string[] {

@@ -1,7 +1,8 @@
-import { handOverFieldManager } from './field-manager-handover';
+import { generatedFieldManagerOf, handOverFieldManager } from './field-manager-handover';
 import { getObject } from './live-objects';
 import { ObjectIdentity } from './object-key';
 import { stopOrphanedPlugins } from './orphaned-plugins';
+import { adoptPendingCreates } from './pending-create-adoption';
 import { PendingOperation, PulumiStack } from './pulumi-stack';
 import { describeLock } from './stack-locks';
 import { repairTornWrites } from './torn-writes';
@@ -10,6 +11,8 @@ import { repairTornWrites } from './torn-writes';
 export interface AdoptedObject {
   readonly urn: string;
   readonly object: ObjectIdentity & { readonly id: string };
+  /** The field manager the state records for it: the one that applied it (the killed provider's), when one did. */
+  readonly fieldManager?: string;
 }
 
 /** What `resumeInterruptedUpdate` found and did. */
@@ -23,8 +26,8 @@ export interface Resumption {
   /** Pending creates whose object exists on the API server, adopted into the state. */
   readonly imported: readonly AdoptedObject[];
   /**
-   * Adopted objects whose fields the killed provider's field manager still held, handed over to the one the state
-   * now records (`Kind ID: killed-manager -> recorded-manager`).
+   * Adopted objects that another pulumi-kubernetes field manager had applied too, its fields handed over to the one
+   * the state records (`Kind ID: other-manager -> recorded-manager`); none unless a create of it was killed before.
    */
   readonly handedOver: readonly string[];
   /** Pending creates that created nothing (or nothing an update could not make again), dropped. */
@@ -59,14 +62,12 @@ function kubernetesObjectOf(op: PendingOperation): (ObjectIdentity & { id: strin
  *   left running are stopped (stopOrphanedPlugins) and what it left half written in the file backend is removed
  *   (repairTornWrites); a lock whose process still runs, or that another host took, is never broken:
  *   StackLockedError, naming it, and nothing done;
- * - pending creates are resolved against the API server: an object that exists is adopted (`pulumi refresh
- *   --import-pending-creates URN ID`), so the next `up` updates it in place instead of creating it twice or
- *   failing on "already exists"; one that does not exist is dropped (`--clear-pending-creates`), so the next `up`
- *   creates it;
- * - each adopted object's fields are handed over from the killed provider's field manager to the one the refresh
- *   recorded for it (handOverFieldManager): each provider process names its own, so the object would otherwise
- *   keep two, and the first update that changes one of its fields would stop on a server-side apply conflict;
- * - pending updates and deletes are resolved by that same refresh, which reads each resource back.
+ * - pending creates are resolved against the API server: an object that exists is adopted, recorded in the state
+ *   as created, with the server-side apply field manager that applied it (adoptPendingCreates, then `pulumi stack
+ *   import`), so the next `up` updates it in place as that manager; one that does not exist is dropped, so the next
+ *   `up` creates it. A second pulumi-kubernetes manager on an adopted object (a create of it killed before) has its
+ *   fields handed to the recorded one (handOverFieldManager): each would otherwise stop the other's changes;
+ * - pending updates and deletes are resolved by a `pulumi refresh`, which reads each resource back.
  * With no lock and no pending operation it changes nothing.
  */
 export async function resumeInterruptedUpdate(stack: PulumiStack, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<Resumption> {
@@ -94,7 +95,7 @@ export async function resumeInterruptedUpdate(stack: PulumiStack, env: NodeJS.Pr
     if (locks.length > 0) log('  no operation was in flight when it stopped: the state is complete');
     return { staleLocks: locks.length, tornFiles, stoppedPlugins: stopped, imported: [], handedOver: [], cleared: [], refreshed: [] };
   }
-  const imports: AdoptedObject[] = [];
+  const adoptions: AdoptedObject[] = [];
   const cleared: string[] = [];
   const refreshed: string[] = [];
   for (const op of pending) {
@@ -104,31 +105,38 @@ export async function resumeInterruptedUpdate(stack: PulumiStack, env: NodeJS.Pr
       continue;
     }
     const object = kubernetesObjectOf(op);
-    if (object && getObject(env, object) !== undefined) imports.push({ urn: op.urn, object });
+    const created = object && getObject(env, object, { managedFields: true });
+    if (object && created) adoptions.push({ urn: op.urn, object, fieldManager: generatedFieldManagerOf(created.metadata.managedFields ?? []) });
     else cleared.push(name);
   }
   log(
     `  ${pending.length} operation(s) were in flight: ` +
       [
-        imports.length ? `${imports.length} created on the API server, adopted (${imports.map(({ urn }) => urn.split('::').pop()).join(', ')})` : '',
+        adoptions.length ? `${adoptions.length} created on the API server, adopted (${adoptions.map(({ urn, fieldManager }) => `${urn.split('::').pop()} as ${fieldManager ?? 'a new field manager'}`).join(', ')})` : '',
         cleared.length ? `${cleared.length} created nothing, dropped (${cleared.join(', ')})` : '',
         refreshed.length ? `${refreshed.length} read back (${refreshed.join(', ')})` : '',
       ]
         .filter(Boolean)
         .join('; '),
   );
-  const refresh = await stack.refresh({ importPendingCreates: imports.map(({ urn, object }) => [urn, object.id] as const), clearPendingCreates: cleared.length > 0 });
+  if (adoptions.length > 0) {
+    // Pulumi's own way to record what an interrupted update did: export, edit, import (which checks the result
+    // holds together, and drops the other pending operations: the creates that made nothing, and the updates and
+    // deletes the refresh reads back).
+    const state = await stack.exportState();
+    await stack.importState({ ...state, deployment: adoptPendingCreates(state.deployment, adoptions.map(({ urn, object, fieldManager }) => ({ urn, id: object.id, fieldManager }))) });
+  }
+  const refresh = await stack.refresh({ clearPendingCreates: adoptions.length === 0 && cleared.length > 0 });
   log(`  pulumi refresh: ${refresh.changes.update} resource(s) read back with changes, ${refresh.changes.delete} gone, ${refresh.changes.same} unchanged (${refresh.seconds.toFixed(1)} s)`);
   const left = await stack.pendingOperations();
   if (left.length > 0) throw new Error(`pulumi refresh left ${left.length} pending operation(s): ${left.map((op) => `${op.type} ${op.urn}`).join(', ')}`);
-  // The refresh read each adopted object with a field manager of its own making; the killed one still holds the
-  // fields it applied. Only adopted objects: every other one has been applied by its recorded manager all along.
-  const recorded = imports.length > 0 ? await stack.fieldManagers() : new Map<string, string>();
-  const handedOver = imports.flatMap(({ urn, object }) => {
+  // Only adopted objects: every other one has been applied by its recorded manager all along.
+  const recorded = adoptions.length > 0 ? await stack.fieldManagers() : new Map<string, string>();
+  const handedOver = adoptions.flatMap(({ urn, object }) => {
     const manager = recorded.get(urn);
     const from = manager ? handOverFieldManager(env, object, manager) : [];
     return from.length > 0 ? [`${object.kind} ${object.id}: ${from.join(', ')} -> ${manager}`] : [];
   });
-  if (handedOver.length > 0) log(`  handed the fields the killed provider applied over to the field manager the state records: ${handedOver.join('; ')}`);
-  return { staleLocks: locks.length, tornFiles, stoppedPlugins: stopped, imported: imports, handedOver, cleared, refreshed };
+  if (handedOver.length > 0) log(`  handed what other pulumi-kubernetes field managers applied to the one the state records: ${handedOver.join('; ')}`);
+  return { staleLocks: locks.length, tornFiles, stoppedPlugins: stopped, imported: adoptions, handedOver, cleared, refreshed };
 }

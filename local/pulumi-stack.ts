@@ -2,6 +2,7 @@ import { spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'fs';
 import * as path from 'path';
+import { Checkpoint } from './checkpoint';
 import { REPO_ROOT } from './cluster';
 import { writeRandomProviderLauncher } from './random-provider-launcher';
 import { StackLock, stackLocks } from './stack-locks';
@@ -55,9 +56,7 @@ export interface PendingOperation {
 
 /** How `PulumiStack.refresh` resolves the pending creates of an interrupted update (`pulumi refresh` flags). */
 export interface RefreshOptions {
-  /** Pending creates that did happen: each URN with the ID of what it created, adopted into the state. @default - none */
-  readonly importPendingCreates?: ReadonlyArray<readonly [urn: string, id: string]>;
-  /** Drop the remaining pending creates (nothing was created for them). @default false */
+  /** Drop the pending creates (nothing was created for them). @default false */
   readonly clearPendingCreates?: boolean;
 }
 
@@ -91,12 +90,6 @@ export interface PulumiStackOptions {
   readonly projectName?: string;
   /** Stack name. @default 'local' */
   readonly stackName?: string;
-}
-
-/** The parts of `pulumi stack export`'s deployment this class reads. */
-interface ExportedDeployment {
-  readonly resources?: ReadonlyArray<{ readonly urn: string; readonly outputs?: Readonly<Record<string, unknown>> }>;
-  readonly pending_operations?: ReadonlyArray<{ readonly type: string; readonly resource: { readonly urn: string; readonly type: string; readonly inputs?: Record<string, unknown> } }>;
 }
 
 /** The event stream's lines this class reads (`pulumi up --json` writes one engine event per line). */
@@ -216,7 +209,7 @@ export class PulumiStack {
 
   /** The operations the last update started and did not record as finished (none after an update that ended). */
   async pendingOperations(): Promise<PendingOperation[]> {
-    const deployment = await this.exportDeployment();
+    const { deployment } = await this.exportState();
     return (deployment.pending_operations ?? []).map((op) => ({ type: op.type, urn: op.resource.urn, resourceType: op.resource.type, inputs: op.resource.inputs ?? {} }));
   }
 
@@ -225,7 +218,7 @@ export class PulumiStack {
    * `__fieldManager` output: every update of the resource applies as it).
    */
   async fieldManagers(): Promise<Map<string, string>> {
-    const deployment = await this.exportDeployment();
+    const { deployment } = await this.exportState();
     return new Map(
       (deployment.resources ?? []).flatMap((r) => {
         const manager = r.outputs?.__fieldManager;
@@ -234,10 +227,26 @@ export class PulumiStack {
     );
   }
 
-  /** The stack's checkpoint (`pulumi stack export`; secrets stay encrypted). */
-  private async exportDeployment(): Promise<ExportedDeployment> {
+  /** The stack's state (`pulumi stack export`; secrets stay encrypted). */
+  async exportState(): Promise<Checkpoint> {
     const result = await this.run(['stack', 'export', '--stack', this.stackName, '--non-interactive']);
-    return (JSON.parse(result.stdout) as { deployment?: ExportedDeployment }).deployment ?? {};
+    const state = JSON.parse(result.stdout) as Partial<Checkpoint>;
+    return { version: state.version ?? 3, deployment: state.deployment ?? {} };
+  }
+
+  /**
+   * `pulumi stack import`: replaces the stack's state with `state`, which the CLI first checks holds together (it
+   * refuses one that does not, changing nothing) and from which it drops every pending operation.
+   */
+  async importState(state: Checkpoint): Promise<void> {
+    // Beside the state it replaces, readable by its owner only (its secrets are encrypted, its names are not).
+    const file = path.join(this.dir, 'import.json');
+    writeFileSync(file, JSON.stringify(state), { mode: 0o600 });
+    try {
+      await this.run(['stack', 'import', '--file', file, '--stack', this.stackName, '--non-interactive']);
+    } finally {
+      rmSync(file, { force: true });
+    }
   }
 
   /**
@@ -245,11 +254,8 @@ export class PulumiStack {
    * updates and deletes of an interrupted update; `options` says what to do with its pending creates.
    */
   async refresh(options: RefreshOptions = {}): Promise<OperationResult> {
-    // A string-array flag: one value per occurrence, URN and ID alternating (`--import-pending-creates URN ID` takes
-    // the ID for an argument and is refused).
-    const imports = (options.importPendingCreates ?? []).flatMap(([urn, id]) => ['--import-pending-creates', urn, '--import-pending-creates', id]);
     const clear = options.clearPendingCreates ? ['--clear-pending-creates'] : [];
-    const result = await this.run(['refresh', '--yes', '--skip-preview', '--json', ...imports, ...clear, ...this.stackArgs()]);
+    const result = await this.run(['refresh', '--yes', '--skip-preview', '--json', ...clear, ...this.stackArgs()]);
     return { changes: summaryOf(result.stdout), seconds: result.seconds };
   }
 

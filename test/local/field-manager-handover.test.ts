@@ -3,7 +3,7 @@
  * managedFields in and managedFields out. The patch itself is applied in test/local/interrupted-update.test.ts
  * (against a stand-in kubectl) and on the real API server in test/e2e (the mid-step kill).
  */
-import { GENERATED_FIELD_MANAGER, handOverManagedFields, unionOfFields } from '../../local/field-manager-handover';
+import { GENERATED_FIELD_MANAGER, generatedFieldManagerOf, handOverManagedFields, unionOfFields } from '../../local/field-manager-handover';
 import { ManagedFieldsEntry } from '../../local/live-objects';
 
 const KILLED = 'pulumi-kubernetes-1f2e3d4c';
@@ -84,5 +84,13 @@ describe('handOverManagedFields', () => {
     const status = { ...STATUS, manager: KILLED };
     const update = { ...applied(KILLED, SPEC), operation: 'Update' as const };
     expect(handOverManagedFields([status, update], RECORDED)).toBeUndefined();
+  });
+});
+
+describe('generatedFieldManagerOf', () => {
+  test('the generated manager that applied the object last; none when no generated manager applied it', () => {
+    expect(generatedFieldManagerOf([STATUS, { ...applied(RECORDED, SPEC), time: '2026-12-02T05:00:00Z' }, applied(KILLED, SPEC)])).toBe(KILLED);
+    expect(generatedFieldManagerOf([{ ...applied(KILLED, SPEC), time: undefined }, applied(RECORDED, SPEC)])).toBe(RECORDED);
+    expect(generatedFieldManagerOf([STATUS, applied('kubectl', SPEC), { ...applied(KILLED, SPEC), operation: 'Update' }])).toBeUndefined();
   });
 });

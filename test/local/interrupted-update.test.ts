@@ -18,26 +18,40 @@ jest.mock('../../local/orphaned-plugins', () => ({ stopOrphanedPlugins: () => []
 const STACK = 'local';
 const PROJECT = 'career-copilot';
 const urn = (type: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::career-copilot:platform:Component$${type}::${name}`;
+/** The component the stand-in's resources belong to. */
+const PARENT = `urn:pulumi:${STACK}::${PROJECT}::career-copilot:platform:Component::platform`;
+/** The field manager the stand-in refresh draws for a resource whose state records none. */
+const DRAWN = 'pulumi-kubernetes-d4a3e000';
 
 /**
- * `pulumi`: records its arguments; `stack export` prints the pending operations of $FAKE_PENDING, and once refreshed,
- * none but the resources of $FAKE_RECORDED (URN: the field manager the refresh recorded).
+ * `pulumi`: records its arguments, and keeps a stack's state in $FAKE_STATE as the CLI does: `stack export` prints
+ * it, `stack import --file` replaces it (keeping what it was given in $FAKE_IMPORTED) and drops its pending
+ * operations; `refresh` records each resource's field manager as the provider's Read does (the one in the state, or
+ * one it draws) and keeps only pending creates (none with --clear-pending-creates).
  */
 const FAKE_PULUMI = `#!/usr/bin/env node
 const fs = require('fs');
 const args = process.argv.slice(2);
 fs.appendFileSync(process.env.FAKE_CALLS, JSON.stringify(args) + '\\n');
 const out = (event) => process.stdout.write(JSON.stringify(event) + '\\n');
+const state = () => JSON.parse(fs.readFileSync(process.env.FAKE_STATE, 'utf8'));
+const save = (deployment) => fs.writeFileSync(process.env.FAKE_STATE, JSON.stringify(deployment));
 if (args[0] === 'stack' && args[1] === 'ls') { out([{ name: 'local' }]); process.exit(0); }
-if (args[0] === 'stack' && args[1] === 'export') {
-  const refreshed = fs.readFileSync(process.env.FAKE_CALLS, 'utf8').includes('"refresh"');
-  const pending = refreshed ? [] : JSON.parse(fs.readFileSync(process.env.FAKE_PENDING, 'utf8'));
-  const recorded = refreshed ? Object.entries(JSON.parse(fs.readFileSync(process.env.FAKE_RECORDED, 'utf8'))) : [];
-  const resources = recorded.map(([urn, manager]) => ({ urn, outputs: { __fieldManager: manager } }));
-  out({ version: 3, deployment: { resources, pending_operations: pending } });
+if (args[0] === 'stack' && args[1] === 'export') { out({ version: 3, deployment: state() }); process.exit(0); }
+if (args[0] === 'stack' && args[1] === 'import') {
+  const { deployment } = JSON.parse(fs.readFileSync(args[args.indexOf('--file') + 1], 'utf8'));
+  fs.writeFileSync(process.env.FAKE_IMPORTED, JSON.stringify(deployment));
+  save({ ...deployment, pending_operations: [] });
   process.exit(0);
 }
-if (args[0] === 'refresh') { out({ summaryEvent: { resourceChanges: { same: 3 } } }); process.exit(0); }
+if (args[0] === 'refresh') {
+  const d = state();
+  const resources = (d.resources || []).map((r) => ({ ...r, outputs: { ...r.outputs, __fieldManager: (r.outputs && r.outputs.__fieldManager) || '${DRAWN}' } }));
+  const pending = args.includes('--clear-pending-creates') ? [] : (d.pending_operations || []).filter((o) => o.type === 'creating');
+  save({ ...d, resources, pending_operations: pending });
+  out({ summaryEvent: { resourceChanges: { same: 3 } } });
+  process.exit(0);
+}
 process.exit(0);
 `;
 
@@ -106,8 +120,15 @@ function runningPulumi(): number {
   return child.pid!;
 }
 
-function pending(ops: Array<{ type: string; resourceType: string; name: string; inputs?: object }>): void {
-  writeFileSync(env.FAKE_PENDING!, JSON.stringify(ops.map((op) => ({ type: op.type, resource: { urn: urn(op.resourceType, op.name), type: op.resourceType, inputs: op.inputs ?? {} } }))));
+/** The resources of the stand-in's state, and its operations in flight. */
+function pending(ops: Array<{ type: string; resourceType: string; name: string; inputs?: object }>, resources: object[] = []): void {
+  const operations = ops.map((op) => ({ type: op.type, resource: { urn: urn(op.resourceType, op.name), type: op.resourceType, custom: true, parent: PARENT, inputs: op.inputs ?? {} } }));
+  writeFileSync(env.FAKE_STATE!, JSON.stringify({ resources, pending_operations: operations }));
+}
+
+/** What `stack import` was given, as the deployment it replaced the state with. */
+function imported(): { resources: Array<{ urn: string; id?: string; outputs?: Record<string, unknown> }>; pending_operations: Array<{ type: string; resource: { urn: string } }> } | undefined {
+  return existsSync(env.FAKE_IMPORTED!) ? JSON.parse(readFileSync(env.FAKE_IMPORTED!, 'utf8')) : undefined;
 }
 
 beforeEach(async () => {
@@ -121,17 +142,16 @@ beforeEach(async () => {
   env = {
     PATH: `${bin}:${process.env.PATH}`,
     FAKE_CALLS: path.join(dir, 'calls.jsonl'),
-    FAKE_PENDING: path.join(dir, 'pending.json'),
+    FAKE_STATE: path.join(dir, 'state.json'),
+    FAKE_IMPORTED: path.join(dir, 'imported.json'),
     FAKE_EXISTING: path.join(dir, 'existing.json'),
     FAKE_MANAGED: path.join(dir, 'managed-fields.json'),
-    FAKE_RECORDED: path.join(dir, 'recorded-managers.json'),
     FAKE_PATCHES: path.join(dir, 'patches.jsonl'),
     FAKE_PATCH_FAILURES: path.join(dir, 'patch-failures'),
   };
-  writeFileSync(env.FAKE_PENDING!, '[]');
+  writeFileSync(env.FAKE_STATE!, '{}');
   writeFileSync(env.FAKE_EXISTING!, '[]');
   writeFileSync(env.FAKE_MANAGED!, '{}');
-  writeFileSync(env.FAKE_RECORDED!, '{}');
   writeFileSync(env.FAKE_PATCH_FAILURES!, '0');
   stack = await PulumiStack.open({}, { dir: path.join(dir, 'stack'), env, stackName: STACK });
   writeFileSync(env.FAKE_CALLS!, '');
@@ -221,81 +241,95 @@ describe('resumeInterruptedUpdate', () => {
     expect(existsSync(file)).toBe(true);
   });
 
-  test('adopts the pending creates that exist on the API server, drops those that do not, and reads back the rest', async () => {
-    writeLock(await deadPid());
-    pending([
-      { type: 'creating', resourceType: 'kubernetes:apps/v1:StatefulSet', name: 'statefulset:career-copilot/cache', inputs: { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'cache', namespace: 'career-copilot' } } },
+  describe('adopts the pending creates whose object exists, as created by the field manager that applied it', () => {
+    const KILLED = 'pulumi-kubernetes-1f2e3d4c';
+    const EARLIER = 'pulumi-kubernetes-0e0e0e0e';
+    const STATUS = { manager: 'kube-controller-manager', operation: 'Update', apiVersion: 'apps/v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': {} }, subresource: 'status' };
+    const applied = (manager: string, time = '2026-12-02T06:00:00Z') => ({ manager, operation: 'Apply', apiVersion: 'apps/v1', time, fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } });
+    const cacheInputs = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'cache', namespace: 'career-copilot' } };
+    const cache = { type: 'creating', resourceType: 'kubernetes:apps/v1:StatefulSet', name: 'statefulset:career-copilot/cache', inputs: cacheInputs };
+    const cacheUrn = urn(cache.resourceType, cache.name);
+    const namespaceUrn = urn('kubernetes:core/v1:Namespace', 'namespace:career-copilot');
+    const inFlight = [
+      cache,
       { type: 'creating', resourceType: 'kubernetes:core/v1:Namespace', name: 'namespace:career-copilot', inputs: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'career-copilot' } } },
       { type: 'creating', resourceType: 'kubernetes:apps/v1:Deployment', name: 'deployment:career-copilot/jobs-service', inputs: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'jobs-service', namespace: 'career-copilot' } } },
-      // A patch changes an object made elsewhere: applying it again is its resumption, never an import.
+      // A patch changes an object made elsewhere: applying it again is its resumption, never an adoption.
       { type: 'creating', resourceType: 'kubernetes:apps/v1:DeploymentPatch', name: 'rollout-handover:career-copilot/user-service', inputs: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'user-service', namespace: 'career-copilot' } } },
       { type: 'creating', resourceType: 'random:index/randomPassword:RandomPassword', name: 'jobs-db-password' },
       { type: 'updating', resourceType: 'kubernetes:core/v1:ConfigMap', name: 'configmap:career-copilot/api-gateway-files' },
-    ]);
-    writeFileSync(env.FAKE_EXISTING!, JSON.stringify(['cache', 'career-copilot', 'user-service']));
-    const lines: string[] = [];
-    const result = await resumeInterruptedUpdate(stack, env, (l) => lines.push(l));
-    expect(result.imported).toEqual([
-      { urn: urn('kubernetes:apps/v1:StatefulSet', 'statefulset:career-copilot/cache'), object: { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'cache', namespace: 'career-copilot' }, id: 'career-copilot/cache' } },
-      { urn: urn('kubernetes:core/v1:Namespace', 'namespace:career-copilot'), object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'career-copilot', namespace: undefined }, id: 'career-copilot' } },
-    ]);
-    expect(result.cleared).toEqual(['deployment:career-copilot/jobs-service', 'rollout-handover:career-copilot/user-service', 'jobs-db-password']);
-    expect(result.refreshed).toEqual(['updating configmap:career-copilot/api-gateway-files']);
-    const refresh = pulumiCalls().find((c) => c[0] === 'refresh')!;
-    expect(refresh.join(' ')).toContain(
-      `--import-pending-creates ${urn('kubernetes:apps/v1:StatefulSet', 'statefulset:career-copilot/cache')} --import-pending-creates career-copilot/cache --import-pending-creates ${urn('kubernetes:core/v1:Namespace', 'namespace:career-copilot')} --import-pending-creates career-copilot --clear-pending-creates`,
-    );
-    expect(lines.join('\n')).toContain('6 operation(s) were in flight: 2 created on the API server, adopted');
-  });
-
-  describe("hands an adopted object's fields from the killed provider's field manager to the one the state records", () => {
-    const KILLED = 'pulumi-kubernetes-1f2e3d4c';
-    const RECORDED = 'pulumi-kubernetes-a0b1c2d3';
-    const STATUS = { manager: 'kube-controller-manager', operation: 'Update', apiVersion: 'apps/v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': {} }, subresource: 'status' };
-    const applied = (manager: string) => ({ manager, operation: 'Apply', apiVersion: 'apps/v1', time: '2026-12-02T06:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } });
-    const statefulSet = { type: 'creating', resourceType: 'kubernetes:apps/v1:StatefulSet', name: 'statefulset:career-copilot/cache', inputs: { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'cache', namespace: 'career-copilot' } } };
-    const deployment = { type: 'updating', resourceType: 'kubernetes:apps/v1:Deployment', name: 'deployment:career-copilot/jobs-service' };
+    ];
+    const platform = { urn: PARENT, type: 'career-copilot:platform:Component', custom: false };
 
     beforeEach(async () => {
       writeLock(await deadPid());
-      pending([statefulSet, deployment]);
-      writeFileSync(env.FAKE_EXISTING!, JSON.stringify(['cache', 'jobs-service']));
-      writeFileSync(env.FAKE_RECORDED!, JSON.stringify({ [urn(statefulSet.resourceType, statefulSet.name)]: RECORDED, [urn(deployment.resourceType, deployment.name)]: RECORDED }));
+      pending(inFlight, [platform]);
+      writeFileSync(env.FAKE_EXISTING!, JSON.stringify(['cache', 'career-copilot', 'user-service', 'api-gateway-files']));
     });
 
-    test('by a patch of its managedFields alone, tested against the version it was read at; never another object', async () => {
-      // The Deployment was only read back: even a stale manager of its own is not the resumption's to change.
-      writeFileSync(env.FAKE_MANAGED!, JSON.stringify({ cache: [applied(KILLED), STATUS], 'jobs-service': [applied(KILLED)] }));
+    test('records each in the state, with its ID and the manager that applied it, and drops the creates that made nothing', async () => {
+      // The namespace's manager is none of pulumi-kubernetes' (another tool applied it): the refresh draws one.
+      writeFileSync(env.FAKE_MANAGED!, JSON.stringify({ cache: [applied(KILLED), STATUS], 'career-copilot': [{ ...applied('kubectl'), apiVersion: 'v1' }] }));
       const lines: string[] = [];
       const result = await resumeInterruptedUpdate(stack, env, (l) => lines.push(l));
-      expect(result.handedOver).toEqual([`StatefulSet career-copilot/cache: ${KILLED} -> ${RECORDED}`]);
+      expect(result.imported).toEqual([
+        { urn: cacheUrn, object: { ...cacheInputs, id: 'career-copilot/cache' }, fieldManager: KILLED },
+        { urn: namespaceUrn, object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'career-copilot', namespace: undefined }, id: 'career-copilot' }, fieldManager: undefined },
+      ]);
+      expect(result.cleared).toEqual(['deployment:career-copilot/jobs-service', 'rollout-handover:career-copilot/user-service', 'jobs-db-password']);
+      expect(result.refreshed).toEqual(['updating configmap:career-copilot/api-gateway-files']);
+      // What `stack import` was given: the adopted creates as resources after what they refer to, the rest still in
+      // flight for the CLI to drop.
+      const state = imported()!;
+      expect(state.resources.map((r) => [r.urn, r.id])).toEqual([[PARENT, undefined], [cacheUrn, 'career-copilot/cache'], [namespaceUrn, 'career-copilot']]);
+      expect(state.resources[1]).toMatchObject({ custom: true, parent: PARENT, inputs: cacheInputs, outputs: { ...cacheInputs, __inputs: cacheInputs, __fieldManager: KILLED } });
+      expect(state.resources[2].outputs).not.toHaveProperty('__fieldManager');
+      expect(state.pending_operations.map((o) => o.type)).toEqual(['creating', 'creating', 'creating', 'updating']);
+      // Then a refresh, which needs no flag: the import dropped every pending operation.
+      expect(pulumiCalls().map((c) => c.slice(0, 2).join(' '))).toEqual(['cancel --yes', 'stack export', 'stack export', 'stack import', 'refresh --yes', 'stack export', 'stack export']);
+      expect(pulumiCalls().find((c) => c[0] === 'refresh')).not.toContain('--clear-pending-creates');
+      expect(result.handedOver).toEqual([]);
+      expect(patches()).toEqual([]);
+      expect(lines.join('\n')).toContain(`6 operation(s) were in flight: 2 created on the API server, adopted (statefulset:career-copilot/cache as ${KILLED}, namespace:career-copilot as a new field manager)`);
+    });
+
+    test('with nothing to adopt, drops the pending creates in the refresh and leaves the state alone', async () => {
+      writeFileSync(env.FAKE_EXISTING!, '[]');
+      const result = await resumeInterruptedUpdate(stack, env, () => undefined);
+      expect(result.imported).toEqual([]);
+      expect(imported()).toBeUndefined();
+      expect(pulumiCalls().find((c) => c[0] === 'refresh')).toContain('--clear-pending-creates');
+    });
+
+    test("hands a second pulumi-kubernetes manager's fields to the recorded one by a patch of managedFields alone, tested against the version read", async () => {
+      // A create of it killed before: the object carries that earlier manager too; the one that applied last is recorded.
+      writeFileSync(env.FAKE_MANAGED!, JSON.stringify({ cache: [applied(EARLIER, '2026-12-02T05:00:00Z'), applied(KILLED), STATUS], 'api-gateway-files': [applied(EARLIER), applied(KILLED)] }));
+      const lines: string[] = [];
+      const result = await resumeInterruptedUpdate(stack, env, (l) => lines.push(l));
+      expect(result.imported[0].fieldManager).toBe(KILLED);
+      expect(result.handedOver).toEqual([`StatefulSet career-copilot/cache: ${EARLIER} -> ${KILLED}`]);
+      // Only the adopted object: the ConfigMap was only read back.
       expect(patches()).toEqual([
         {
           name: 'cache',
           patch: [
             { op: 'test', path: '/metadata/resourceVersion', value: '7' },
-            { op: 'replace', path: '/metadata/managedFields', value: [applied(RECORDED), STATUS] },
+            { op: 'replace', path: '/metadata/managedFields', value: [{ ...applied(EARLIER, '2026-12-02T05:00:00Z'), manager: KILLED, time: '2026-12-02T06:00:00Z' }, STATUS] },
           ],
         },
       ]);
       expect(callsIn(env.FAKE_PATCHES!)[0].slice(0, 5)).toEqual(['patch', 'StatefulSet.v1.apps', 'cache', '-n', 'career-copilot']);
-      expect(lines.join('\n')).toContain(`handed the fields the killed provider applied over to the field manager the state records: StatefulSet career-copilot/cache: ${KILLED} -> ${RECORDED}`);
+      expect(lines.join('\n')).toContain(`handed what other pulumi-kubernetes field managers applied to the one the state records: StatefulSet career-copilot/cache: ${EARLIER} -> ${KILLED}`);
     });
 
-    test('patches nothing when the recorded manager is already the only one', async () => {
-      writeFileSync(env.FAKE_MANAGED!, JSON.stringify({ cache: [applied(RECORDED), STATUS] }));
-      expect((await resumeInterruptedUpdate(stack, env, () => undefined)).handedOver).toEqual([]);
-      expect(patches()).toEqual([]);
-    });
-
-    test('reads the object again and retries when it changed in between, and gives up after three tries', async () => {
-      writeFileSync(env.FAKE_MANAGED!, JSON.stringify({ cache: [applied(KILLED)] }));
+    test('reads the object again and retries the patch when it changed in between, and gives up after three tries', async () => {
+      writeFileSync(env.FAKE_MANAGED!, JSON.stringify({ cache: [applied(EARLIER, '2026-12-02T05:00:00Z'), applied(KILLED)] }));
       writeFileSync(env.FAKE_PATCH_FAILURES!, '2');
       expect((await resumeInterruptedUpdate(stack, env, () => undefined)).handedOver).toHaveLength(1);
       expect(patches()).toHaveLength(3);
 
       writeLock(await deadPid());
-      writeFileSync(env.FAKE_CALLS!, '');
+      pending(inFlight, [platform]);
       writeFileSync(env.FAKE_PATCHES!, '');
       writeFileSync(env.FAKE_PATCH_FAILURES!, '3');
       const error = await resumeInterruptedUpdate(stack, env, () => undefined).then(() => undefined, (e: Error) => e);
