@@ -605,12 +605,17 @@ cmd_up() {
 
   # The default controllers make namespace deletion, garbage collection, Deployments, Jobs, autoscalers and the
   # PVC protection finalizer real. The hostpath provisioner (testing only, one node) gives PVCs their volumes.
+  # --node-monitor-grace-period 2m (default 40s): once, 33 s after the e2e's `restart-apiserver` (the API server
+  # away about 20 s), the controller-manager still had kwok's node lease as 43 s old, though kwok had renewed it
+  # twice since, and marked the node NotReady and every pod on it not Ready; kwok never makes a pod Ready again, so
+  # the workloads stayed 0/1 ready for the rest of the run.
   start kube-controller-manager "$(k8s_bin kube-controller-manager)" \
     --kubeconfig "$KUBECONFIG_PATH" \
     --bind-address 127.0.0.1 --secure-port "$KCM_PORT" --leader-elect=false \
     --service-account-private-key-file "$PKI_DIR/sa.key" --root-ca-file "$PKI_DIR/ca.crt" \
     --use-service-account-credentials=false --controllers '*' \
-    --enable-hostpath-provisioner --cluster-cidr 10.244.0.0/16 --allocate-node-cidrs=false
+    --enable-hostpath-provisioner --cluster-cidr 10.244.0.0/16 --allocate-node-cidrs=false \
+    --node-monitor-grace-period 2m
   wait_for kube-controller-manager 60 curl -skf "https://127.0.0.1:$KCM_PORT/healthz"
 
   start kube-scheduler "$(k8s_bin kube-scheduler)" \
