@@ -65,6 +65,9 @@ ARGO_ROLLOUTS_VERSION=${ARGO_ROLLOUTS_VERSION:-v1.9.2}
 KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
 # Istio's analyzers: tools/istio-analyze, this repository's small command over istio.io/istio's analysis packages,
 # at the version its go.mod requires (the pseudo-version the proxy serves that matches the 1.30 CRDs).
+# actionlint: checks the GitHub workflows (syntax, expressions, the shell of each `run:`) in CI. v1.7.12, the
+# newest release the proxy serves.
+ACTIONLINT_VERSION=${ACTIONLINT_VERSION:-v1.7.12}
 # Not built: the random provider (github.com/pulumi/pulumi-random/provider/v4, for @pulumi/random 4.21.2) is
 # refused by the proxy for every version (403 on @v/list, on v4.21.2 and on the tag commit's pseudo-version
 # v4.0.0-20260917112258-b62f810278b9). Stacks on this control plane get its RandomPassword from
@@ -118,6 +121,7 @@ istio_analyze_bin() {
   echo "$BIN_DIR/istio-analyze-$sum/istio-analyze"
 }
 kwok_bin()     { echo "$BIN_DIR/kwok-$KWOK_VERSION/kwok"; }
+actionlint_bin() { echo "$BIN_DIR/actionlint-$ACTIONLINT_VERSION/actionlint"; }
 argo_bin()     { echo "$BIN_DIR/argo-rollouts-$ARGO_ROLLOUTS_VERSION/$1"; } # rollouts-controller | kubectl-argo-rollouts
 provider_dir() { echo "$BIN_DIR/pulumi-resource-kubernetes-$PK8S_PROVIDER_VERSION-$PK8S_VERSION_LABEL-$PK8S_FIX"; }
 
@@ -379,6 +383,17 @@ build_kwok() {
   go_build kwok "$(kwok_bin)" "$dir" sigs.k8s.io/kwok/cmd/kwok "-s -w"
 }
 
+build_actionlint() {
+  local dir=$SRC_DIR/actionlint-$ACTIONLINT_VERSION
+  [[ -x $(actionlint_bin) ]] && { log "actionlint: cached ($(actionlint_bin))"; return 0; }
+  mkdir -p "$dir"
+  write_wrapper_mod "$dir" actionlint 1.24.0 "github.com/rhysd/actionlint $ACTIONLINT_VERSION"
+  write_tools_go "$dir" github.com/rhysd/actionlint/cmd/actionlint
+  tidy_once "$dir"
+  go_build actionlint "$(actionlint_bin)" "$dir" github.com/rhysd/actionlint/cmd/actionlint \
+    "-s -w -X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION"
+}
+
 build_istio_analyze() {
   go_build istio-analyze "$(istio_analyze_bin)" "$REPO_DIR/tools/istio-analyze" . "-s -w"
 }
@@ -389,7 +404,7 @@ cmd_build() {
   local start part parts=("$@")
   start=$(date +%s)
   mkdir -p "$BIN_DIR" "$SRC_DIR"
-  ((${#parts[@]})) || parts=(etcd kubernetes pulumi provider kwok argo-rollouts istio-analyze)
+  ((${#parts[@]})) || parts=(etcd kubernetes pulumi provider kwok argo-rollouts istio-analyze actionlint)
   for part in "${parts[@]}"; do
     case $part in
       etcd) build_etcd ;;
@@ -399,7 +414,8 @@ cmd_build() {
       kwok) build_kwok ;;
       argo-rollouts) build_argo_rollouts ;;
       istio-analyze) build_istio_analyze ;;
-      *) die "build: unknown part '$part' (parts: etcd kubernetes pulumi provider kwok argo-rollouts istio-analyze)" ;;
+      actionlint) build_actionlint ;;
+      *) die "build: unknown part '$part' (parts: etcd kubernetes pulumi provider kwok argo-rollouts istio-analyze actionlint)" ;;
     esac
   done
   log "build done in $(($(date +%s) - start))s"
@@ -719,9 +735,10 @@ case ${1:-} in
     # which NAME: the path of one built tool (whether built or not).
     case ${2:-} in
       istio-analyze) istio_analyze_bin ;;
+      actionlint) actionlint_bin ;;
       kubectl-argo-rollouts | rollouts-controller) argo_bin "$2" ;;
       kubectl | kube-apiserver | kube-controller-manager) k8s_bin "$2" ;;
-      *) die "which: unknown tool '${2:-}' (istio-analyze kubectl-argo-rollouts rollouts-controller kubectl kube-apiserver kube-controller-manager)" ;;
+      *) die "which: unknown tool '${2:-}' (istio-analyze actionlint kubectl-argo-rollouts rollouts-controller kubectl kube-apiserver kube-controller-manager)" ;;
     esac
     ;;
   *)
