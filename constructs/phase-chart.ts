@@ -167,7 +167,9 @@ export class PhaseChart extends Chart {
       new ServiceMesh(this, MESH_COMPONENT, {
         namespace: plan.namespace,
         // istiod fetches the signing keys through the public edge: the auth service's public endpoint.
-        ...(auth ? { jwt: { issuer: auth.issuer, jwksUri: `https://${host}${auth.jwksPath}`, protectedPaths: plan.routes.filter((r) => !r.public).map((r) => r.path) } } : {}),
+        ...(auth
+          ? { jwt: { issuer: auth.issuer, jwksUri: `https://${host}${auth.jwksPath}`, protectedPaths: plan.routes.filter((r) => !r.public).map((r) => r.path), port: gateway.spec.port } }
+          : {}),
         ingress: {
           name: 'career-copilot',
           hosts: [host],

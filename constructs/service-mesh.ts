@@ -106,6 +106,11 @@ export interface MeshJwtValidation {
   readonly jwksUri: string;
   /** Paths that need a valid token; each also covers the paths below it. */
   readonly protectedPaths: readonly string[];
+  /**
+   * The workload port the edge's requests arrive on (the API gateway's container port). A DENY rule of HTTP
+   * attributes alone would deny every TCP connection to the workload's other ports (Istio's IST0133).
+   */
+  readonly port: number;
 }
 
 /** The path prefix of the API behind the public host; the rest is the frontend's. */
@@ -305,7 +310,12 @@ export class ServiceMesh extends Construct {
         spec: {
           selector: edge,
           action: AuthorizationPolicySpecAction.DENY,
-          rules: [{ from: [{ source: { notRequestPrincipals: ['*'] } }], to: [{ operation: { paths: jwt.protectedPaths.flatMap((p) => [p, `${p}/*`]), notMethods: ['OPTIONS'] } }] }],
+          rules: [
+            {
+              from: [{ source: { notRequestPrincipals: ['*'] } }],
+              to: [{ operation: { ports: [String(jwt.port)], paths: jwt.protectedPaths.flatMap((p) => [p, `${p}/*`]), notMethods: ['OPTIONS'] } }],
+            },
+          ],
         },
       });
     }
@@ -426,6 +436,7 @@ function validate(
   if (props.jwt) {
     if (!/^https:\/\/[^\s/]+(\/\S*)?$/.test(props.jwt.jwksUri)) throw new ValidationError('jwt.jwksUri', `${showValue(props.jwt.jwksUri)} is not an https:// URL: signing keys are never fetched in the clear`);
     if (props.jwt.issuer.trim() === '') throw new ValidationError('jwt.issuer', 'is empty');
+    checkInteger('jwt.port', props.jwt.port, 1, 65535);
     props.jwt.protectedPaths.forEach((path, i) => {
       if (!/^\/[A-Za-z0-9/_.-]*[A-Za-z0-9]$/.test(path)) throw new ValidationError(`jwt.protectedPaths[${i}]`, `${showValue(path)} is not an absolute path without a trailing slash`);
     });

@@ -23,7 +23,7 @@ const withService = (index: number, change: object) => ({ services: base.service
 
 describe('ServiceMesh', () => {
   describe('JWT validation at the edge', () => {
-    const jwt = { issuer: 'https://auth.example.com', jwksUri: 'https://api.careercopilot.com/api/v1/auth/jwks', protectedPaths: ['/api/v1/jobs', '/api/v1/users/profile'] };
+    const jwt = { issuer: 'https://auth.example.com', jwksUri: 'https://api.careercopilot.com/api/v1/auth/jwks', protectedPaths: ['/api/v1/jobs', '/api/v1/users/profile'], port: 8080 };
 
     test("the API gateway's sidecar validates a present token against the issuer's keys, and keeps it for the gateway's own check", () => {
       const request = only(build({ jwt }), 'RequestAuthentication', 'api-gateway-jwt');
@@ -41,7 +41,8 @@ describe('ServiceMesh', () => {
         rules: [
           {
             from: [{ source: { notRequestPrincipals: ['*'] } }],
-            to: [{ operation: { paths: ['/api/v1/jobs', '/api/v1/jobs/*', '/api/v1/users/profile', '/api/v1/users/profile/*'], notMethods: ['OPTIONS'] } }],
+            // Its port only: a DENY of HTTP attributes alone would deny TCP on every other port (IST0133).
+            to: [{ operation: { ports: ['8080'], paths: ['/api/v1/jobs', '/api/v1/jobs/*', '/api/v1/users/profile', '/api/v1/users/profile/*'], notMethods: ['OPTIONS'] } }],
           },
         ],
       });
