@@ -1,8 +1,16 @@
+import { handOverFieldManager } from './field-manager-handover';
 import { getObject } from './live-objects';
+import { ObjectIdentity } from './object-key';
 import { stopOrphanedPlugins } from './orphaned-plugins';
 import { PendingOperation, PulumiStack } from './pulumi-stack';
 import { describeLock } from './stack-locks';
 import { repairTornWrites } from './torn-writes';
+
+/** A Kubernetes object whose pending create did happen, and the ID the provider gives it (`namespace/name`, `name`). */
+export interface AdoptedObject {
+  readonly urn: string;
+  readonly object: ObjectIdentity & { readonly id: string };
+}
 
 /** What `resumeInterruptedUpdate` found and did. */
 export interface Resumption {
@@ -12,8 +20,13 @@ export interface Resumption {
   readonly tornFiles: readonly string[];
   /** Plugins the killed `pulumi` left running (language host, program, providers), stopped. */
   readonly stoppedPlugins: readonly string[];
-  /** Pending creates whose object exists on the API server, adopted into the state (`URN ID`). */
-  readonly imported: readonly string[];
+  /** Pending creates whose object exists on the API server, adopted into the state. */
+  readonly imported: readonly AdoptedObject[];
+  /**
+   * Adopted objects whose fields the killed provider's field manager still held, handed over to the one the state
+   * now records (`Kind ID: killed-manager -> recorded-manager`).
+   */
+  readonly handedOver: readonly string[];
   /** Pending creates that created nothing (or nothing an update could not make again), dropped. */
   readonly cleared: readonly string[];
   /** Pending updates and deletes, resolved by reading the resources back. */
@@ -31,7 +44,7 @@ const PATCH_TYPE = /^kubernetes:.*Patch$/;
  * inputs, and the ID the provider gives it (`namespace/name`, or `name` for a cluster-wide kind); undefined for
  * other resources (components, generated passwords), which leave nothing on the cluster to adopt.
  */
-function kubernetesObjectOf(op: PendingOperation): { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; id: string } | undefined {
+function kubernetesObjectOf(op: PendingOperation): (ObjectIdentity & { id: string }) | undefined {
   if (!op.resourceType.startsWith('kubernetes:') || PATCH_TYPE.test(op.resourceType)) return undefined;
   const { apiVersion, kind, metadata } = op.inputs as { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } };
   if (!apiVersion || !kind || !metadata?.name) return undefined;
@@ -50,6 +63,9 @@ function kubernetesObjectOf(op: PendingOperation): { apiVersion: string; kind: s
  *   --import-pending-creates URN ID`), so the next `up` updates it in place instead of creating it twice or
  *   failing on "already exists"; one that does not exist is dropped (`--clear-pending-creates`), so the next `up`
  *   creates it;
+ * - each adopted object's fields are handed over from the killed provider's field manager to the one the refresh
+ *   recorded for it (handOverFieldManager): each provider process names its own, so the object would otherwise
+ *   keep two, and the first update that changes one of its fields would stop on a server-side apply conflict;
  * - pending updates and deletes are resolved by that same refresh, which reads each resource back.
  * With no lock and no pending operation it changes nothing.
  */
@@ -76,9 +92,9 @@ export async function resumeInterruptedUpdate(stack: PulumiStack, env: NodeJS.Pr
   const pending = await stack.pendingOperations();
   if (pending.length === 0) {
     if (locks.length > 0) log('  no operation was in flight when it stopped: the state is complete');
-    return { staleLocks: locks.length, tornFiles, stoppedPlugins: stopped, imported: [], cleared: [], refreshed: [] };
+    return { staleLocks: locks.length, tornFiles, stoppedPlugins: stopped, imported: [], handedOver: [], cleared: [], refreshed: [] };
   }
-  const imports: Array<readonly [string, string]> = [];
+  const imports: AdoptedObject[] = [];
   const cleared: string[] = [];
   const refreshed: string[] = [];
   for (const op of pending) {
@@ -88,22 +104,31 @@ export async function resumeInterruptedUpdate(stack: PulumiStack, env: NodeJS.Pr
       continue;
     }
     const object = kubernetesObjectOf(op);
-    if (object && getObject(env, object) !== undefined) imports.push([op.urn, object.id]);
+    if (object && getObject(env, object) !== undefined) imports.push({ urn: op.urn, object });
     else cleared.push(name);
   }
   log(
     `  ${pending.length} operation(s) were in flight: ` +
       [
-        imports.length ? `${imports.length} created on the API server, adopted (${imports.map(([urn]) => urn.split('::').pop()).join(', ')})` : '',
+        imports.length ? `${imports.length} created on the API server, adopted (${imports.map(({ urn }) => urn.split('::').pop()).join(', ')})` : '',
         cleared.length ? `${cleared.length} created nothing, dropped (${cleared.join(', ')})` : '',
         refreshed.length ? `${refreshed.length} read back (${refreshed.join(', ')})` : '',
       ]
         .filter(Boolean)
         .join('; '),
   );
-  const refresh = await stack.refresh({ importPendingCreates: imports, clearPendingCreates: cleared.length > 0 });
+  const refresh = await stack.refresh({ importPendingCreates: imports.map(({ urn, object }) => [urn, object.id] as const), clearPendingCreates: cleared.length > 0 });
   log(`  pulumi refresh: ${refresh.changes.update} resource(s) read back with changes, ${refresh.changes.delete} gone, ${refresh.changes.same} unchanged (${refresh.seconds.toFixed(1)} s)`);
   const left = await stack.pendingOperations();
   if (left.length > 0) throw new Error(`pulumi refresh left ${left.length} pending operation(s): ${left.map((op) => `${op.type} ${op.urn}`).join(', ')}`);
-  return { staleLocks: locks.length, tornFiles, stoppedPlugins: stopped, imported: imports.map(([urn, id]) => `${urn} ${id}`), cleared, refreshed };
+  // The refresh read each adopted object with a field manager of its own making; the killed one still holds the
+  // fields it applied. Only adopted objects: every other one has been applied by its recorded manager all along.
+  const recorded = imports.length > 0 ? await stack.fieldManagers() : new Map<string, string>();
+  const handedOver = imports.flatMap(({ urn, object }) => {
+    const manager = recorded.get(urn);
+    const from = manager ? handOverFieldManager(env, object, manager) : [];
+    return from.length > 0 ? [`${object.kind} ${object.id}: ${from.join(', ')} -> ${manager}`] : [];
+  });
+  if (handedOver.length > 0) log(`  handed the fields the killed provider applied over to the field manager the state records: ${handedOver.join('; ')}`);
+  return { staleLocks: locks.length, tornFiles, stoppedPlugins: stopped, imported: imports, handedOver, cleared, refreshed };
 }

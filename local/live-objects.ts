@@ -3,15 +3,38 @@ import { dataBearingReason } from '../constructs/data-bearing';
 import { MANAGED_BY } from '../constructs/labels';
 import { ObjectIdentity, objectKey } from './object-key';
 
+/**
+ * One entry of an object's `metadata.managedFields`: the fields one field manager set, by one kind of operation
+ * (server-side `Apply`, or `Update` for every other write), on the object or one of its subresources.
+ */
+export interface ManagedFieldsEntry {
+  readonly manager: string;
+  readonly operation: 'Apply' | 'Update';
+  readonly apiVersion?: string;
+  readonly time?: string;
+  readonly fieldsType?: string;
+  /** The fields, as a trie of `f:<name>`, `k:<key>`, `v:<value>` and `.` keys whose leaves are `{}`. */
+  readonly fieldsV1?: FieldsV1;
+  readonly subresource?: string;
+}
+
+/** A set of fields in the API server's FieldsV1 encoding. */
+export interface FieldsV1 {
+  readonly [key: string]: FieldsV1;
+}
+
 /** An object as the API server returns it, with the fields the e2e checks and `npm run local` read. */
 export interface LiveObject extends ObjectIdentity {
   readonly metadata: {
     readonly name: string;
     readonly namespace?: string;
     readonly uid: string;
+    readonly resourceVersion?: string;
     readonly labels?: Record<string, string>;
     readonly ownerReferences?: readonly unknown[];
     readonly deletionTimestamp?: string;
+    /** Present only when asked for (getObject's `managedFields`): kubectl leaves it out otherwise. */
+    readonly managedFields?: readonly ManagedFieldsEntry[];
   };
 }
 
@@ -21,8 +44,19 @@ export interface LiveObject extends ObjectIdentity {
  */
 const CONTROLLER_COPIES: readonly string[] = ['v1/Endpoints'];
 
-function kubectl(env: NodeJS.ProcessEnv, args: readonly string[]): string {
-  return execFileSync('kubectl', args, { env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+/**
+ * Runs kubectl and returns its standard output; throws on a non-zero exit, with its standard error in the message.
+ * That goes to this process's too, unless `quiet` (for a command whose failure the caller handles).
+ */
+export function kubectl(env: NodeJS.ProcessEnv, args: readonly string[], options: { quiet?: boolean } = {}): string {
+  return execFileSync('kubectl', args, { env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...(options.quiet ? { stdio: ['ignore', 'pipe', 'pipe'] } : {}) });
+}
+
+/** kubectl's arguments naming one object: `Kind.version.group name [-n namespace]`, unambiguous for any kind. */
+export function objectArgs(object: ObjectIdentity): string[] {
+  const [group, version] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : ['', object.apiVersion];
+  const resource = group ? `${object.kind}.${version}.${group}` : object.kind;
+  return [resource, object.metadata.name, ...(object.metadata.namespace ? ['-n', object.metadata.namespace] : [])];
 }
 
 /**
@@ -67,12 +101,9 @@ export function dataBearingUids(objects: readonly LiveObject[]): Map<string, str
   return new Map(objects.filter((o) => dataBearingReason(o) !== undefined).map((o) => [objectKey(o), o.metadata.uid]));
 }
 
-/** One object by identity, or undefined when the API server has none. */
-export function getObject(env: NodeJS.ProcessEnv, object: ObjectIdentity): LiveObject | undefined {
-  const [group, version] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : ['', object.apiVersion];
-  const resource = group ? `${object.kind}.${version}.${group}` : object.kind;
-  const args = ['get', resource, object.metadata.name, '--ignore-not-found', '-o', 'json'];
-  if (object.metadata.namespace) args.push('-n', object.metadata.namespace);
+/** One object by identity, or undefined when the API server has none; with `managedFields`, its managedFields too. */
+export function getObject(env: NodeJS.ProcessEnv, object: ObjectIdentity, options: { managedFields?: boolean } = {}): LiveObject | undefined {
+  const args = ['get', ...objectArgs(object), '--ignore-not-found', '-o', 'json', ...(options.managedFields ? ['--show-managed-fields'] : [])];
   const out = kubectl(env, args).trim();
   return out ? (JSON.parse(out) as LiveObject) : undefined;
 }

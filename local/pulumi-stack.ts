@@ -106,6 +106,12 @@ export interface PulumiStackOptions {
   readonly stackName?: string;
 }
 
+/** The parts of `pulumi stack export`'s deployment this class reads. */
+interface ExportedDeployment {
+  readonly resources?: ReadonlyArray<{ readonly urn: string; readonly outputs?: Readonly<Record<string, unknown>> }>;
+  readonly pending_operations?: ReadonlyArray<{ readonly type: string; readonly resource: { readonly urn: string; readonly type: string; readonly inputs?: Record<string, unknown> } }>;
+}
+
 /** The event stream's lines this class reads (`pulumi up --json` writes one engine event per line). */
 interface EngineEventLine {
   readonly resOutputsEvent?: { readonly metadata: { readonly op: string; readonly urn: string; readonly type: string } };
@@ -223,11 +229,28 @@ export class PulumiStack {
 
   /** The operations the last update started and did not record as finished (none after an update that ended). */
   async pendingOperations(): Promise<PendingOperation[]> {
+    const deployment = await this.exportDeployment();
+    return (deployment.pending_operations ?? []).map((op) => ({ type: op.type, urn: op.resource.urn, resourceType: op.resource.type, inputs: op.resource.inputs ?? {} }));
+  }
+
+  /**
+   * The server-side apply field manager the state records for each Kubernetes resource, by URN (the provider's
+   * `__fieldManager` output: every update of the resource applies as it).
+   */
+  async fieldManagers(): Promise<Map<string, string>> {
+    const deployment = await this.exportDeployment();
+    return new Map(
+      (deployment.resources ?? []).flatMap((r) => {
+        const manager = r.outputs?.__fieldManager;
+        return typeof manager === 'string' ? [[r.urn, manager] as const] : [];
+      }),
+    );
+  }
+
+  /** The stack's checkpoint (`pulumi stack export`; secrets stay encrypted). */
+  private async exportDeployment(): Promise<ExportedDeployment> {
     const result = await this.run(['stack', 'export', '--stack', this.stackName, '--non-interactive']);
-    const exported = JSON.parse(result.stdout) as {
-      deployment?: { pending_operations?: Array<{ type: string; resource: { urn: string; type: string; inputs?: Record<string, unknown> } }> };
-    };
-    return (exported.deployment?.pending_operations ?? []).map((op) => ({ type: op.type, urn: op.resource.urn, resourceType: op.resource.type, inputs: op.resource.inputs ?? {} }));
+    return (JSON.parse(result.stdout) as { deployment?: ExportedDeployment }).deployment ?? {};
   }
 
   /**

@@ -11,11 +11,18 @@ import { resumeInterruptedUpdate, StackLockedError } from '../../local/interrupt
 import { PulumiStack } from '../../local/pulumi-stack';
 import { describeLock, pulumiRuns, stackLocks } from '../../local/stack-locks';
 
+// For real it SIGKILLs every plugin on this host that no pulumi CLI owns, which the orphaned-plugins test running
+// beside this one starts on purpose; what it finds is that test's subject, not this one's.
+jest.mock('../../local/orphaned-plugins', () => ({ stopOrphanedPlugins: () => [] }));
+
 const STACK = 'local';
 const PROJECT = 'career-copilot';
 const urn = (type: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::career-copilot:platform:Component$${type}::${name}`;
 
-/** `pulumi`: records its arguments; `stack export` prints the pending operations of $FAKE_PENDING. */
+/**
+ * `pulumi`: records its arguments; `stack export` prints the pending operations of $FAKE_PENDING, and once refreshed,
+ * none but the resources of $FAKE_RECORDED (URN: the field manager the refresh recorded).
+ */
 const FAKE_PULUMI = `#!/usr/bin/env node
 const fs = require('fs');
 const args = process.argv.slice(2);
@@ -25,19 +32,37 @@ if (args[0] === 'stack' && args[1] === 'ls') { out([{ name: 'local' }]); process
 if (args[0] === 'stack' && args[1] === 'export') {
   const refreshed = fs.readFileSync(process.env.FAKE_CALLS, 'utf8').includes('"refresh"');
   const pending = refreshed ? [] : JSON.parse(fs.readFileSync(process.env.FAKE_PENDING, 'utf8'));
-  out({ version: 3, deployment: { resources: [], pending_operations: pending } });
+  const recorded = refreshed ? Object.entries(JSON.parse(fs.readFileSync(process.env.FAKE_RECORDED, 'utf8'))) : [];
+  const resources = recorded.map(([urn, manager]) => ({ urn, outputs: { __fieldManager: manager } }));
+  out({ version: 3, deployment: { resources, pending_operations: pending } });
   process.exit(0);
 }
 if (args[0] === 'refresh') { out({ summaryEvent: { resourceChanges: { same: 3 } } }); process.exit(0); }
 process.exit(0);
 `;
 
-/** `kubectl get KIND NAME ...`: prints an object for the names listed in $FAKE_EXISTING, nothing otherwise. */
+/**
+ * `kubectl get KIND NAME ...`: prints an object for the names listed in $FAKE_EXISTING, nothing otherwise, with its
+ * managedFields of $FAKE_MANAGED when asked (--show-managed-fields). `kubectl patch` records its arguments in
+ * $FAKE_PATCHES and fails while $FAKE_PATCH_FAILURES counts down, as a patch whose test no longer holds does.
+ */
 const FAKE_KUBECTL = `#!/usr/bin/env node
 const fs = require('fs');
 const args = process.argv.slice(2);
+if (args[0] === 'patch') {
+  fs.appendFileSync(process.env.FAKE_PATCHES, JSON.stringify(args) + '\\n');
+  const failures = Number(fs.readFileSync(process.env.FAKE_PATCH_FAILURES, 'utf8'));
+  if (failures > 0) {
+    fs.writeFileSync(process.env.FAKE_PATCH_FAILURES, String(failures - 1));
+    process.stderr.write('The request is invalid: testing value /metadata/resourceVersion failed: test failed\\n');
+    process.exit(1);
+  }
+  process.exit(0);
+}
 const existing = JSON.parse(fs.readFileSync(process.env.FAKE_EXISTING, 'utf8'));
-if (existing.includes(args[2])) process.stdout.write(JSON.stringify({ apiVersion: 'v1', kind: 'X', metadata: { name: args[2], uid: 'u' } }));
+const managedFields = JSON.parse(fs.readFileSync(process.env.FAKE_MANAGED, 'utf8'))[args[2]];
+const shown = args.includes('--show-managed-fields') && managedFields ? { managedFields } : {};
+if (existing.includes(args[2])) process.stdout.write(JSON.stringify({ apiVersion: 'v1', kind: 'X', metadata: { name: args[2], uid: 'u', resourceVersion: '7', ...shown } }));
 `;
 
 let dir: string;
@@ -45,8 +70,17 @@ let env: NodeJS.ProcessEnv;
 let stack: PulumiStack;
 const children: ChildProcess[] = [];
 
+function callsIn(file: string): string[][] {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]) : [];
+}
+
 function pulumiCalls(): string[][] {
-  return existsSync(env.FAKE_CALLS!) ? readFileSync(env.FAKE_CALLS!, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]) : [];
+  return callsIn(env.FAKE_CALLS!);
+}
+
+/** The JSON patches kubectl was asked to apply, by object name. */
+function patches(): Array<{ name: string; patch: unknown }> {
+  return callsIn(env.FAKE_PATCHES!).map((args) => ({ name: args[2], patch: JSON.parse(args[args.indexOf('--patch') + 1]) as unknown }));
 }
 
 /** Writes a lock file as `pulumi` does, for `pid` on `host`. */
@@ -89,9 +123,16 @@ beforeEach(async () => {
     FAKE_CALLS: path.join(dir, 'calls.jsonl'),
     FAKE_PENDING: path.join(dir, 'pending.json'),
     FAKE_EXISTING: path.join(dir, 'existing.json'),
+    FAKE_MANAGED: path.join(dir, 'managed-fields.json'),
+    FAKE_RECORDED: path.join(dir, 'recorded-managers.json'),
+    FAKE_PATCHES: path.join(dir, 'patches.jsonl'),
+    FAKE_PATCH_FAILURES: path.join(dir, 'patch-failures'),
   };
   writeFileSync(env.FAKE_PENDING!, '[]');
   writeFileSync(env.FAKE_EXISTING!, '[]');
+  writeFileSync(env.FAKE_MANAGED!, '{}');
+  writeFileSync(env.FAKE_RECORDED!, '{}');
+  writeFileSync(env.FAKE_PATCH_FAILURES!, '0');
   stack = await PulumiStack.open({}, { dir: path.join(dir, 'stack'), env, stackName: STACK });
   writeFileSync(env.FAKE_CALLS!, '');
 });
@@ -130,7 +171,7 @@ describe('stackLocks', () => {
 describe('resumeInterruptedUpdate', () => {
   test('changes nothing on a stack that is neither locked nor has operations in flight', async () => {
     const lines: string[] = [];
-    expect(await resumeInterruptedUpdate(stack, env, (l) => lines.push(l))).toEqual({ staleLocks: 0, tornFiles: [], stoppedPlugins: [], imported: [], cleared: [], refreshed: [] });
+    expect(await resumeInterruptedUpdate(stack, env, (l) => lines.push(l))).toEqual({ staleLocks: 0, tornFiles: [], stoppedPlugins: [], imported: [], handedOver: [], cleared: [], refreshed: [] });
     expect(pulumiCalls().map((c) => c[0])).toEqual(['stack']);
     expect(lines).toEqual([]);
   });
@@ -195,8 +236,8 @@ describe('resumeInterruptedUpdate', () => {
     const lines: string[] = [];
     const result = await resumeInterruptedUpdate(stack, env, (l) => lines.push(l));
     expect(result.imported).toEqual([
-      `${urn('kubernetes:apps/v1:StatefulSet', 'statefulset:career-copilot/cache')} career-copilot/cache`,
-      `${urn('kubernetes:core/v1:Namespace', 'namespace:career-copilot')} career-copilot`,
+      { urn: urn('kubernetes:apps/v1:StatefulSet', 'statefulset:career-copilot/cache'), object: { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'cache', namespace: 'career-copilot' }, id: 'career-copilot/cache' } },
+      { urn: urn('kubernetes:core/v1:Namespace', 'namespace:career-copilot'), object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'career-copilot', namespace: undefined }, id: 'career-copilot' } },
     ]);
     expect(result.cleared).toEqual(['deployment:career-copilot/jobs-service', 'rollout-handover:career-copilot/user-service', 'jobs-db-password']);
     expect(result.refreshed).toEqual(['updating configmap:career-copilot/api-gateway-files']);
@@ -205,5 +246,61 @@ describe('resumeInterruptedUpdate', () => {
       `--import-pending-creates ${urn('kubernetes:apps/v1:StatefulSet', 'statefulset:career-copilot/cache')} --import-pending-creates career-copilot/cache --import-pending-creates ${urn('kubernetes:core/v1:Namespace', 'namespace:career-copilot')} --import-pending-creates career-copilot --clear-pending-creates`,
     );
     expect(lines.join('\n')).toContain('6 operation(s) were in flight: 2 created on the API server, adopted');
+  });
+
+  describe("hands an adopted object's fields from the killed provider's field manager to the one the state records", () => {
+    const KILLED = 'pulumi-kubernetes-1f2e3d4c';
+    const RECORDED = 'pulumi-kubernetes-a0b1c2d3';
+    const STATUS = { manager: 'kube-controller-manager', operation: 'Update', apiVersion: 'apps/v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': {} }, subresource: 'status' };
+    const applied = (manager: string) => ({ manager, operation: 'Apply', apiVersion: 'apps/v1', time: '2026-12-02T06:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } });
+    const statefulSet = { type: 'creating', resourceType: 'kubernetes:apps/v1:StatefulSet', name: 'statefulset:career-copilot/cache', inputs: { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'cache', namespace: 'career-copilot' } } };
+    const deployment = { type: 'updating', resourceType: 'kubernetes:apps/v1:Deployment', name: 'deployment:career-copilot/jobs-service' };
+
+    beforeEach(async () => {
+      writeLock(await deadPid());
+      pending([statefulSet, deployment]);
+      writeFileSync(env.FAKE_EXISTING!, JSON.stringify(['cache', 'jobs-service']));
+      writeFileSync(env.FAKE_RECORDED!, JSON.stringify({ [urn(statefulSet.resourceType, statefulSet.name)]: RECORDED, [urn(deployment.resourceType, deployment.name)]: RECORDED }));
+    });
+
+    test('by a patch of its managedFields alone, tested against the version it was read at; never another object', async () => {
+      // The Deployment was only read back: even a stale manager of its own is not the resumption's to change.
+      writeFileSync(env.FAKE_MANAGED!, JSON.stringify({ cache: [applied(KILLED), STATUS], 'jobs-service': [applied(KILLED)] }));
+      const lines: string[] = [];
+      const result = await resumeInterruptedUpdate(stack, env, (l) => lines.push(l));
+      expect(result.handedOver).toEqual([`StatefulSet career-copilot/cache: ${KILLED} -> ${RECORDED}`]);
+      expect(patches()).toEqual([
+        {
+          name: 'cache',
+          patch: [
+            { op: 'test', path: '/metadata/resourceVersion', value: '7' },
+            { op: 'replace', path: '/metadata/managedFields', value: [applied(RECORDED), STATUS] },
+          ],
+        },
+      ]);
+      expect(callsIn(env.FAKE_PATCHES!)[0].slice(0, 5)).toEqual(['patch', 'StatefulSet.v1.apps', 'cache', '-n', 'career-copilot']);
+      expect(lines.join('\n')).toContain(`handed the fields the killed provider applied over to the field manager the state records: StatefulSet career-copilot/cache: ${KILLED} -> ${RECORDED}`);
+    });
+
+    test('patches nothing when the recorded manager is already the only one', async () => {
+      writeFileSync(env.FAKE_MANAGED!, JSON.stringify({ cache: [applied(RECORDED), STATUS] }));
+      expect((await resumeInterruptedUpdate(stack, env, () => undefined)).handedOver).toEqual([]);
+      expect(patches()).toEqual([]);
+    });
+
+    test('reads the object again and retries when it changed in between, and gives up after three tries', async () => {
+      writeFileSync(env.FAKE_MANAGED!, JSON.stringify({ cache: [applied(KILLED)] }));
+      writeFileSync(env.FAKE_PATCH_FAILURES!, '2');
+      expect((await resumeInterruptedUpdate(stack, env, () => undefined)).handedOver).toHaveLength(1);
+      expect(patches()).toHaveLength(3);
+
+      writeLock(await deadPid());
+      writeFileSync(env.FAKE_CALLS!, '');
+      writeFileSync(env.FAKE_PATCHES!, '');
+      writeFileSync(env.FAKE_PATCH_FAILURES!, '3');
+      const error = await resumeInterruptedUpdate(stack, env, () => undefined).then(() => undefined, (e: Error) => e);
+      expect(error?.message).toContain('testing value /metadata/resourceVersion failed');
+      expect(patches()).toHaveLength(3);
+    });
   });
 });

@@ -31,11 +31,16 @@ async function eventually<T>(find: () => T | undefined, timeoutMs = 10_000): Pro
   }
 }
 
-/** The children of `pid` whose command line contains `text`, once there are `count` of them. */
+/**
+ * The children of `pid` whose command line contains `text`, once there are `count` of them. Only once they have
+ * exec'd: a shell's fork runs a moment with the shell's own command line, which names `text` too (`bash -c "..."`).
+ */
 function childrenRunning(pid: number, text: string, count: number): () => number[] | undefined {
   return () => {
-    const children = allProcesses()
-      .filter((p) => p.ppid === pid && p.argv.join(' ').includes(text))
+    const all = allProcesses();
+    const parent = all.find((p) => p.pid === pid)?.argv.join(' ');
+    const children = all
+      .filter((p) => p.ppid === pid && p.argv.join(' ').includes(text) && p.argv.join(' ') !== parent)
       .map((p) => p.pid);
     return children.length >= count ? children : undefined;
   };

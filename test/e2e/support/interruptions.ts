@@ -21,7 +21,7 @@ export interface InterruptedStep {
 }
 
 function summary(r: Resumption): string {
-  return `${r.staleLocks} stale lock(s) removed, ${r.stoppedPlugins.length} orphaned plugin(s) stopped, ${r.tornFiles.length} torn file(s) removed, ${r.imported.length} pending create(s) adopted, ${r.cleared.length} dropped, ${r.refreshed.length} read back`;
+  return `${r.staleLocks} stale lock(s) removed, ${r.stoppedPlugins.length} orphaned plugin(s) stopped, ${r.tornFiles.length} torn file(s) removed, ${r.imported.length} pending create(s) adopted (${r.handedOver.length} handed over from the killed provider's field manager), ${r.cleared.length} dropped, ${r.refreshed.length} read back`;
 }
 
 /**
