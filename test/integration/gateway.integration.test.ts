@@ -537,6 +537,16 @@ describe.each(PHASES)('gateway of phase %i on real NGINX', (phase) => {
     });
   });
 
+  test('a write without a token is refused on every protected route, whatever its status (a hybrid write takes a location of its own)', async () => {
+    const writes = plan.routes.filter((r) => !r.public && r.methods.some((m) => m !== 'GET'));
+    expect(writes.length).toBeGreaterThan(0);
+    for (const route of writes) {
+      const method = route.methods.find((m) => m !== 'GET')!;
+      const answer = await probe({ ...requestTo(route, method), token: null });
+      expect({ path: route.path, status: route.status, answer: answer.status, reachedBy: reachedBy(answer) }).toEqual({ path: route.path, status: route.status, answer: 401, reachedBy: [] });
+    }
+  });
+
   test("a valid token passes: the upstream gets the verified identity, never the client's own identity headers", async () => {
     const user = { id: `user-${phase}-valid`, roles: ['member', 'beta'] };
     const spoofed = { 'x-user-id': 'admin', 'x-user-roles': 'admin' };
