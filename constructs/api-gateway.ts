@@ -8,10 +8,13 @@ import {
   DEFAULT_FALLBACK_PORT,
   DEFAULT_GATEWAY_TIMEOUTS,
   DEFAULT_KEEPALIVE_TIME_SECONDS,
-  GATEWAY_RESERVED_PATHS,   GatewayRoute,
+  GATEWAY_RESERVED_PATHS,
+  GatewayAuthentication,
+  GatewayRoute,
   GatewayTimeouts,
   GatewayUnlistedRoute,
   renderNginxConfig,
+  TOKEN_CACHE_PATH,
 } from './nginx-gateway-config';
 import { checkDnsLabel, checkInteger } from './prop-checks';
 
@@ -49,6 +52,11 @@ export interface ApiGatewayProps {
   readonly upstreams: readonly string[];
   /** Where paths that no route lists go. @default - a JSON 404 (the monolith is retired) */
   readonly unlistedRoute?: GatewayUnlistedRoute;
+  /**
+   * Who verifies the bearer tokens of protected routes; its `upstream` must be deployed. Verified tokens are cached
+   * in memory (a tmpfs at TOKEN_CACHE_PATH). @default - none, and then every route must be public
+   */
+  readonly authentication?: Omit<GatewayAuthentication, 'cachePath'>;
   /** Proxies whose `X-Forwarded-For` names the client (see `NginxConfigOptions.trustedProxyCidrs`). @default [] */
   readonly trustedProxyCidrs?: readonly string[];
   /** Port the upstream Services listen on. @default 80 */
@@ -121,6 +129,7 @@ export class ApiGateway extends Construct {
       fallbackPort: FALLBACK_PORT,
       upstreamHost: props.upstreamHost,
       resolver: props.clusterDns ?? DEFAULT_CLUSTER_DNS,
+      authentication: props.authentication,
     });
     this.metricsProgram = renderGatewayMetricsProgram({ latencyBucketsSeconds: buckets });
     this.service = new Microservice(this, 'Service', {
@@ -135,6 +144,7 @@ export class ApiGateway extends Construct {
       podLabels: props.podLabels,
       // The unprivileged image keeps its pid file and temp files under /tmp.
       writablePaths: ['/tmp'],
+      memoryPaths: props.authentication && props.authentication.cacheSeconds !== 0 ? [TOKEN_CACHE_PATH] : [],
       // NGINX reads *.conf of this folder; mtail reads *.mtail of the same files.
       files: { mountPath: '/etc/nginx/conf.d', contents: { 'default.conf': this.nginxConfig, 'gateway.mtail': this.metricsProgram } },
       preStopSleepSeconds: drainSeconds,
@@ -190,6 +200,9 @@ function validate(props: ApiGatewayProps, upstreamPort: number, containerPort: n
     if (route.maxRequestBodyKilobytes !== undefined) checkInteger(`${at}.maxRequestBodyKilobytes`, route.maxRequestBodyKilobytes, 1, 102400);
     if (route.methods.length === 0) throw new ValidationError(`${at}.methods`, 'is empty; give at least one HTTP method');
     const targets = route.status === 'migrated' ? ['service'] : route.status === 'monolith' ? ['monolith'] : ['service', 'monolith'];
+    if (!route.public && !props.authentication) {
+      throw new ValidationError(`${at}.public`, `${route.path} needs a verified token, and the gateway has no authentication; set authentication, or mark the route public`);
+    }
     for (const field of targets as Array<'service' | 'monolith'>) {
       if (!props.upstreams.includes(route[field])) {
         throw new ValidationError(`${at}.${field}`, `${route.path} routes to ${showValue(route[field])}, which is not deployed: ${notOneOf(route[field], props.upstreams)}`);
@@ -206,6 +219,20 @@ function validate(props: ApiGatewayProps, upstreamPort: number, containerPort: n
     }
     checkInteger('unlistedRoute.rateLimitPerMinute', unlisted.rateLimitPerMinute, 1);
     if (unlisted.maxRequestBodyKilobytes !== undefined) checkInteger('unlistedRoute.maxRequestBodyKilobytes', unlisted.maxRequestBodyKilobytes, 1, 102400);
+  }
+  if (props.authentication) {
+    const auth = props.authentication;
+    if (!props.upstreams.includes(auth.upstream)) {
+      throw new ValidationError('authentication.upstream', `${showValue(auth.upstream)} is not deployed: ${notOneOf(auth.upstream, props.upstreams)}`);
+    }
+    if (!/^\/[A-Za-z0-9/._-]+$/.test(auth.verifyPath)) throw new ValidationError('authentication.verifyPath', `${showValue(auth.verifyPath)} is not an absolute path`);
+    if (auth.cacheSeconds !== undefined) checkInteger('authentication.cacheSeconds', auth.cacheSeconds, 0, 300);
+    if (auth.fallback !== undefined) {
+      if (!props.upstreams.includes(auth.fallback)) throw new ValidationError('authentication.fallback', `${showValue(auth.fallback)} is not deployed: ${notOneOf(auth.fallback, props.upstreams)}`);
+      if (monoliths.size > 0 && !monoliths.has(auth.fallback)) {
+        throw new ValidationError('authentication.fallback', `${showValue(auth.fallback)} is not ${[...monoliths][0]}, which the hybrid routes fall back to; they share one fallback listener`);
+      }
+    }
   }
   (props.trustedProxyCidrs ?? []).forEach((cidr, i) => {
     const match = CIDR.exec(cidr);

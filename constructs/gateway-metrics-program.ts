@@ -15,7 +15,9 @@ export const DEFAULT_LATENCY_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0
  * request over syslog/UDP) into Prometheus series:
  * - `http_requests_total{route, method, status, upstream}`, `upstream` being `service`, `monolith`, `fallback`
  *   (the monolith answered behind a hybrid route) or `none` (the gateway answered itself: 404, 405, 413, 429);
- * - `http_request_duration_seconds{route, upstream}`, a histogram.
+ * - `http_request_duration_seconds{route, upstream}`, a histogram;
+ * - for a shadow route's copies, which no client sees: `gateway_shadow_requests_total{route, method, status}` and
+ *   `gateway_shadow_request_duration_seconds{route}`, the service's error rate and latency under real traffic.
  * The names are those the services export, so the SLO rules of `ServiceObservability` read the gateway too.
  * mtail (google/mtail) is the exporter because NGINX open source has no per-route metrics of its own and Debian
  * packages neither the VTS nor a Prometheus Lua module; it reads the log NGINX already writes.
@@ -30,6 +32,14 @@ export function renderGatewayMetricsProgram(options: GatewayMetricsProgramOption
     '/route=(?P<route>\\S+) method=(?P<method>[A-Za-z]+) status=(?P<status>\\d{3}) upstream=(?P<upstream>[a-z]+) seconds=(?P<seconds>\\d+\\.\\d+)$/ {',
     '  http_requests_total[$route][$method][$status][$upstream]++',
     '  http_request_duration_seconds[$route][$upstream] = $seconds',
+    '}',
+    '',
+    'counter gateway_shadow_requests_total by route, method, status',
+    `histogram gateway_shadow_request_duration_seconds by route buckets ${buckets.map(String).join(', ')}`,
+    '',
+    '/shadow=(?P<route>\\S+) method=(?P<method>[A-Za-z]+) status=(?P<status>\\d{3}) seconds=(?P<seconds>\\d+\\.\\d+)$/ {',
+    '  gateway_shadow_requests_total[$route][$method][$status]++',
+    '  gateway_shadow_request_duration_seconds[$route] = $seconds',
     '}',
     '',
   ].join('\n');

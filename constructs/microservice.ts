@@ -59,6 +59,11 @@ export interface MicroserviceProps {
   readonly readyPath?: string;
   /** Writable directories (emptyDir) under the read-only root filesystem. @default ['/tmp'] */
   readonly writablePaths?: readonly string[];
+  /**
+   * Writable directories held in memory (a tmpfs emptyDir, counted against the container's memory), for what must
+   * never reach a node's disk: the gateway's cache of verified tokens. @default []
+   */
+  readonly memoryPaths?: readonly string[];
   /** Mount the service-account token; only workloads that call the Kubernetes API need it. @default false */
   readonly mountServiceAccountToken?: boolean;
   /** Extra pod labels (e.g. Istio's `version`). Never used in selectors. @default {} */
@@ -192,6 +197,10 @@ export class Microservice extends Construct {
     ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
     for (const path of props.writablePaths ?? ['/tmp']) {
       const volume = kplus.Volume.fromEmptyDir(this, `Writable${path}`, volumeName(path), { sizeLimit: parseMemory('writablePaths', '64Mi') });
+      this.deployment.containers[0].mount(path, volume);
+    }
+    for (const path of props.memoryPaths ?? []) {
+      const volume = kplus.Volume.fromEmptyDir(this, `Memory${path}`, volumeName(path), { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: parseMemory('memoryPaths', '16Mi') });
       this.deployment.containers[0].mount(path, volume);
     }
     let filesVolume: kplus.Volume | undefined;
@@ -369,6 +378,10 @@ function validate(
   });
   (props.writablePaths ?? []).forEach((path, i) => {
     if (!/^\/[a-z0-9/_.-]*$/.test(path)) throw new ValidationError(`writablePaths[${i}]`, `${JSON.stringify(path)} is not an absolute path`);
+  });
+  (props.memoryPaths ?? []).forEach((path, i) => {
+    if (!/^\/[a-z0-9/_.-]*$/.test(path)) throw new ValidationError(`memoryPaths[${i}]`, `${JSON.stringify(path)} is not an absolute path`);
+    if ((props.writablePaths ?? ['/tmp']).includes(path)) throw new ValidationError(`memoryPaths[${i}]`, `${JSON.stringify(path)} is also a writable path on disk`);
   });
 }
 

@@ -1,4 +1,6 @@
+import { DEFAULT_TOKEN_CACHE_SECONDS } from '../phases/model/edge-authentication';
 import { DEFAULT_MAX_REQUEST_BODY_KILOBYTES, RouteStatus } from '../phases/model/endpoint';
+import { ValidationError } from '../phases/model/validation-error';
 
 /** One endpoint as the gateway routes it. */
 export interface GatewayRoute {
@@ -10,14 +12,40 @@ export interface GatewayRoute {
    * answered by the route's upstream. Others get a JSON 405.
    */
   readonly methods: readonly string[];
-  /** Upstream service for `hybrid` and `migrated` (a Kubernetes Service name). */
+  /** Upstream service for `shadow` (the mirror), `hybrid` and `migrated` (a Kubernetes Service name). */
   readonly service: string;
-  /** The monolith's Service name, for `monolith` and `hybrid`. */
+  /** The monolith's Service name, for `monolith`, `shadow` and `hybrid`. */
   readonly monolith: string;
   /** Per-client requests per minute, on each gateway replica. */
   readonly rateLimitPerMinute: number;
   /** Largest request body the route accepts; a larger one gets a JSON 413. @default 1024 */
   readonly maxRequestBodyKilobytes?: number;
+  /**
+   * Whether callers reach it without a verified token. @default false: the gateway verifies the bearer token first
+   * (see `NginxConfigOptions.authentication`)
+   */
+  readonly public?: boolean;
+}
+
+/** How the gateway verifies the bearer token of a protected route before it proxies the request. */
+export interface GatewayAuthentication {
+  /** The Service that verifies: the auth service, or the monolith before it is extracted. */
+  readonly upstream: string;
+  /**
+   * Its verification path: it gets a GET with the client's `Authorization` header (and `X-Original-Method`,
+   * `X-Original-URI`), answers 2xx with the caller's identity in the `IDENTITY_HEADERS`, 401 or 403 otherwise.
+   */
+  readonly verifyPath: string;
+  /**
+   * The monolith's Service, which verifies when `upstream` is unreachable, times out or answers 5xx (a token check
+   * is a read: asking again is safe), through the fallback listener. While the monolith still runs, the new auth
+   * service is then no single point of failure for every protected route. @default - no fallback
+   */
+  readonly fallback?: string;
+  /** Seconds a 2xx answer is reused for the same token, per replica; 0 verifies every request. @default 10 */
+  readonly cacheSeconds?: number;
+  /** Folder of that cache: in memory (tmpfs), as it holds the tokens. @default TOKEN_CACHE_PATH */
+  readonly cachePath?: string;
 }
 
 /** Every path that no route lists. While the monolith runs it still owns them: they go to it. */
@@ -99,6 +127,8 @@ export interface NginxConfigOptions {
   readonly resolver?: string;
   /** How long NGINX keeps a resolved address, whatever the answer's TTL. @default 10 */
   readonly resolverValidSeconds?: number;
+  /** How the tokens of protected routes are verified. @default - none, and then every route must be public */
+  readonly authentication?: GatewayAuthentication;
 }
 
 /** The gateway's timeouts and circuit breaker when `NginxConfigOptions.timeouts` sets none. */
@@ -107,6 +137,17 @@ export const DEFAULT_GATEWAY_TIMEOUTS: Required<GatewayTimeouts> = { connectTime
 export const DEFAULT_FALLBACK_PORT = 8081;
 /** See `NginxConfigOptions.keepaliveTimeSeconds`. */
 export const DEFAULT_KEEPALIVE_TIME_SECONDS = 10;
+/** See `GatewayAuthentication.cachePath`. */
+export const TOKEN_CACHE_PATH = '/var/cache/nginx-tokens';
+/**
+ * The verified caller, as upstreams receive it on a protected route: from the verifier's answer, never from the
+ * client (a client's own headers of these names are dropped on every route).
+ */
+export const IDENTITY_HEADERS = ['X-User-Id', 'X-User-Roles'] as const;
+/** Where a shadow copy that the gateway itself failed (refused, timed out) is logged. */
+const SHADOW_FAILED_LOCATION = '@shadow_failed';
+/** The internal location of the token check (`auth_request`); no client reaches it. */
+const VERIFY_LOCATION = '/_gateway/verify-token';
 
 /** Paths the gateway answers itself, which no route may take: its probes, and the metrics path kept private. */
 export const GATEWAY_RESERVED_PATHS = ['/health', '/ready', '/metrics'] as const;
@@ -125,6 +166,8 @@ export const HYBRID_FALLBACK_RULE =
 /** Statuses the gateway may answer itself; each gets a JSON body instead of NGINX's HTML page. */
 const GATEWAY_ERRORS: ReadonlyMap<number, string> = new Map([
   [400, 'Bad Request'],
+  [401, 'Not authenticated'],
+  [403, 'Forbidden'],
   [404, 'Not Found'],
   [405, 'Method Not Allowed'],
   [413, 'Request Entity Too Large'],
@@ -158,6 +201,15 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
   const keepalive = options.upstreamKeepalive ?? 64;
   const fallbackPort = options.fallbackPort ?? DEFAULT_FALLBACK_PORT;
   const hybrid = routes.filter((r) => r.status === 'hybrid');
+  const auth = options.authentication;
+  const protectedRoutes = routes.filter((r) => !r.public);
+  if (protectedRoutes.length > 0 && !auth) {
+    throw new ValidationError('authentication', `is not set, and ${protectedRoutes.map((r) => r.path).join(', ')} need a verified token; set it, or mark the routes public`);
+  }
+  const tokenCacheSeconds = auth?.cacheSeconds ?? DEFAULT_TOKEN_CACHE_SECONDS;
+  const verifying = auth !== undefined && protectedRoutes.length > 0;
+  // One fallback listener serves the hybrid routes and the token check's fallback: both go to the monolith.
+  const fallbackMonolith = hybrid[0]?.monolith ?? (verifying ? auth.fallback : undefined);
   const lines: string[] = ['# Generated from the platform model: strangler-fig routing. Do not edit.', ''];
 
   // Rate limits: one zone per route, keyed on the client (after trusted proxies, see set_real_ip_from below).
@@ -178,11 +230,31 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
     '  HEAD 0;',
     '  OPTIONS 0;',
     '}',
+    // Each route's location sets its names with `set`. None is set at server level: a subrequest (the token check,
+    // a shadow copy) runs the server's `set`s again, on variables it shares with its request.
+    '# What a request that no route location took is logged as.',
+    'map $gateway_route $gateway_route_name {',
+    '  "" unlisted;',
+    '  default $gateway_route;',
+    '}',
+    'map $gateway_route_status $gateway_route_status_name {',
+    '  "" none;',
+    '  default $gateway_route_status;',
+    '}',
+    'map $gateway_target $gateway_target_name {',
+    '  "" none;',
+    '  default $gateway_target;',
+    '}',
     '# Who answered: the route\'s target, the monolith behind a hybrid route (fallback), or the gateway itself (none).',
     `map "$upstream_http_${snake(FALLBACK_HEADER)}:$upstream_addr" $gateway_upstream {`,
     '  "~^1:" fallback;',
     '  ":" none;',
-    '  default $gateway_target;',
+    '  default $gateway_target_name;',
+    '}',
+    '# A read, which a shadow route copies to its service.',
+    'map $gateway_write $gateway_read {',
+    '  0 1;',
+    '  default 0;',
     '}',
     'map $gateway_upstream $gateway_fallback {',
     '  fallback true;',
@@ -199,13 +271,23 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
     '}',
     'log_format gateway_json escape=json',
     `  '{"time":"$time_iso8601","request_id":"$gateway_request_id","client":"$remote_addr","peer":"$realip_remote_addr",'`,
-    `  '"method":"$request_method","path":"$uri","route":"$gateway_route","route_status":"$gateway_route_status",'`,
+    `  '"method":"$request_method","path":"$uri","route":"$gateway_route_name","route_status":"$gateway_route_status_name",'`,
     `  '"status":$status,"upstream":"$gateway_upstream","fallback":$gateway_fallback,"upstream_addr":"$upstream_addr",'`,
     `  '"upstream_status":"$upstream_status","duration_seconds":$request_time,"request_bytes":$request_length,"response_bytes":$bytes_sent}';`,
     // One line per request for the metrics exporter; the trailing newline ends the line in its UDP reader.
-    "log_format gateway_metrics 'route=$gateway_route method=$gateway_method status=$status upstream=$gateway_upstream seconds=$request_time\\n';",
+    "log_format gateway_metrics 'route=$gateway_route_name method=$gateway_method status=$status upstream=$gateway_upstream seconds=$request_time\\n';",
+    // A shadow route's copy: its own status and time (a subrequest's), never the client's.
+    "log_format gateway_shadow_metrics 'shadow=$gateway_route_name method=$gateway_method status=$status seconds=$request_time\\n';",
     '',
   );
+  if (auth && tokenCacheSeconds > 0) {
+    // Keys are the tokens themselves: the folder is in memory (see TOKEN_CACHE_PATH), and only 2xx answers stay.
+    lines.push(
+      '# Verified tokens, reused for a short while so that not every request waits for the verifier.',
+      `proxy_cache_path ${auth.cachePath ?? TOKEN_CACHE_PATH} levels=1 keys_zone=gateway_tokens:1m max_size=8m inactive=${tokenCacheSeconds}s use_temp_path=off;`,
+      '',
+    );
+  }
 
   const upstreams = new Map<string, string[]>();
   // `zone`: failure counts (the circuit breaker) are shared by every worker, and survive a reload.
@@ -218,7 +300,10 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
   };
   const single = (service: string) => [`${server(service)} max_fails=0;`, ...pool(upstreamName(service))];
   for (const route of routes) {
-    if (route.status !== 'hybrid') {
+    if (route.status === 'shadow') {
+      upstreams.set(upstreamName(route.monolith), single(route.monolith));
+      upstreams.set(upstreamName(route.service), single(route.service));
+    } else if (route.status !== 'hybrid') {
       const target = route.status === 'migrated' ? route.service : route.monolith;
       upstreams.set(upstreamName(target), single(target));
     } else {
@@ -232,6 +317,15 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
     }
   }
   if (hybrid.length > 0) upstreams.set(FALLBACK_UPSTREAM, [`server 127.0.0.1:${fallbackPort} max_fails=0;`, ...pool(FALLBACK_UPSTREAM)]);
+  if (verifying && auth.fallback) {
+    upstreams.set(verifierUpstreamName(auth), [
+      `${server(auth.upstream)} max_fails=${t.maxFails} fail_timeout=${t.failTimeoutSeconds}s;`,
+      `server 127.0.0.1:${fallbackPort} backup max_fails=0;`,
+      ...pool(verifierUpstreamName(auth)),
+    ]);
+  } else if (verifying) {
+    upstreams.set(upstreamName(auth.upstream), single(auth.upstream));
+  }
   if (options.unlistedRoute) upstreams.set(upstreamName(options.unlistedRoute.upstream), single(options.unlistedRoute.upstream));
   if (options.resolver) {
     // ipv6=off: Services have IPv4 addresses here, and an AAAA query per name would only add a wait.
@@ -257,19 +351,10 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
     ...(trusted.length > 0 ? ['  real_ip_header X-Forwarded-For;', '  real_ip_recursive on;'] : []),
     `  access_log ${options.accessLogPath ?? '/dev/stdout'} gateway_json;`,
     ...(options.metricsLogAddress ? [`  access_log syslog:server=${options.metricsLogAddress},nohostname,tag=gateway gateway_metrics;`] : []),
-    '  set $gateway_route unlisted;',
-    '  set $gateway_route_status none;',
-    '  set $gateway_target none;',
-    '  set $gateway_retry_after 1;',
-    ...(serviceHost ? ['  set $gateway_upstream_host $host;'] : []),
+    // The names above are empty until a location sets them, by design: no warning for each such request.
+    '  uninitialized_variable_warn off;',
     '  proxy_http_version 1.1;',
-    '  proxy_set_header Connection "";',
-    `  proxy_set_header Host ${serviceHost ? '$gateway_upstream_host' : '$host'};`,
-    '  proxy_set_header X-Request-ID $gateway_request_id;',
-    '  proxy_set_header X-Real-IP $remote_addr;',
-    '  proxy_set_header X-Forwarded-For $gateway_forwarded_for;',
-    '  proxy_set_header X-Forwarded-Host $host;',
-    '  proxy_set_header X-Forwarded-Proto $scheme;',
+    ...proxyHeaders(serviceHost ? '$gateway_upstream_host' : '$host', verifying).map((l) => `  ${l}`),
     `  proxy_hide_header ${FALLBACK_HEADER};`,
     `  proxy_connect_timeout ${t.connectTimeoutSeconds}s;`,
     `  proxy_read_timeout ${t.readTimeoutSeconds}s;`,
@@ -286,11 +371,18 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
   );
   for (const [status, detail] of GATEWAY_ERRORS) {
     const retryAfter = status === 429 ? ' add_header Retry-After $gateway_retry_after always;' : '';
-    lines.push(`  location @error_${status} { add_header X-Request-ID $gateway_request_id always;${retryAfter} return ${status} ${json(detail)}; }`);
+    const challenge = status === 401 ? ' add_header WWW-Authenticate Bearer always;' : '';
+    lines.push(`  location @error_${status} { add_header X-Request-ID $gateway_request_id always;${retryAfter}${challenge} return ${status} ${json(detail)}; }`);
   }
   lines.push('');
+  if (verifying) lines.push(...verifyLocation(auth, tokenCacheSeconds, hostOf(auth.upstream)), '');
 
-  for (const route of routes) lines.push(...routeLocations(route, hostOf), '');
+  const shadowLog = options.metricsLogAddress ? `access_log syslog:server=${options.metricsLogAddress},nohostname,tag=gateway gateway_shadow_metrics if=$gateway_read;` : 'access_log off;';
+  for (const route of routes) lines.push(...routeLocations(route, hostOf, shadowLog, verifying), '');
+  if (routes.some((r) => r.status === 'shadow')) {
+    // Without `=`, the copy keeps its error status for the log; nobody reads its answer.
+    lines.push(`  location ${SHADOW_FAILED_LOCATION} { log_subrequest on; ${shadowLog} return 204; }`, '');
+  }
   if (options.unlistedRoute) {
     const unlisted = options.unlistedRoute;
     lines.push(
@@ -306,14 +398,18 @@ export function renderNginxConfig(routes: readonly GatewayRoute[], options: Ngin
   }
   lines.push('}', '');
 
-  if (hybrid.length > 0) lines.push(...fallbackListener(hybrid, fallbackPort, hostOf(hybrid[0].monolith)));
+  if (fallbackMonolith) {
+    const largestBody = Math.max(DEFAULT_MAX_REQUEST_BODY_KILOBYTES, ...hybrid.map((r) => r.maxRequestBodyKilobytes ?? DEFAULT_MAX_REQUEST_BODY_KILOBYTES));
+    lines.push(...fallbackListener(fallbackMonolith, fallbackPort, hostOf(fallbackMonolith), largestBody));
+  }
   return lines.join('\n');
 }
 
-/** The monolith behind hybrid routes, on loopback: passes the request on unchanged and marks the answer. */
-function fallbackListener(hybrid: readonly GatewayRoute[], port: number, monolithHost: string | undefined): string[] {
-  const monolith = hybrid[0].monolith;
-  const largestBody = Math.max(...hybrid.map((r) => r.maxRequestBodyKilobytes ?? DEFAULT_MAX_REQUEST_BODY_KILOBYTES));
+/**
+ * The monolith behind hybrid routes (and the token check), on loopback: passes the request on unchanged and marks
+ * the answer.
+ */
+function fallbackListener(monolith: string, port: number, monolithHost: string | undefined, largestBody: number): string[] {
   return [
     `# The fallback listener: the backup of every hybrid route. It passes the request to ${monolith} as the client sent`,
     `# it to the gateway and marks the answer with ${FALLBACK_HEADER}, which the gateway logs, counts and strips.`,
@@ -341,19 +437,52 @@ function fallbackListener(hybrid: readonly GatewayRoute[], port: number, monolit
   ];
 }
 
-/** The exact-path and sub-path locations of one route, and for a hybrid route the location its writes take. */
-function routeLocations(route: GatewayRoute, hostOf: (service: string) => string | undefined): string[] {
+/**
+ * The exact-path and sub-path locations of one route; for a hybrid route the location its writes take, for a
+ * shadow route the one its copies take.
+ */
+function routeLocations(route: GatewayRoute, hostOf: (service: string) => string | undefined, shadowLog: string, verifying: boolean): string[] {
   const methods = allowedMethods(route.methods);
-  const target = route.status === 'monolith' ? 'monolith' : 'service';
+  const answeredByMonolith = route.status === 'monolith' || route.status === 'shadow';
+  const target = answeredByMonolith ? 'monolith' : 'service';
   // A hybrid route's first try is the service; its fallback listener sets the monolith's host itself.
-  const host = hostOf(route.status === 'monolith' ? route.monolith : route.service);
-  const commonSettings = { route: route.path, status: route.status, target, zone: zone(route.path), host, ...limits(route.rateLimitPerMinute, route.maxRequestBodyKilobytes) };
+  const host = hostOf(answeredByMonolith ? route.monolith : route.service);
+  const commonSettings = { route: route.path, status: route.status, target, zone: zone(route.path), host, protect: !route.public, ...limits(route.rateLimitPerMinute, route.maxRequestBodyKilobytes) };
   const common = settings(commonSettings);
   const methodCheck = `    if ($request_method !~ ^(${methods.join('|')})$) { return 405; }`;
-  const comment = route.status === 'hybrid' ? `  # ${route.path}: hybrid (reads fall back on failure; writes only when the service never received them)` : `  # ${route.path}: ${route.status}`;
+  const access = route.public ? 'public' : 'token verified';
+  const comment = {
+    hybrid: `  # ${route.path}: hybrid (reads fall back on failure; writes only when the service never received them); ${access}`,
+    shadow: `  # ${route.path}: shadow (the monolith answers; ${route.service} gets a copy of each read); ${access}`,
+  }[route.status as string] ?? `  # ${route.path}: ${route.status}; ${access}`;
   let entry: string[];
   const extra: string[] = [];
-  if (route.status === 'hybrid') {
+  if (route.status === 'shadow') {
+    const mirror = shadowLocationName(route);
+    entry = [
+      ...common,
+      methodCheck,
+      `    mirror ${mirror};`,
+      // Reads have no body to copy; a write is never copied, so it need not wait for one either.
+      '    mirror_request_body off;',
+      '    proxy_next_upstream off;',
+      `    proxy_pass http://${upstreamName(route.monolith)};`,
+    ];
+    // The copy is a subrequest: it shares the request's variables, so it sets none of its own (the Host included).
+    extra.push(
+      `  location = ${mirror} {`,
+      '    internal;',
+      '    log_subrequest on;',
+      `    ${shadowLog}`,
+      '    if ($gateway_write) { return 204; }',
+      // The gateway's own errors (refused, timed out) would take the JSON pages, whose log is the clients'.
+      `    error_page 500 502 503 504 ${SHADOW_FAILED_LOCATION};`,
+      ...proxyHeaders(hostOf(route.service) ?? '$host', !route.public && verifying).map((l) => `    ${l}`),
+      '    proxy_next_upstream off;',
+      `    proxy_pass http://${upstreamName(route.service)}$request_uri;`,
+      '  }',
+    );
+  } else if (route.status === 'hybrid') {
     const write = writeLocationName(route);
     entry = [
       ...common,
@@ -368,6 +497,7 @@ function routeLocations(route: GatewayRoute, hostOf: (service: string) => string
     // itself answers 502 or 504 and sent the service nothing (refused, connect timeout), the request goes to the
     // fallback listener; otherwise the service may have applied it, and the client gets the error.
     const unsent = (status: 502 | 504) => `${write}_${status}`;
+    // A named location runs the access phase again: it checks the token itself.
     const writeSettings = settings({ ...commonSettings, errorPagesExcept: [502, 504] });
     extra.push(
       `  location ${write} {`,
@@ -424,6 +554,8 @@ function settings(s: {
   maxBody: number;
   /** The Host header the upstream gets, in `service` mode. */
   host?: string;
+  /** Whether the request needs a verified token. */
+  protect?: boolean;
   errorPagesExcept?: readonly number[];
 }): string[] {
   return [
@@ -438,7 +570,72 @@ function settings(s: {
     '    add_header X-Request-ID $gateway_request_id always;',
     `    add_header X-Route-Status ${s.status} always;`,
     ...errorPages(s.errorPagesExcept).map((l) => `    ${l}`),
+    ...(s.protect
+      ? [`    auth_request ${VERIFY_LOCATION};`, ...IDENTITY_HEADERS.map((h) => `    auth_request_set ${identityVariable(h)} $upstream_http_${snake(h)};`)]
+      : []),
   ];
+}
+
+/**
+ * The headers every proxied request carries; a location that sets one of its own must repeat them all. The
+ * identity headers are the token check's (empty, and so not sent, on a public route), or dropped when nothing
+ * verifies.
+ */
+function proxyHeaders(host: string, verifying: boolean): string[] {
+  return [
+    'proxy_set_header Connection "";',
+    `proxy_set_header Host ${host};`,
+    'proxy_set_header X-Request-ID $gateway_request_id;',
+    'proxy_set_header X-Real-IP $remote_addr;',
+    'proxy_set_header X-Forwarded-For $gateway_forwarded_for;',
+    'proxy_set_header X-Forwarded-Host $host;',
+    'proxy_set_header X-Forwarded-Proto $scheme;',
+    ...IDENTITY_HEADERS.map((h) => `proxy_set_header ${h} ${verifying ? identityVariable(h) : '""'};`),
+  ];
+}
+
+/**
+ * The token check of protected routes (`auth_request`): a GET of the verifier with the client's `Authorization`
+ * and no body. 2xx passes (its identity headers go upstream), 401 and 403 are the client's answer, and anything
+ * else (the verifier down or failing) a 500: a request is never let through unverified.
+ */
+function verifyLocation(auth: GatewayAuthentication, cacheSeconds: number, host: string | undefined): string[] {
+  return [
+    `  # Token check of every protected route, by ${auth.upstream}${auth.verifyPath}.`,
+    `  location = ${VERIFY_LOCATION} {`,
+    '    internal;',
+    // The subrequest shares the request's method: a CORS preflight carries no token, and its route answers it.
+    '    if ($request_method = OPTIONS) { return 204; }',
+    '    if ($http_authorization !~ "^Bearer [A-Za-z0-9._~+/=-]+$") { return 401; }',
+    '    proxy_method GET;',
+    '    proxy_pass_request_body off;',
+    '    proxy_set_header Content-Length "";',
+    '    proxy_set_header Connection "";',
+    `    proxy_set_header Host ${host ?? '$host'};`,
+    '    proxy_set_header X-Request-ID $gateway_request_id;',
+    '    proxy_set_header X-Forwarded-For $gateway_forwarded_for;',
+    '    proxy_set_header X-Original-Method $request_method;',
+    '    proxy_set_header X-Original-URI $request_uri;',
+    ...(cacheSeconds > 0
+      ? [
+          '    proxy_cache gateway_tokens;',
+          '    proxy_cache_key $http_authorization;',
+          // The subrequest keeps the client's method: a POST's check is cached too (PUT, PATCH, DELETE cannot be).
+          '    proxy_cache_methods GET HEAD POST;',
+          `    proxy_cache_valid 200 204 ${cacheSeconds}s;`,
+          '    proxy_cache_valid any 0s;',
+        ]
+      : []),
+    ...(auth.fallback
+      ? ['    proxy_next_upstream error timeout http_500 http_502 http_503 http_504;', '    proxy_next_upstream_tries 2;', `    proxy_pass http://${verifierUpstreamName(auth)}${auth.verifyPath};`]
+      : ['    proxy_next_upstream off;', `    proxy_pass http://${upstreamName(auth.upstream)}${auth.verifyPath};`]),
+    '  }',
+  ];
+}
+
+/** `X-User-Id` -> `$gateway_x_user_id`. */
+function identityVariable(header: string): string {
+  return `$gateway_${snake(header)}`;
 }
 
 function errorPages(except: readonly number[] = []): string[] {
@@ -455,6 +652,14 @@ function upstreamName(service: string): string {
 
 function hybridUpstreamName(route: GatewayRoute): string {
   return `${upstreamName(route.service)}_with_fallback`;
+}
+
+function verifierUpstreamName(auth: GatewayAuthentication): string {
+  return `${upstreamName(auth.upstream)}_verify`;
+}
+
+function shadowLocationName(route: GatewayRoute): string {
+  return `/_gateway/shadow/${snake(route.path.replace(/^\/api\/v1/, ''))}`;
 }
 
 function writeLocationName(route: GatewayRoute): string {

@@ -162,11 +162,17 @@ export class PhaseChart extends Chart {
     if (plan.platform.mesh) {
       const gateway = plan.workloads.find((w) => w.role === 'gateway')!;
       const frontend = plan.workloads.find((w) => w.role === 'frontend');
+      const host = environment.domain ?? 'api.career-copilot.local';
+      const auth = plan.edgeAuthentication;
       new ServiceMesh(this, MESH_COMPONENT, {
         namespace: plan.namespace,
+        // istiod fetches the signing keys through the public edge: the auth service's public endpoint.
+        ...(auth
+          ? { jwt: { issuer: auth.issuer, jwksUri: `https://${host}${auth.jwksPath}`, protectedPaths: plan.routes.filter((r) => !r.public).map((r) => r.path), port: gateway.spec.port } }
+          : {}),
         ingress: {
           name: 'career-copilot',
-          hosts: [environment.domain ?? 'api.career-copilot.local'],
+          hosts: [host],
           credentialName: environment.tls?.secretName || 'career-copilot-tls',
           // Without a CA or an existing Secret (a developer environment), a self-signed certificate: HTTPS still.
           ...(environment.tls?.clusterIssuer
@@ -237,6 +243,12 @@ export class PhaseChart extends Chart {
         namespace: plan.namespace,
         routes: plan.routes,
         unlistedRoute: plan.unlistedRoute,
+        authentication: plan.edgeAuthentication && {
+          upstream: plan.edgeAuthentication.upstream,
+          fallback: plan.edgeAuthentication.fallback,
+          verifyPath: plan.edgeAuthentication.verifyPath,
+          cacheSeconds: plan.edgeAuthentication.cacheSeconds,
+        },
         upstreams: plan.workloads.map((w) => w.spec.name),
         metricsExporterImage,
         trustedProxyCidrs: environment.trustedProxyCidrs,

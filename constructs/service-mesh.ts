@@ -8,7 +8,7 @@ import {
   VirtualService,
   VirtualServiceSpecHttpRetries,
 } from '../imports/networking.istio.io';
-import { AuthorizationPolicy, AuthorizationPolicySpecAction, PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
+import { AuthorizationPolicy, AuthorizationPolicySpecAction, PeerAuthentication, PeerAuthenticationSpecMtlsMode, RequestAuthentication } from '../imports/security.istio.io';
 import { Certificate, Issuer } from '../imports/cert-manager.io';
 import { HTTP_METHODS } from '../phases/model/endpoint';
 import { notOneOf, showValue, ValidationError } from '../phases/model/validation-error';
@@ -95,6 +95,24 @@ export interface MeshCertificateIssuer {
   readonly kind?: (typeof CERTIFICATE_ISSUER_KINDS)[number];
 }
 
+/**
+ * JWT validation at the mesh's edge: the API gateway's sidecar validates the caller's token before NGINX sees
+ * the request (which asks the auth service as well), and refuses a request without one on a protected path.
+ */
+export interface MeshJwtValidation {
+  /** The tokens' `iss`; a token of any other issuer is refused. */
+  readonly issuer: string;
+  /** Where istiod fetches the issuer's signing keys (JWKS); it fetches from outside the mesh. */
+  readonly jwksUri: string;
+  /** Paths that need a valid token; each also covers the paths below it. */
+  readonly protectedPaths: readonly string[];
+  /**
+   * The workload port the edge's requests arrive on (the API gateway's container port). A DENY rule of HTTP
+   * attributes alone would deny every TCP connection to the workload's other ports (Istio's IST0133).
+   */
+  readonly port: number;
+}
+
 /** The path prefix of the API behind the public host; the rest is the frontend's. */
 const API_PREFIX = '/api/';
 
@@ -117,6 +135,8 @@ export interface ServiceMeshProps {
   readonly ingressGatewayPrincipal?: string;
   /** Trust domain of the principals. @default 'cluster.local' */
   readonly trustDomain?: string;
+  /** The edge's JWT validation, on `ingress.service`'s sidecar. @default - none: tokens are checked by the services only */
+  readonly jwt?: MeshJwtValidation;
   /** Whole-request timeout of a call between services, retries included (the seed's 30s). @default 30 */
   readonly timeoutSeconds?: number;
   /** Attempts after the first failure (the seed's 3). @default 3 */
@@ -275,6 +295,31 @@ export class ServiceMesh extends Construct {
       spec: { action: AuthorizationPolicySpecAction.ALLOW },
     });
 
+    if (props.jwt && props.jwt.protectedPaths.length > 0) {
+      const jwt = props.jwt;
+      const edge = { matchLabels: selectorLabels(ingress.service) };
+      // A present token must be valid (401 otherwise); kept in the request, as the gateway verifies it too.
+      new RequestAuthentication(this, 'EdgeJwt', {
+        metadata: { name: `${ingress.service}-jwt` },
+        spec: { selector: edge, jwtRules: [{ issuer: jwt.issuer, jwksUri: jwt.jwksUri, forwardOriginalToken: true }] },
+      });
+      // An absent token passes a RequestAuthentication: a DENY policy refuses it on the protected paths (403).
+      // A CORS preflight carries none and is let through; the gateway's routes answer it.
+      new AuthorizationPolicy(this, 'EdgeRequireJwt', {
+        metadata: { name: `${ingress.service}-require-jwt` },
+        spec: {
+          selector: edge,
+          action: AuthorizationPolicySpecAction.DENY,
+          rules: [
+            {
+              from: [{ source: { notRequestPrincipals: ['*'] } }],
+              to: [{ operation: { ports: [String(jwt.port)], paths: jwt.protectedPaths.flatMap((p) => [p, `${p}/*`]), notMethods: ['OPTIONS'] } }],
+            },
+          ],
+        },
+      });
+    }
+
     const retries: VirtualServiceSpecHttpRetries = {
       attempts: settings.retryAttempts,
       perTryTimeout: `${settings.perTryTimeoutSeconds}s`,
@@ -387,6 +432,14 @@ function validate(
   if (!names.includes(props.ingress.service)) throw new ValidationError('ingress.service', notOneOf(props.ingress.service, names));
   if (props.ingress.frontendService !== undefined && !names.includes(props.ingress.frontendService)) {
     throw new ValidationError('ingress.frontendService', notOneOf(props.ingress.frontendService, names));
+  }
+  if (props.jwt) {
+    if (!/^https:\/\/[^\s/]+(\/\S*)?$/.test(props.jwt.jwksUri)) throw new ValidationError('jwt.jwksUri', `${showValue(props.jwt.jwksUri)} is not an https:// URL: signing keys are never fetched in the clear`);
+    if (props.jwt.issuer.trim() === '') throw new ValidationError('jwt.issuer', 'is empty');
+    checkInteger('jwt.port', props.jwt.port, 1, 65535);
+    props.jwt.protectedPaths.forEach((path, i) => {
+      if (!/^\/[A-Za-z0-9/_.-]*[A-Za-z0-9]$/.test(path)) throw new ValidationError(`jwt.protectedPaths[${i}]`, `${showValue(path)} is not an absolute path without a trailing slash`);
+    });
   }
   if (names.includes(props.ingress.name)) {
     throw new ValidationError('ingress.name', `${showValue(props.ingress.name)} is also a service; their VirtualServices would share the name`);

@@ -75,6 +75,19 @@ export interface UpOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Options of `PulumiStack.preview`. */
+export interface PreviewOptions {
+  /** Fail when anything would change. @default false */
+  readonly expectNoChanges?: boolean;
+  /** Policy pack folders the engine applies (`--policy-pack`). @default [] */
+  readonly policyPacks?: readonly string[];
+}
+
+/** `--policy-pack DIR` per pack. */
+function policyPackArgs(options: PreviewOptions): string[] {
+  return (options.policyPacks ?? []).flatMap((pack) => ['--policy-pack', pack]);
+}
+
 /** Options of `PulumiStack.open`. */
 export interface PulumiStackOptions {
   /**
@@ -260,15 +273,25 @@ export class PulumiStack {
   }
 
   /** `pulumi up` expected to fail: returns the CLI's output (the program's error included). */
+  /** `pulumi preview` that must fail (a policy violation, a refused config); its output, for the test to read. */
+  async previewFailing(options: PreviewOptions = {}): Promise<CommandResult> {
+    const result = await this.run(['preview', ...policyPackArgs(options), ...this.stackArgs()], this.projectDir, false);
+    if (result.code === 0) throw new Error(`pulumi preview succeeded where it should have failed:\n${result.stdout}`);
+    return result;
+  }
+
   async upFailing(): Promise<CommandResult> {
     const result = await this.run(['up', '--yes', '--skip-preview', ...this.stackArgs()], this.projectDir, false);
     if (result.code === 0) throw new Error(`pulumi up succeeded where it should have failed:\n${result.stdout}`);
     return result;
   }
 
-  /** `pulumi preview`; with `expectNoChanges`, fails (and throws the diff) when anything would change. */
-  async preview(options: { expectNoChanges?: boolean } = {}): Promise<OperationResult> {
-    const args = ['preview', '--json', ...(options.expectNoChanges ? ['--expect-no-changes'] : []), ...this.stackArgs()];
+  /**
+   * `pulumi preview`; with `expectNoChanges`, fails (and throws the diff) when anything would change; each of
+   * `policyPacks` (a folder) is applied by the engine, and a mandatory violation fails it.
+   */
+  async preview(options: PreviewOptions = {}): Promise<OperationResult> {
+    const args = ['preview', '--json', ...(options.expectNoChanges ? ['--expect-no-changes'] : []), ...policyPackArgs(options), ...this.stackArgs()];
     const result = await this.run(args, this.projectDir, false);
     if (result.code !== 0 && options.expectNoChanges) {
       // What would change is the finding: show it as a diff.

@@ -1,6 +1,7 @@
 export * from './model/bounded-context';
 export * from './model/check-schema';
 export * from './model/data-store';
+export * from './model/edge-authentication';
 export * from './model/endpoint';
 export * from './model/load-model';
 export * from './model/names';

@@ -39,6 +39,22 @@ export interface RoutePlan {
   readonly maxRequestBodyKilobytes: number;
   /** True when a stack override sent the route back to the monolith. */
   readonly overridden: boolean;
+  /** Whether callers reach it without a verified token. */
+  readonly public: boolean;
+}
+
+/** How the gateway verifies the tokens of protected routes in this phase. */
+export interface EdgeAuthenticationPlan {
+  /** The backend that verifies: the auth context's service once the phase deploys it, the monolith before. */
+  readonly upstream: string;
+  /** The monolith, which verifies when the auth service cannot, while it runs. */
+  readonly fallback?: string;
+  readonly verifyPath: string;
+  /** Seconds a verified token's answer is reused. */
+  readonly cacheSeconds: number;
+  /** The tokens' issuer and the public endpoint of its signing keys, for the mesh's JWT validation. */
+  readonly issuer: string;
+  readonly jwksPath: string;
 }
 
 /** Paths no endpoint lists, while the monolith owns them. */
@@ -89,6 +105,8 @@ export interface PhasePlan {
   readonly routes: readonly RoutePlan[];
   /** Where the gateway sends paths no route lists: the monolith while it runs; without it they get 404. */
   readonly unlistedRoute?: UnlistedRoutePlan;
+  /** The gateway's token check, when the phase has a gateway. */
+  readonly edgeAuthentication?: EdgeAuthenticationPlan;
   readonly dataStores: readonly DataStoreSpec[];
   readonly objectives: ServiceObjectives;
   readonly featureFlags: readonly FeatureFlagPlan[];

@@ -1,11 +1,12 @@
 import { allDataStores, allWorkloads } from './model/check-model';
+import { DEFAULT_TOKEN_CACHE_SECONDS } from './model/edge-authentication';
 import { DEFAULT_MAX_REQUEST_BODY_KILOBYTES } from './model/endpoint';
 import { ImageRef, parseImageReference } from './model/image-ref';
 import { PHASES, PhaseNumber, isPhaseNumber } from './model/phase-spec';
 import { PlatformModel } from './model/platform-model';
 import { notOneOf, showValue, ValidationError } from './model/validation-error';
 import { WorkloadSpec } from './model/workload';
-import { EventClientPlan, FeatureFlagPlan, PhasePlan, RoutePlan, TopicPlan, UnlistedRoutePlan, WorkloadPlan } from './phase-plan';
+import { EdgeAuthenticationPlan, EventClientPlan, FeatureFlagPlan, PhasePlan, RoutePlan, TopicPlan, UnlistedRoutePlan, WorkloadPlan } from './phase-plan';
 
 /** The context that reads every other context's data product (the seed's self-serve analytics). */
 const DATA_PRODUCT_CONSUMER = 'analytics';
@@ -126,8 +127,21 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
       rateLimitPerMinute: endpoint.rateLimitPerMinute,
       maxRequestBodyKilobytes: endpoint.maxRequestBodyKilobytes ?? DEFAULT_MAX_REQUEST_BODY_KILOBYTES,
       overridden,
+      public: endpoint.public ?? false,
     };
   });
+  const authentication = model.edgeAuthentication;
+  const verifier = spec.services.includes(authentication.context) ? serviceOf.get(authentication.context)! : model.monolith.backend.name;
+  const edgeAuthentication: EdgeAuthenticationPlan | undefined = spec.platform.gateway
+    ? {
+        upstream: verifier,
+        ...(spec.monolith && verifier !== model.monolith.backend.name ? { fallback: model.monolith.backend.name } : {}),
+        verifyPath: authentication.verifyPath,
+        cacheSeconds: authentication.cacheSeconds ?? DEFAULT_TOKEN_CACHE_SECONDS,
+        issuer: authentication.issuer,
+        jwksPath: authentication.jwksPath,
+      }
+    : undefined;
 
   const featureFlags: FeatureFlagPlan[] = [
     ...model.featureFlags.map((f) => ({ name: f.name, description: f.description, enabled: f.enabledByPhase[phase] })),
@@ -185,6 +199,7 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
     workloads,
     routes,
     unlistedRoute,
+    edgeAuthentication,
     dataStores: storesHere,
     objectives: model.objectives,
     featureFlags,

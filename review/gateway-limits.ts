@@ -18,6 +18,17 @@ export interface GatewayLimits {
   /** Where unlisted paths go: the monolith's name, or undefined for a JSON 404. */
   readonly unlistedTo?: string;
   readonly limits: readonly EffectiveRateLimit[];
+  /** Who checks the tokens of protected routes, and which routes need none. */
+  readonly authentication: {
+    readonly verifier: string;
+    /** The monolith, when it verifies while the verifier cannot. */
+    readonly fallback?: string;
+    readonly cacheSeconds: number;
+    readonly protectedPaths: readonly string[];
+    readonly publicPaths: readonly string[];
+    /** The mesh's edge validates the JWT too (phase 4): the issuer it accepts. */
+    readonly meshIssuer?: string;
+  };
 }
 
 interface ScaledSpec {
@@ -44,6 +55,14 @@ export function gatewayLimits(plan: PhasePlan, manifests: readonly Manifest[]): 
     gateway: name,
     replicas: { min, max },
     unlistedTo: plan.unlistedRoute?.upstream,
+    authentication: {
+      verifier: plan.edgeAuthentication!.upstream,
+      fallback: plan.edgeAuthentication!.fallback,
+      cacheSeconds: plan.edgeAuthentication!.cacheSeconds,
+      protectedPaths: plan.routes.filter((r) => !r.public).map((r) => r.path),
+      publicPaths: plan.routes.filter((r) => r.public).map((r) => r.path),
+      meshIssuer: plan.platform.mesh ? plan.edgeAuthentication!.issuer : undefined,
+    },
     limits: [
       ...plan.routes.map((r) => limit(r.path, r.rateLimitPerMinute)),
       ...(plan.unlistedRoute ? [limit('unlisted paths', plan.unlistedRoute.rateLimitPerMinute)] : []),

@@ -1,5 +1,6 @@
 import { HYBRID_FALLBACK_RULE } from '../constructs/nginx-gateway-config';
 import { Manifest } from '../constructs/synthesize';
+import { RouteStatus } from '../phases/model/endpoint';
 import { diffFields, FieldChange, formatPath, showField } from './field-diff';
 import { ObjectChange, objectLabel } from './manifest-diff';
 import { GatewayLimits } from './gateway-limits';
@@ -27,6 +28,14 @@ const cores = (r: Requests) => `${(r.cpuMillis / 1000).toFixed(2)} cores`;
 const gibibytes = (r: Requests) => `${(r.memoryMebibytes / 1024).toFixed(2)} GiB`;
 const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
 const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
+
+/** What a route's status does, in the plan's words. */
+const ROUTE_MEANING: Record<RouteStatus, (r: { service: string; monolith: string }) => string> = {
+  monolith: (r) => `${r.monolith} only`,
+  shadow: (r) => `${r.monolith} answers; ${r.service} gets a copy of each read, counted in the gateway's metrics`,
+  hybrid: (r) => `${r.service} first, ${r.monolith} as fallback`,
+  migrated: (r) => `${r.service} only`,
+};
 
 function list(items: readonly string[], empty: string): string {
   return items.length === 0 ? `- ${empty}` : items.map((i) => `- ${i}`).join('\n');
@@ -103,6 +112,7 @@ function gatewaySection(gateway: GatewayLimits | undefined): string[] {
     '',
     `- Unlisted paths: ${gateway.unlistedTo ? `to ${code(gateway.unlistedTo)}, which still owns them` : 'a JSON 404 (the monolith is retired)'}.`,
     `- Fallback on hybrid routes: ${HYBRID_FALLBACK_RULE}.`,
+    `- Tokens: ${authenticationLine(gateway.authentication)}`,
     `- Rate limits count per client on each of ${code(gateway.gateway)}'s ${replicas}, which spread a client's requests: per client per minute, one replica / all of them:`,
     '',
     '<details><summary>Per-client limits</summary>',
@@ -114,6 +124,16 @@ function gatewaySection(gateway: GatewayLimits | undefined): string[] {
     '</details>',
     '',
   ];
+}
+
+function authenticationLine(auth: GatewayLimits['authentication']): string {
+  const verifier = `${code(auth.verifier)}${auth.fallback ? ` (${code(auth.fallback)} when it cannot answer)` : ''}`;
+  const cache = auth.cacheSeconds > 0 ? `, a verified token reused for ${auth.cacheSeconds} s` : '';
+  const mesh = auth.meshIssuer ? `; the mesh's edge also validates the JWT (issuer ${code(auth.meshIssuer)}) and refuses a protected path without one` : '';
+  return (
+    `${auth.protectedPaths.length} routes need a verified token, checked by ${verifier}${cache}; public: ${auth.publicPaths.map(code).join(', ') || 'none'}` +
+    `${mesh}. Unlisted paths are passed on without a check: the monolith checks its own.`
+  );
 }
 
 function costSection(cost: CostCheck, from: number, to: number): string {
@@ -168,7 +188,7 @@ function headSections(plan: PromotionPlan, options: PlanReportOptions): string {
     '### Routes',
     '',
     list(
-      plan.routes.map((r) => `${r.path}: ${r.before} -> ${r.after} (${r.after === 'migrated' ? `${r.service} only` : r.after === 'hybrid' ? `${r.service} first, ${r.monolith} as fallback` : `${r.monolith} only`})`),
+      plan.routes.map((r) => `${r.path}: ${r.before} -> ${r.after} (${ROUTE_MEANING[r.after](r)})`),
       'no route changes status',
     ),
     '',

@@ -1,4 +1,5 @@
 import { HYBRID_FALLBACK_RULE } from '../constructs/nginx-gateway-config';
+import { DEFAULT_TOKEN_CACHE_SECONDS } from '../phases/model/edge-authentication';
 import { PHASES } from '../phases/model/phase-spec';
 import { PlatformModel } from '../phases/model/platform-model';
 import { ValidationError } from '../phases/model/validation-error';
@@ -26,11 +27,16 @@ export function diagramSection(model: PlatformModel): string {
 
 /** The status of every endpoint in every phase, as a Markdown table. */
 export function routesSection(model: PlatformModel): string {
-  const header = `| endpoint | methods | context | ${PHASES.map((p) => `${p} ${model.phases[p].title}`).join(' | ')} |`;
-  const rule = `|---|---|---|${PHASES.map(() => '---').join('|')}|`;
-  const rows = model.endpoints.map((e) => `| \`${e.path}\` | ${e.methods.join(', ')} | ${e.context} | ${PHASES.map((p) => e.statusByPhase[p]).join(' | ')} |`);
+  const header = `| endpoint | methods | context | token | ${PHASES.map((p) => `${p} ${model.phases[p].title}`).join(' | ')} |`;
+  const rule = `|---|---|---|---|${PHASES.map(() => '---').join('|')}|`;
+  const rows = model.endpoints.map(
+    (e) => `| \`${e.path}\` | ${e.methods.join(', ')} | ${e.context} | ${e.public ? 'public' : 'required'} | ${PHASES.map((p) => e.statusByPhase[p]).join(' | ')} |`,
+  );
+  const auth = model.edgeAuthentication;
   return [
-    '`monolith`: the monolith answers; `hybrid`: the service answers, the monolith is the fallback; `migrated`: only the service. Generated from `phases/career-copilot/endpoints.ts` by `npm run readme`.',
+    '`monolith`: the monolith answers; `shadow`: the monolith answers, the service gets a copy of each read (never of a write) whose status and latency only the gateway\'s metrics see (`gateway_shadow_requests_total`, `gateway_shadow_request_duration_seconds`); `hybrid`: the service answers, the monolith is the fallback; `migrated`: only the service. Generated from `phases/career-copilot/endpoints.ts` by `npm run readme`.',
+    '',
+    `On a route whose token is required, the gateway first asks the ${auth.context} context (\`${auth.verifyPath}\`, on its service once extracted, the monolith before it and whenever the service cannot answer) to verify the bearer token: no token, an expired or a forged one get a JSON 401; a verified token is reused for ${auth.cacheSeconds ?? DEFAULT_TOKEN_CACHE_SECONDS} s per gateway replica; the service gets the caller in \`X-User-Id\` and \`X-User-Roles\`, which a client can never set itself. In the mesh (phase 4) the gateway's sidecar validates the JWT as well (issuer \`${auth.issuer}\`, signing keys from \`${auth.jwksPath}\`).`,
     '',
     `On a hybrid route, ${HYBRID_FALLBACK_RULE}. Paths that no endpoint lists go to the monolith while it runs (${model.unlistedPaths.rateLimitPerMinute} requests a minute per client), and get a JSON 404 once it is retired. Rate limits count per client on each gateway replica: \`npm run plan\` shows what they come to across the replicas of the step.`,
     '',

@@ -40,12 +40,13 @@ ETCD_VERSION=${ETCD_VERSION:-v3.5.35}
 # Pulumi CLI: the version of @pulumi/pulumi in package-lock.json (3.248.0), so the engine and the SDK the
 # program runs on are the same release. pkg/v3 and sdk/v3 v3.248.0 are served (.info, .mod and .zip all 200).
 PULUMI_VERSION=${PULUMI_VERSION:-v3.248.0}
-# Node.js language host: its own module (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3) is
-# refused by the proxy for every version ("403 Forbidden / This module version is not available", also on
-# @v/list and @latest). v3.68.0 is the last sdk/v3 release that still held the host as a package
-# (sdk/v3/nodejs/cmd/pulumi-language-nodejs); it speaks the same gRPC protocol and runs the SDK's own
-# `@pulumi/pulumi/cmd/run`, so the program still runs on the locked SDK 3.248.0.
-PULUMI_NODEJS_HOST_SDK=${PULUMI_NODEJS_HOST_SDK:-v3.68.0}
+# Node.js language host of the same release: its own module (github.com/pulumi/pulumi/sdk/nodejs/cmd/
+# pulumi-language-nodejs/v3) is refused by the proxy for every version (403, also on @v/list and @latest), so it is
+# built from the unmodified upstream source of tag v3.248.0 in ../shared/upstream/pulumi-language-nodejs (its
+# README has the steps), against pkg/v3 and sdk/v3 v3.248.0 from the proxy. (Until then the last host inside
+# sdk/v3, v3.68.0, stood in: two years older, it could not run policy packs.)
+PULUMI_NODEJS_HOST_VERSION=$PULUMI_VERSION
+UPSTREAM_DIR=${UPSTREAM_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/shared/upstream}
 # Kubernetes provider: github.com/pulumi/pulumi-kubernetes/provider/v4 has no tags, and the proxy serves exactly
 # one pseudo-version of it, a commit of 2026-01-15 between the sdk/v4 v4.24.0 and v4.25.0 tags. The commit of
 # v4.34.2 (the locked @pulumi/kubernetes) cannot be fetched: sdk/v4@v4.34.2 .info is 403, and every tag commit
@@ -65,6 +66,9 @@ ARGO_ROLLOUTS_VERSION=${ARGO_ROLLOUTS_VERSION:-v1.9.2}
 KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
 # Istio's analyzers: tools/istio-analyze, this repository's small command over istio.io/istio's analysis packages,
 # at the version its go.mod requires (the pseudo-version the proxy serves that matches the 1.30 CRDs).
+# actionlint: checks the GitHub workflows (syntax, expressions, the shell of each `run:`) in CI. v1.7.12, the
+# newest release the proxy serves.
+ACTIONLINT_VERSION=${ACTIONLINT_VERSION:-v1.7.12}
 # Not built: the random provider (github.com/pulumi/pulumi-random/provider/v4, for @pulumi/random 4.21.2) is
 # refused by the proxy for every version (403 on @v/list, on v4.21.2 and on the tag commit's pseudo-version
 # v4.0.0-20260917112258-b62f810278b9). Stacks on this control plane get its RandomPassword from
@@ -109,7 +113,7 @@ die() { log "error: $*"; exit 1; }
 etcd_bin()     { echo "$BIN_DIR/etcd-$ETCD_VERSION/etcd"; }
 k8s_bin()      { echo "$BIN_DIR/$1-$K8S_VERSION/$1"; } # kube-apiserver | kube-controller-manager | kube-scheduler | kubectl
 # The language host goes beside `pulumi` (the CLI looks there before PATH), so the folder names both versions.
-pulumi_dir()   { echo "$BIN_DIR/pulumi-$PULUMI_VERSION-nodejs-$PULUMI_NODEJS_HOST_SDK"; }
+pulumi_dir()   { echo "$BIN_DIR/pulumi-$PULUMI_VERSION-nodejs-$PULUMI_NODEJS_HOST_VERSION"; }
 # Keyed by the sources' hash: the command lives in this repository, so an edit must rebuild it.
 istio_analyze_bin() {
   local sum
@@ -118,6 +122,7 @@ istio_analyze_bin() {
   echo "$BIN_DIR/istio-analyze-$sum/istio-analyze"
 }
 kwok_bin()     { echo "$BIN_DIR/kwok-$KWOK_VERSION/kwok"; }
+actionlint_bin() { echo "$BIN_DIR/actionlint-$ACTIONLINT_VERSION/actionlint"; }
 argo_bin()     { echo "$BIN_DIR/argo-rollouts-$ARGO_ROLLOUTS_VERSION/$1"; } # rollouts-controller | kubectl-argo-rollouts
 provider_dir() { echo "$BIN_DIR/pulumi-resource-kubernetes-$PK8S_PROVIDER_VERSION-$PK8S_VERSION_LABEL-$PK8S_FIX"; }
 
@@ -241,12 +246,15 @@ build_k8s() {
 }
 
 build_pulumi() {
-  local dir=$SRC_DIR/pulumi-$PULUMI_VERSION hdir=$SRC_DIR/pulumi-language-nodejs-$PULUMI_NODEJS_HOST_SDK out
+  local dir=$SRC_DIR/pulumi-$PULUMI_VERSION hdir=$SRC_DIR/pulumi-language-nodejs-$PULUMI_NODEJS_HOST_VERSION out
+  local host_src=$UPSTREAM_DIR/pulumi-language-nodejs
   out=$(pulumi_dir)
   if all_built "$out/pulumi" "$out/pulumi-language-nodejs"; then
-    log "pulumi $PULUMI_VERSION (language host $PULUMI_NODEJS_HOST_SDK): cached ($out)"
+    log "pulumi $PULUMI_VERSION (language host $PULUMI_NODEJS_HOST_VERSION): cached ($out)"
     return 0
   fi
+  [[ -f $host_src/main.go && -f $host_src/go.mod ]] ||
+    die "the Node.js language host's source is not in $host_src (set UPSTREAM_DIR to the folder that holds pulumi-language-nodejs/)"
   mkdir -p "$dir" "$hdir"
   # pkg/v3 replaces sdk/v3 => ../sdk (so require the same sdk version) and atotto/clipboard with a fork
   # (repeated here; the fork only matters for clipboard use).
@@ -267,12 +275,13 @@ EOF
   go_build pulumi "$out/pulumi" "$dir" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
     "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
 
-  write_wrapper_mod "$hdir" pulumi-language-nodejs 1.18 "github.com/pulumi/pulumi/sdk/v3 $PULUMI_NODEJS_HOST_SDK"
-  write_tools_go "$hdir" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
-  tidy_once "$hdir"
-  go_build pulumi-language-nodejs "$out/pulumi-language-nodejs" "$hdir" \
-    github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
-    "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_NODEJS_HOST_SDK"
+  # A fresh copy of the upstream folder each time (the source stays read-only), its two replaces (../../../pkg and
+  # ../../../sdk in the monorepo) pointed at the proxy's modules of the same release.
+  rm -rf "$hdir" && mkdir -p "$hdir" && cp -r "$host_src/." "$hdir" && chmod -R u+w "$hdir"
+  (cd "$hdir" && go mod edit -dropreplace github.com/pulumi/pulumi/pkg/v3 -dropreplace github.com/pulumi/pulumi/sdk/v3 \
+    -require "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" -require "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION")
+  go_build pulumi-language-nodejs "$out/pulumi-language-nodejs" "$hdir" . \
+    "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_NODEJS_HOST_VERSION"
 }
 
 build_provider() {
@@ -379,6 +388,17 @@ build_kwok() {
   go_build kwok "$(kwok_bin)" "$dir" sigs.k8s.io/kwok/cmd/kwok "-s -w"
 }
 
+build_actionlint() {
+  local dir=$SRC_DIR/actionlint-$ACTIONLINT_VERSION
+  [[ -x $(actionlint_bin) ]] && { log "actionlint: cached ($(actionlint_bin))"; return 0; }
+  mkdir -p "$dir"
+  write_wrapper_mod "$dir" actionlint 1.24.0 "github.com/rhysd/actionlint $ACTIONLINT_VERSION"
+  write_tools_go "$dir" github.com/rhysd/actionlint/cmd/actionlint
+  tidy_once "$dir"
+  go_build actionlint "$(actionlint_bin)" "$dir" github.com/rhysd/actionlint/cmd/actionlint \
+    "-s -w -X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION"
+}
+
 build_istio_analyze() {
   go_build istio-analyze "$(istio_analyze_bin)" "$REPO_DIR/tools/istio-analyze" . "-s -w"
 }
@@ -389,7 +409,7 @@ cmd_build() {
   local start part parts=("$@")
   start=$(date +%s)
   mkdir -p "$BIN_DIR" "$SRC_DIR"
-  ((${#parts[@]})) || parts=(etcd kubernetes pulumi provider kwok argo-rollouts istio-analyze)
+  ((${#parts[@]})) || parts=(etcd kubernetes pulumi provider kwok argo-rollouts istio-analyze actionlint)
   for part in "${parts[@]}"; do
     case $part in
       etcd) build_etcd ;;
@@ -399,7 +419,8 @@ cmd_build() {
       kwok) build_kwok ;;
       argo-rollouts) build_argo_rollouts ;;
       istio-analyze) build_istio_analyze ;;
-      *) die "build: unknown part '$part' (parts: etcd kubernetes pulumi provider kwok argo-rollouts istio-analyze)" ;;
+      actionlint) build_actionlint ;;
+      *) die "build: unknown part '$part' (parts: etcd kubernetes pulumi provider kwok argo-rollouts istio-analyze actionlint)" ;;
     esac
   done
   log "build done in $(($(date +%s) - start))s"
@@ -724,9 +745,10 @@ case ${1:-} in
     # which NAME: the path of one built tool (whether built or not).
     case ${2:-} in
       istio-analyze) istio_analyze_bin ;;
+      actionlint) actionlint_bin ;;
       kubectl-argo-rollouts | rollouts-controller) argo_bin "$2" ;;
       kubectl | kube-apiserver | kube-controller-manager) k8s_bin "$2" ;;
-      *) die "which: unknown tool '${2:-}' (istio-analyze kubectl-argo-rollouts rollouts-controller kubectl kube-apiserver kube-controller-manager)" ;;
+      *) die "which: unknown tool '${2:-}' (istio-analyze actionlint kubectl-argo-rollouts rollouts-controller kubectl kube-apiserver kube-controller-manager)" ;;
     esac
     ;;
   *)

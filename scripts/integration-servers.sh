@@ -20,7 +20,11 @@ PACKAGES=(postgresql mtail hey dnsmasq-base build-essential libpcre2-dev zlib1g-
 # proxy, which serves github.com/nginx/nginx by commit: this is the commit of the tag release-1.28.3.
 NGINX_VERSION=1.28.3
 NGINX_MODULE=github.com/nginx/nginx@v0.0.0-20260324183323-9b958b000776
-NGINX_HOME=${NGINX_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/career-copilot/nginx-$NGINX_VERSION}
+# The default HTTP modules and those of the image the gateway uses: real_ip (trusted proxies) and auth_request (the
+# edge's token check); no mail, no stream. The cache folder is named after them, so a new module means a new build.
+NGINX_CONFIGURE=(--with-http_realip_module --with-http_auth_request_module --with-threads)
+NGINX_BUILD_TAG=$(printf '%s\n' "${NGINX_CONFIGURE[@]}" | sha1sum | cut -c1-8)
+NGINX_HOME=${NGINX_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/career-copilot/nginx-$NGINX_VERSION-$NGINX_BUILD_TAG}
 NGINX_BIN=$NGINX_HOME/sbin/nginx
 
 postgres_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -57,8 +61,7 @@ build_nginx() {
   work=$(mktemp -d)
   # The module zip keeps no file modes: the configure scripts are run through sh.
   cp -r "$src/." "$work" && chmod -R u+w "$work"
-  # The default HTTP modules and real_ip (trusted proxies), as in the image; no mail, no stream.
-  (cd "$work" && sh ./auto/configure --prefix="$NGINX_HOME" --with-http_realip_module --with-threads >/dev/null \
+  (cd "$work" && sh ./auto/configure --prefix="$NGINX_HOME" "${NGINX_CONFIGURE[@]}" >/dev/null \
     && make -j"$(nproc)" >/dev/null && make install >/dev/null)
   rm -rf "$work"
 }

@@ -33,7 +33,7 @@ export type BadModelInput = Extract<BadInput, { input: 'model' }>;
 type ModelRow = Omit<BadModelInput, 'input'>;
 
 const service = { name: 'user-service', image: 'career-copilot/user-service:1.0.0', component: 'context-service', partOf: 'career-copilot' };
-const gatewayRoute = { path: '/api/v1/jobs', status: 'migrated' as const, methods: ['GET'], service: 'jobs-service', monolith: 'backend', rateLimitPerMinute: 60 };
+const gatewayRoute = { path: '/api/v1/jobs', status: 'migrated' as const, methods: ['GET'], service: 'jobs-service', monolith: 'backend', rateLimitPerMinute: 60, public: true };
 const gateway = { name: 'api-gateway', namespace: 'career-copilot', image: 'nginxinc/nginx-unprivileged:1.27.3-alpine', partOf: 'career-copilot', routes: [gatewayRoute], upstreams: ['jobs-service', 'backend'] };
 const topic = { event: 'JobPosted', context: 'jobs', partitions: 3, retentionHours: 24 };
 const mesh = { namespace: 'career-copilot', ingress: { name: 'career-copilot', hosts: ['api.example.com'], credentialName: 'tls', service: 'api-gateway' }, services: [{ name: 'api-gateway', port: 80, callers: [] }] };
@@ -45,7 +45,7 @@ const modelRows: ModelRow[] = [
   {
     what: 'a route to a service its phase does not deploy',
     mutate: (m) => (m.endpoints[endpointIndex(m, '/api/v1/jobs')].statusByPhase[1] = 'hybrid'),
-    error: 'endpoints[6].statusByPhase[1]: "hybrid" routes /api/v1/jobs to jobs-service, which phase 1 does not deploy (phase 1 deploys: user-service, auth-service)',
+    error: 'endpoints[7].statusByPhase[1]: "hybrid" routes /api/v1/jobs to jobs-service, which phase 1 does not deploy (phase 1 deploys: user-service, auth-service)',
   },
   {
     what: 'an endpoint owned by an unknown context',
@@ -86,7 +86,7 @@ const modelRows: ModelRow[] = [
   {
     what: 'a route whose status goes backwards',
     mutate: (m) => (m.endpoints[endpointIndex(m, '/api/v1/auth/register')].statusByPhase[3] = 'hybrid'),
-    error: 'endpoints[1].statusByPhase[3]: "hybrid" after "migrated" in phase 2 goes backwards; a route only moves monolith -> hybrid -> migrated',
+    error: 'endpoints[1].statusByPhase[3]: "hybrid" after "migrated" in phase 2 goes backwards; a route only moves monolith -> shadow -> hybrid -> migrated',
   },
   {
     what: 'a duplicate context name',
@@ -106,7 +106,7 @@ const modelRows: ModelRow[] = [
   {
     what: 'a duplicate endpoint',
     mutate: (m) => m.endpoints.push({ ...m.endpoints[0] }),
-    error: 'endpoints[12].path: duplicate endpoint path "/api/v1/auth/login", already declared at endpoints[0].path',
+    error: 'endpoints[13].path: duplicate endpoint path "/api/v1/auth/login", already declared at endpoints[0].path',
   },
   {
     what: 'a context name that is not a DNS-1123 label',
@@ -121,12 +121,12 @@ const modelRows: ModelRow[] = [
   {
     what: 'an unknown route status',
     mutate: (m) => (m.endpoints[0].statusByPhase[1] = 'migrating' as never),
-    error: 'endpoints[0].statusByPhase[1]: "migrating" is not one of monolith, hybrid, migrated',
+    error: 'endpoints[0].statusByPhase[1]: "migrating" is not one of monolith, shadow, hybrid, migrated',
   },
   {
     what: 'a route to the monolith after it is retired',
     mutate: (m) => (m.endpoints[endpointIndex(m, '/api/v1/analytics')].statusByPhase[4] = 'hybrid'),
-    error: 'endpoints[9].statusByPhase[4]: "hybrid" routes /api/v1/analytics to the monolith, which phase 4 retires; allowed: migrated',
+    error: 'endpoints[10].statusByPhase[4]: "hybrid" routes /api/v1/analytics to the monolith, which phase 4 retires; allowed: migrated',
   },
   {
     what: 'an unpinned image',
@@ -226,6 +226,26 @@ const modelRows: ModelRow[] = [
     mutate: (m) => (m.phases[2].platform.dataProducts = true),
     error: 'phases[2].platform.dataProducts: needs the event bus: data products are topics; set platform.eventBus too',
   },
+  {
+    what: 'a shadow route that accepts no read',
+    mutate: (m) => (m.endpoints[endpointIndex(m, '/api/v1/integrations/webhooks')].statusByPhase[3] = 'shadow'),
+    error: 'endpoints[12].statusByPhase[3]: "shadow" mirrors reads (GET, HEAD) to integration-service, and /api/v1/integrations/webhooks accepts only POST; allowed: monolith, hybrid, migrated',
+  },
+  {
+    what: 'a token verification path that is a public route',
+    mutate: (m) => (m.edgeAuthentication.verifyPath = '/api/v1/auth/login/verify'),
+    error: 'edgeAuthentication.verifyPath: "/api/v1/auth/login/verify" is served by the endpoint /api/v1/auth/login; the verification must not be a public route',
+  },
+  {
+    what: 'signing keys behind a token',
+    mutate: (m) => (m.edgeAuthentication.jwksPath = '/api/v1/users/profile'),
+    error: 'edgeAuthentication.jwksPath: /api/v1/users/profile must be a public GET endpoint of the "auth" context: the mesh fetches the signing keys without a token',
+  },
+  {
+    what: 'tokens verified by an unknown context',
+    mutate: (m) => (m.edgeAuthentication.context = 'sso'),
+    error: 'edgeAuthentication.context: unknown context: "sso" is not one of user, auth, jobs, applications, analytics, notifications, integration',
+  },
 ];
 
 export const badModelInputs: BadModelInput[] = modelRows.map((row) => ({ input: 'model', ...row }));
@@ -234,7 +254,12 @@ const propsRows: Array<Omit<Extract<BadInput, { input: 'props' }>, 'input'>> = [
   { what: 'a service image tagged latest', build: () => emitted((s) => new Microservice(s, 'x', { ...service, image: 'career-copilot/user-service:latest' })), error: 'image: "career-copilot/user-service:latest" is not pinned' },
   { what: 'a service with zero replicas', build: () => emitted((s) => new Microservice(s, 'x', { ...service, replicas: 0 })), error: 'replicas: 0 is not an integer of at least 1' },
   { what: 'a gateway route to nowhere', build: () => emitted((s) => new ApiGateway(s, 'x', { ...gateway, upstreams: ['backend'] })), error: 'routes[0].service: /api/v1/jobs routes to "jobs-service", which is not deployed: "jobs-service" is not one of backend' },
-  { what: 'a gateway route status that does not exist', build: () => emitted((s) => new ApiGateway(s, 'x', { ...gateway, routes: [{ ...gatewayRoute, status: 'migrating' as never }] })), error: 'routes[0].status: "migrating" is not one of monolith, hybrid, migrated' },
+  { what: 'a gateway route status that does not exist', build: () => emitted((s) => new ApiGateway(s, 'x', { ...gateway, routes: [{ ...gatewayRoute, status: 'migrating' as never }] })), error: 'routes[0].status: "migrating" is not one of monolith, shadow, hybrid, migrated' },
+  {
+    what: 'a protected gateway route with no token check',
+    build: () => emitted((s) => new ApiGateway(s, 'x', { ...gateway, routes: [{ ...gatewayRoute, public: false }] })),
+    error: 'routes[0].public: /api/v1/jobs needs a verified token, and the gateway has no authentication; set authentication, or mark the route public',
+  },
   { what: 'a database with negative read replicas', build: () => emitted((s) => new PostgresDatabase(s, 'x', { name: 'user-db', database: 'user_service', storageGi: 10, partOf: 'career-copilot', readReplicas: -1 })), error: 'readReplicas: -1 is not an integer of at least 0' },
   { what: 'a Redis store without storage', build: () => emitted((s) => new RedisStore(s, 'x', { name: 'cache', storageGi: 0, partOf: 'career-copilot' })), error: 'storageGi: 0 is not an integer of at least 1' },
   { what: 'a topic with no partitions', build: () => emitted((s) => new EventBus(s, 'x', { name: 'event-bus', partOf: 'career-copilot', events: [{ ...topic, partitions: 0 }] })), error: 'events[0].partitions: 0 is not an integer of at least 1' },

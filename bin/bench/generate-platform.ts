@@ -25,10 +25,13 @@ export function generatePlatform(count: number): PlatformModel {
     const statusByPhase = [0, 1, 2, 3, 4].map((p) => (p < first ? 'monolith' : p === first && p < 4 ? 'hybrid' : 'migrated')) as EndpointSpec['statusByPhase'];
     return { path: `/api/v1/${name}`, context: contexts[i].name, methods: ['GET'], statusByPhase, rateLimitPerMinute: 100 };
   });
+  // The first context verifies tokens and serves the signing keys, publicly.
+  endpoints.push({ ...endpoints[0], path: `/api/v1/${names[0]}/jwks`, public: true });
+  const edgeAuthentication = { ...base.edgeAuthentication, context: names[0], jwksPath: `/api/v1/${names[0]}/jwks` };
   const phases: PhaseSpec[] = base.phases.map((spec) => {
     const services = extractedBy(spec.phase);
     const stores = [base.monolith.database.name, base.monolith.cache.name, ...services.map((s) => `${s}-db`), ...(spec.platform.eventStore ? [base.eventStore.name] : [])];
     return { ...spec, services, dataStores: stores, dualWrite: [], readModels: [], releases: {} };
   });
-  return { ...base, contexts, endpoints, phases, sagas: [] };
+  return { ...base, contexts, endpoints, edgeAuthentication, phases, sagas: [] };
 }

@@ -1,7 +1,7 @@
 import { loadPlatformModel } from '../model/load-model';
 import { PlatformModel } from '../model/platform-model';
 import { contexts } from './contexts';
-import { endpoints, unlistedPaths } from './endpoints';
+import { edgeAuthentication, endpoints, unlistedPaths } from './endpoints';
 import { featureFlags } from './feature-flags';
 import { phases } from './phases';
 import { sagas } from './sagas';
@@ -27,6 +27,7 @@ export const careerCopilotInput: PlatformModel = {
   contexts,
   endpoints,
   unlistedPaths,
+  edgeAuthentication,
   phases,
 };
 

@@ -246,6 +246,10 @@ export function checkModel(model: PlatformModel): void {
       if (status !== 'monolith' && !spec.platform.gateway) {
         throw new ValidationError(field, `${showValue(status)} needs the API gateway, which phase ${p} does not deploy; allowed: monolith`);
       }
+      // A mirror copies reads only: a write-only endpoint would run nothing in parallel.
+      if (status === 'shadow' && !endpoint.methods.includes('GET')) {
+        throw new ValidationError(field, `"shadow" mirrors reads (GET, HEAD) to ${service}, and ${endpoint.path} accepts only ${endpoint.methods.join(', ')}; allowed: monolith, hybrid, migrated`);
+      }
       if (p > 0) {
         const before = endpoint.statusByPhase[p - 1];
         if (ROUTE_STATUSES.indexOf(status) < ROUTE_STATUSES.indexOf(before)) {
@@ -257,4 +261,21 @@ export function checkModel(model: PlatformModel): void {
       }
     });
   });
+
+  checkEdgeAuthentication(model, contextNames);
+}
+
+/** The edge's token check: a known context, a verification path no endpoint exposes, public signing keys. */
+function checkEdgeAuthentication(model: PlatformModel, contextNames: readonly string[]): void {
+  const auth = model.edgeAuthentication;
+  checkKnown('edgeAuthentication.context', auth.context, contextNames, 'context');
+  const paths = model.endpoints.map((e) => e.path);
+  // The gateway calls it for every protected request; as a route, anyone could probe tokens through it.
+  const exposed = model.endpoints.find((e) => auth.verifyPath === e.path || auth.verifyPath.startsWith(`${e.path}/`));
+  if (exposed) throw new ValidationError('edgeAuthentication.verifyPath', `${showValue(auth.verifyPath)} is served by the endpoint ${exposed.path}; the verification must not be a public route`);
+  const jwks = model.endpoints.find((e) => e.path === auth.jwksPath);
+  if (!jwks) throw new ValidationError('edgeAuthentication.jwksPath', `${showValue(auth.jwksPath)} is not an endpoint: ${notOneOf(auth.jwksPath, paths)}`);
+  if (!jwks.public || jwks.context !== auth.context || !jwks.methods.includes('GET')) {
+    throw new ValidationError('edgeAuthentication.jwksPath', `${auth.jwksPath} must be a public GET endpoint of the ${showValue(auth.context)} context: the mesh fetches the signing keys without a token`);
+  }
 }

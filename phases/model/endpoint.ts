@@ -3,13 +3,16 @@ import { DnsLabel } from './names';
 import { StringEnum } from './string-enum';
 
 /**
- * Where the gateway sends an endpoint's requests (the seed's `MigrationStatus`):
+ * Where the gateway sends an endpoint's requests (the seed's `MigrationStatus`, with the parallel running of its
+ * strangler fig as `shadow`):
  * - `monolith`: to the monolith only;
+ * - `shadow`: the monolith answers; the context's service gets a copy of each read (GET, HEAD, OPTIONS), whose
+ *   answer nobody sees but the gateway's metrics, and never a write;
  * - `hybrid`: to the context's service first, to the monolith when the service fails or is unavailable;
  * - `migrated`: to the service only.
  * A route only moves forward through this list as phases advance.
  */
-export const ROUTE_STATUSES = ['monolith', 'hybrid', 'migrated'] as const;
+export const ROUTE_STATUSES = ['monolith', 'shadow', 'hybrid', 'migrated'] as const;
 export type RouteStatus = (typeof ROUTE_STATUSES)[number];
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -31,6 +34,11 @@ export const EndpointSpec = Type.Object(
     rateLimitPerMinute: Type.Integer({ minimum: 1 }),
     /** Largest request body the gateway passes on; a larger one gets 413. Default 1024 (NGINX's 1 MB). */
     maxRequestBodyKilobytes: Type.Optional(Type.Integer({ minimum: 1, maximum: 102400 })),
+    /**
+     * Whether callers without a token reach it (login, register, the token refresh, the signing keys). Default
+     * false: the gateway passes a request on only once the auth context has verified its bearer token.
+     */
+    public: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

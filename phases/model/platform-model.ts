@@ -1,6 +1,7 @@
 import { Static, Type } from '@sinclair/typebox';
 import { BoundedContextSpec } from './bounded-context';
 import { DataStoreSpec } from './data-store';
+import { EdgeAuthenticationSpec } from './edge-authentication';
 import { EndpointSpec, UnlistedPathsSpec } from './endpoint';
 import { FeatureFlagSpec } from './feature-flag';
 import { DnsLabel } from './names';
@@ -53,6 +54,8 @@ export const PlatformModel = Type.Object(
     contexts: Type.Array(BoundedContextSpec, { minItems: 1 }),
     endpoints: Type.Array(EndpointSpec, { minItems: 1 }),
     unlistedPaths: UnlistedPathsSpec,
+    /** How the gateway (and, in the mesh, its sidecar) checks the callers of protected endpoints. */
+    edgeAuthentication: EdgeAuthenticationSpec,
     phases: Type.Array(PhaseSpec, { minItems: 5, maxItems: 5 }),
   },
   { additionalProperties: false },

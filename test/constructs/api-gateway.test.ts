@@ -14,7 +14,7 @@ const route = (path: string, status: GatewayRoute['status'], service: string, ra
 });
 
 const routes = [
-  route('/api/v1/auth/login', 'migrated', 'auth-service', 20),
+  { ...route('/api/v1/auth/login', 'migrated', 'auth-service', 20), public: true },
   route('/api/v1/auth/register', 'hybrid', 'auth-service', 10),
   route('/api/v1/jobs', 'monolith', 'jobs-service'),
 ];
@@ -27,6 +27,7 @@ const props: ApiGatewayProps = {
   upstreams: ['backend', 'auth-service'],
   unlistedRoute: { upstream: 'backend', rateLimitPerMinute: 300 },
   trustedProxyCidrs: ['10.0.0.0/16'],
+  authentication: { upstream: 'auth-service', verifyPath: '/api/v1/auth/verify' },
 };
 
 /** The lines of the location block for `path` (the exact-match one), or of a named location `@name`. */
@@ -161,9 +162,10 @@ describe('ApiGateway', () => {
       accessLogPath: '/tmp/access.log',
       metricsLogAddress: '127.0.0.1:5140',
       resolver: '127.0.0.1:5353',
+      authentication: { ...props.authentication!, cachePath: '/tmp/tokens' },
     });
     const strip = (c: string) =>
-      c.replace(/server [^ ;]+( resolve)?/g, 'server X').replace(/resolver [^ ]+ /, 'resolver X ').replace('listen 127.0.0.1:8080;', 'listen 8080;').replace('access_log /tmp/access.log', 'access_log /dev/stdout');
+      c.replace(/server [^ ;]+( resolve)?/g, 'server X').replace(/resolver [^ ]+ /, 'resolver X ').replace('listen 127.0.0.1:8080;', 'listen 8080;').replace('access_log /tmp/access.log', 'access_log /dev/stdout').replace('proxy_cache_path /tmp/tokens ', 'proxy_cache_path /var/cache/nginx-tokens ');
     expect(strip(local)).toBe(strip(config));
   });
 
@@ -182,7 +184,7 @@ describe('ApiGateway', () => {
   test.each<[string, Partial<ApiGatewayProps>, string]>([
     ['a route to a service that is not deployed', { upstreams: ['backend'] }, 'routes[0].service: /api/v1/auth/login routes to "auth-service", which is not deployed: "auth-service" is not one of backend'],
     ['a route to the monolith when it is retired', { upstreams: ['auth-service'] }, 'routes[1].monolith: /api/v1/auth/register routes to "backend", which is not deployed'],
-    ['an unknown status', { routes: [{ ...routes[0], status: 'migrating' as never }] }, 'routes[0].status: "migrating" is not one of monolith, hybrid, migrated'],
+    ['an unknown status', { routes: [{ ...routes[0], status: 'migrating' as never }] }, 'routes[0].status: "migrating" is not one of monolith, shadow, hybrid, migrated'],
     ['a duplicate route', { routes: [routes[0], routes[0]] }, 'routes[1].path: duplicate route "/api/v1/auth/login"'],
     ['a zero rate limit', { routes: [{ ...routes[0], rateLimitPerMinute: 0 }] }, 'routes[0].rateLimitPerMinute: 0 is not an integer of at least 1'],
     ['a route with no methods', { routes: [{ ...routes[0], methods: [] }] }, 'routes[0].methods: is empty'],
@@ -196,10 +198,58 @@ describe('ApiGateway', () => {
     ['latency buckets out of order', { latencyBucketsSeconds: [0.1, 0.05] }, 'latencyBucketsSeconds[1]: 0.05 is not a positive number above the bucket before it'],
     ['a drain shorter than the keep-alive time', { drainSeconds: 10 }, 'drainSeconds: 10 is not more than the 10 s keep-alive time'],
     ['a container port the pod uses already', { containerPort: 8081 }, 'containerPort: 8081 is taken inside the pod'],
+    ['a protected route without a token check', { authentication: undefined }, 'routes[1].public: /api/v1/auth/register needs a verified token, and the gateway has no authentication'],
+    ['a token check by a backend that is not deployed', { authentication: { upstream: 'sso', verifyPath: '/verify' } }, 'authentication.upstream: "sso" is not deployed'],
+    ['a token cache of an hour', { authentication: { upstream: 'auth-service', verifyPath: '/verify', cacheSeconds: 3600 } }, 'authentication.cacheSeconds: 3600 is not an integer'],
+    ['a shadow route whose service is not deployed', { routes: [{ ...routes[2], status: 'shadow' }] }, 'routes[0].service: /api/v1/jobs routes to "jobs-service", which is not deployed'],
   ])('refuses %s', (_what, override, message) => {
     const build = () => emitted((scope) => new ApiGateway(scope, 'api-gateway', { ...props, ...override }));
     expect(build).toThrow(ValidationError);
     expect(build).toThrow(message);
   });
-});
 
+  test('a protected route is proxied only after its token check; a public one has none', () => {
+    expect(location(config, '/api/v1/auth/register')).toContain('auth_request /_gateway/verify-token;');
+    expect(location(config, '@write_auth_register')).toContain('auth_request /_gateway/verify-token;');
+    expect(location(config, '/api/v1/auth/login')).not.toContain('auth_request');
+    // The check asks the verifier with the client's token, no body, and caches only what it accepted.
+    const verify = location(config, '/_gateway/verify-token');
+    expect(verify).toContain('internal;');
+    expect(verify).toContain('proxy_pass http://auth_service/api/v1/auth/verify;');
+    expect(verify).toContain('proxy_pass_request_body off;');
+    expect(verify).toContain('proxy_cache_valid 200 204 10s;');
+    expect(config).toContain('proxy_cache_path /var/cache/nginx-tokens ');
+  });
+
+  test("the caller's identity comes from the verifier only: a client's own identity headers are dropped everywhere", () => {
+    for (const header of ['X-User-Id', 'X-User-Roles']) {
+      const variable = `$gateway_${header.toLowerCase().replace(/-/g, '_')}`;
+      expect(config).toContain(`  proxy_set_header ${header} ${variable};`);
+      expect(location(config, '/api/v1/auth/register')).toContain(`auth_request_set ${variable} $upstream_http_${header.toLowerCase().replace(/-/g, '_')};`);
+    }
+  });
+
+  test('nothing is `set` at server level: a subrequest (token check, shadow copy) would run it again on the variables it shares', () => {
+    const server = config.slice(config.indexOf('server {'), config.indexOf('  location '));
+    expect(server).not.toMatch(/^ {2}set /m);
+  });
+
+  test('a shadow route is answered by the monolith, and copies its reads (never its writes) to the service', () => {
+    const shadow = { ...props, routes: [...routes.slice(0, 2), { ...routes[2], status: 'shadow' as const }], upstreams: [...props.upstreams, 'jobs-service'] };
+    const shadowConfig = new ApiGateway(new Chart(Testing.app(), 'shadow'), 'api-gateway', shadow).nginxConfig;
+    const main = location(shadowConfig, '/api/v1/jobs');
+    expect(main).toContain('proxy_pass http://backend;');
+    expect(main).toContain('mirror /_gateway/shadow/jobs;');
+    const copy = location(shadowConfig, '/_gateway/shadow/jobs');
+    expect(copy).toContain('if ($gateway_write) { return 204; }');
+    expect(copy).toContain('proxy_pass http://jobs_service$request_uri;');
+    expect(copy).toContain('gateway_shadow_metrics if=$gateway_read;');
+  });
+
+  test('the token cache is a tmpfs, so that no token reaches a disk', () => {
+    const manifests = emitted((scope) => new ApiGateway(scope, 'api-gateway', props));
+    const deployment = only(manifests, 'Deployment') as unknown as { spec: { template: { spec: { volumes: Array<{ name: string; emptyDir?: { medium?: string } }>; containers: Array<{ volumeMounts: Array<{ name: string; mountPath: string }> }> } } } };
+    const mount = deployment.spec.template.spec.containers[0].volumeMounts.find((m) => m.mountPath === '/var/cache/nginx-tokens')!;
+    expect(deployment.spec.template.spec.volumes.find((v) => v.name === mount.name)?.emptyDir?.medium).toBe('Memory');
+  });
+});

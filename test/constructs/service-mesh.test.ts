@@ -22,6 +22,47 @@ const build = (props: Partial<ServiceMeshProps> = {}) => emitted((scope) => new 
 const withService = (index: number, change: object) => ({ services: base.services.map((s, i) => (i === index ? { ...s, ...change } : s)) });
 
 describe('ServiceMesh', () => {
+  describe('JWT validation at the edge', () => {
+    const jwt = { issuer: 'https://auth.example.com', jwksUri: 'https://api.careercopilot.com/api/v1/auth/jwks', protectedPaths: ['/api/v1/jobs', '/api/v1/users/profile'], port: 8080 };
+
+    test("the API gateway's sidecar validates a present token against the issuer's keys, and keeps it for the gateway's own check", () => {
+      const request = only(build({ jwt }), 'RequestAuthentication', 'api-gateway-jwt');
+      expect(request.spec).toEqual({
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'api-gateway' } },
+        jwtRules: [{ issuer: jwt.issuer, jwks_uri: jwt.jwksUri, forwardOriginalToken: true }],
+      });
+    });
+
+    test('a request without a valid token is denied on the protected paths and below them, but a CORS preflight', () => {
+      const policy = only(build({ jwt }), 'AuthorizationPolicy', 'api-gateway-require-jwt');
+      expect(policy.spec).toEqual({
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'api-gateway' } },
+        action: 'DENY',
+        rules: [
+          {
+            from: [{ source: { notRequestPrincipals: ['*'] } }],
+            // Its port only: a DENY of HTTP attributes alone would deny TCP on every other port (IST0133).
+            to: [{ operation: { ports: ['8080'], paths: ['/api/v1/jobs', '/api/v1/jobs/*', '/api/v1/users/profile', '/api/v1/users/profile/*'], notMethods: ['OPTIONS'] } }],
+          },
+        ],
+      });
+    });
+
+    test('without JWT validation, or with nothing to protect, neither object exists', () => {
+      for (const props of [{}, { jwt: { ...jwt, protectedPaths: [] } }]) {
+        expect(build(props).filter((o) => o.kind === 'RequestAuthentication' || o.metadata.name === 'api-gateway-require-jwt')).toEqual([]);
+      }
+    });
+
+    test.each([
+      ['signing keys fetched in the clear', { jwksUri: 'http://auth-service/jwks' }, 'jwt.jwksUri: "http://auth-service/jwks" is not an https:// URL'],
+      ['a protected path with a trailing slash', { protectedPaths: ['/api/v1/jobs/'] }, 'jwt.protectedPaths[0]: "/api/v1/jobs/" is not an absolute path without a trailing slash'],
+    ])('refuses %s', (_what, change, message) => {
+      expect(() => build({ jwt: { ...jwt, ...change } })).toThrow(ValidationError);
+      expect(() => build({ jwt: { ...jwt, ...change } })).toThrow(message);
+    });
+  });
+
   test('emits the gateway, its route, mTLS, deny-by-default and per-service routes, destination rules and policies', () => {
     const objects = build();
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([

@@ -21,6 +21,7 @@ import { LocalNginx } from './support/local-nginx';
 import { report } from './support/report';
 import { REQUIRED_PROGRAMS, requireProgram } from './support/required-program';
 import { StubUpstream } from './support/stub-upstream';
+import { expiredToken, forgedToken, TEST_USER, validToken } from './support/test-tokens';
 
 // Fails the suite at once, with the install command, when a server is missing: never a skip.
 requireProgram(REQUIRED_PROGRAMS.nginx);
@@ -52,6 +53,11 @@ interface GatewayHooks {
   readonly accessLogPath: string;
   readonly metricsLogAddress?: string;
 }
+/** The phase's token check, as the ApiGateway construct configures it; the cache in a folder of the test's. */
+const authenticationOf = (plan: PhasePlan, cachePath?: string): NginxConfigOptions['authentication'] => {
+  const auth = plan.edgeAuthentication!;
+  return { upstream: auth.upstream, fallback: auth.fallback, verifyPath: auth.verifyPath, cacheSeconds: auth.cacheSeconds, ...(cachePath ? { cachePath } : {}) };
+};
 const render = (plan: PhasePlan, port: number, hooks: GatewayHooks) =>
   renderNginxConfig(plan.routes, {
     listenPort: port,
@@ -60,8 +66,23 @@ const render = (plan: PhasePlan, port: number, hooks: GatewayHooks) =>
     unlistedRoute: plan.unlistedRoute,
     trustedProxyCidrs: [TRUSTED_PROXIES],
     upstreamHost: plan.platform.mesh ? 'service' : 'client',
+    authentication: authenticationOf(plan, tokenCacheFolder(port)),
     ...hooks,
   });
+
+const tokenCaches = new Map<number, string>();
+/**
+ * The folder of one gateway's cache of verified tokens (a tmpfs in the pod), writable by NGINX's workers: the same
+ * across its reloads, as in the pod (NGINX refuses a reload that moves a cache).
+ */
+function tokenCacheFolder(port: number): string {
+  if (!tokenCaches.has(port)) {
+    const folder = mkdtempSync(path.join(tmpdir(), 'integration-gateway-tokens-'));
+    chmodSync(folder, 0o777);
+    tokenCaches.set(port, folder);
+  }
+  return tokenCaches.get(port)!;
+}
 
 /** A folder for a gateway's access log, writable by NGINX's workers. */
 function logFolder(): string {
@@ -166,6 +187,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([...stubs.values()].map((s) => s.stop()));
+  for (const folder of tokenCaches.values()) rmSync(folder, { recursive: true, force: true });
   report('gateway: total', [`run time: ${((Date.now() - started) / 1000).toFixed(1)} s`]);
 });
 
@@ -221,6 +243,7 @@ describe.each(PHASES)('gateway of phase %i on real NGINX', (phase) => {
       metricsLogAddress: '127.0.0.1:5140',
       upstreamHost: plan.platform.mesh ? 'service' : 'client',
       resolver: DEFAULT_CLUSTER_DNS,
+      authentication: authenticationOf(plan),
     };
     expect(synthesized).toEqual([renderNginxConfig(plan.routes, asDeployed)]);
   });
@@ -489,6 +512,137 @@ describe.each(PHASES)('gateway of phase %i on real NGINX', (phase) => {
     expect({ ...jsonError(answer), reachedBy: reachedBy(answer) }).toEqual({ status: 502, contentType: 'application/json', body: { detail: 'Bad Gateway' }, reachedBy: [] });
     await eventually(async () => expect(await mtail.total('http_requests_total', labels)).toBe(before + 1));
   });
+
+  const protectedRoute = plan.routes.find((r) => !r.public && r.methods.includes('GET'))!;
+  const publicRoutes = plan.routes.filter((r) => r.public);
+  const targetOf = (route: RoutePlan) => (route.status === 'monolith' || route.status === 'shadow' ? MONOLITH : route.service);
+  /** Every token check any stub answered for this token. */
+  const verificationsOf = (token: string) => [...stubs.values()].flatMap((s) => s.verifications.filter((v) => v.headers.authorization === `Bearer ${token}`).map(() => s.name));
+
+  const refusedTokens: ReadonlyArray<readonly [string, () => Promise<string | null>]> = [
+    ['no token', () => Promise.resolve(null)],
+    ['an expired token', expiredToken],
+    ['a forged token (signed with another key)', forgedToken],
+    ['a token that is not a bearer token', () => Promise.resolve('not a jwt')],
+  ];
+  test.each(refusedTokens)('a protected route refuses a request with %s: a JSON 401 with a Bearer challenge, and no upstream sees it', async (_what, token) => {
+    const detail = 'Not authenticated';
+    const answer = await probe({ ...requestTo(protectedRoute), token: await token() });
+    expect({ ...jsonError(answer), challenge: answer.headers['www-authenticate'], reachedBy: reachedBy(answer) }).toEqual({
+      status: 401,
+      contentType: 'application/json',
+      body: { detail },
+      challenge: 'Bearer',
+      reachedBy: [],
+    });
+  });
+
+  test('a write without a token is refused on every protected route, whatever its status (a hybrid write takes a location of its own)', async () => {
+    const writes = plan.routes.filter((r) => !r.public && r.methods.some((m) => m !== 'GET'));
+    expect(writes.length).toBeGreaterThan(0);
+    for (const route of writes) {
+      const method = route.methods.find((m) => m !== 'GET')!;
+      const answer = await probe({ ...requestTo(route, method), token: null });
+      expect({ path: route.path, status: route.status, answer: answer.status, reachedBy: reachedBy(answer) }).toEqual({ path: route.path, status: route.status, answer: 401, reachedBy: [] });
+    }
+  });
+
+  test("a valid token passes: the upstream gets the verified identity, never the client's own identity headers", async () => {
+    const user = { id: `user-${phase}-valid`, roles: ['member', 'beta'] };
+    const spoofed = { 'x-user-id': 'admin', 'x-user-roles': 'admin' };
+    const answer = await probe({ ...requestTo(protectedRoute, 'GET', newClientAddress(), spoofed), token: await validToken(user) });
+    expect({ status: answer.status, reachedBy: reachedBy(answer) }).toEqual({ status: 200, reachedBy: [targetOf(protectedRoute)] });
+    const seen = stub(targetOf(protectedRoute)).received(answer.testId)!;
+    expect({ id: seen.headers['x-user-id'], roles: seen.headers['x-user-roles'] }).toEqual({ id: user.id, roles: 'member,beta' });
+    // The token itself travels on: the services may read its claims.
+    expect(seen.headers.authorization).toMatch(/^Bearer /);
+  });
+
+  test.each(publicRoutes.map((r) => [r.path, r] as const))('the public route %s is open without a token, and a spoofed identity is dropped', async (_path, route) => {
+    const answer = await probe({ ...requestTo(route, methodOf(route), newClientAddress(), { 'x-user-id': 'admin' }), token: null });
+    expect({ status: answer.status, reachedBy: reachedBy(answer) }).toEqual({ status: 200, reachedBy: [targetOf(route)] });
+    expect(stub(targetOf(route)).received(answer.testId)!.headers['x-user-id']).toBeUndefined();
+  });
+
+  test('a CORS preflight (OPTIONS, which carries no token) reaches a protected route', async () => {
+    const answer = await probe({ ...requestTo(protectedRoute, 'OPTIONS'), token: null });
+    expect({ status: answer.status, reachedBy: reachedBy(answer) }).toEqual({ status: 200, reachedBy: [targetOf(protectedRoute)] });
+  });
+
+  test(`a verified token is asked about once within the cache time (${plan.edgeAuthentication!.cacheSeconds} s), a refused one every time`, async () => {
+    const token = await validToken({ id: `user-${phase}-cached`, roles: TEST_USER.roles });
+    for (let i = 0; i < 4; i++) expect((await probe({ ...requestTo(protectedRoute), token })).status).toBe(200);
+    expect(verificationsOf(token)).toHaveLength(1);
+    const forged = await forgedToken();
+    for (let i = 0; i < 3; i++) expect((await probe({ ...requestTo(protectedRoute), token: forged })).status).toBe(401);
+    expect(verificationsOf(forged)).toHaveLength(3);
+  });
+
+  const verifier = plan.edgeAuthentication!.upstream;
+  if (plan.edgeAuthentication!.fallback) {
+    test(`while ${verifier} is down the monolith verifies tokens: protected routes stay up, forged tokens stay out`, async () => {
+      await nginx.reload(config);
+      await stub(verifier).down();
+      const token = await validToken({ id: `user-${phase}-fallback`, roles: TEST_USER.roles });
+      const monolithRoute = plan.routes.find((r) => !r.public && r.status !== 'migrated' && r.methods.includes('GET')) ?? protectedRoute;
+      const answer = await probe({ ...requestTo(monolithRoute), token });
+      expect({ status: answer.status, verifiedBy: verificationsOf(token) }).toEqual({ status: 200, verifiedBy: [MONOLITH] });
+      expect((await probe({ ...requestTo(monolithRoute), token: await forgedToken() })).status).toBe(401);
+    });
+  } else {
+    test(`while ${verifier} is down protected routes fail closed (a JSON 500, no upstream reached); public ones of other services stay open`, async () => {
+      await nginx.reload(config);
+      await stub(verifier).down();
+      const answer = await probe({ ...requestTo(protectedRoute), token: await validToken({ id: `user-${phase}-closed`, roles: [] }) });
+      expect({ ...jsonError(answer), reachedBy: reachedBy(answer) }).toEqual({ status: 500, contentType: 'application/json', body: { detail: 'Internal Server Error' }, reachedBy: [] });
+    });
+  }
+
+  const shadow = byStatus('shadow');
+  if (shadow.length > 0) {
+    const shadowLabels = (route: RoutePlan, status: string) => ({ route: route.path, method: 'GET', status });
+    test.each(shadow.map((r) => [r.path, r] as const))('the shadow route %s is answered by the monolith; its service gets a copy of the read, query included', async (_path, route) => {
+      const answer = await probe({ ...requestTo(route, 'GET', newClientAddress(), { 'x-request-id': `shadow-${phase}-${route.context}` }), path: `${route.path}?page=2` });
+      expect({ status: answer.status, upstream: answer.upstream, routeStatus: answer.routeStatus }).toEqual({ status: 200, upstream: MONOLITH, routeStatus: 'shadow' });
+      await eventually(() => expect(stub(route.service).received(answer.testId)).toBeDefined());
+      const copy = stub(route.service).received(answer.testId)!;
+      expect({ method: copy.method, path: copy.path, requestId: copy.headers['x-request-id'], user: copy.headers['x-user-id'] }).toEqual({
+        method: 'GET',
+        path: `${route.path}?page=2`,
+        requestId: `shadow-${phase}-${route.context}`,
+        user: TEST_USER.id,
+      });
+    });
+
+    test('a write on a shadow route reaches the monolith only: never its service', async () => {
+      const route = shadow.find((r) => r.methods.some((m) => m !== 'GET')) ?? shadow[0];
+      const method = route.methods.find((m) => m !== 'GET') ?? 'POST';
+      const answer = await probe(requestTo(route, method));
+      expect({ status: answer.status, upstream: answer.upstream }).toEqual({ status: method === 'POST' && !route.methods.includes('POST') ? 405 : 200, upstream: answer.status === 405 ? undefined : MONOLITH });
+      // A copy would have arrived within this time (the reads' copies take milliseconds).
+      await new Promise((r) => setTimeout(r, 300));
+      expect(stub(route.service).saw(answer.testId)).toBe(false);
+    });
+
+    test("the copies' failures are counted per route in the metrics, and no client sees them", async () => {
+      const route = shadow[0];
+      const before = { failed: await mtail.total('gateway_shadow_requests_total', shadowLabels(route, '503')), refused: await mtail.total('gateway_shadow_requests_total', shadowLabels(route, '502')) };
+      const latencyBefore = await mtail.total('gateway_shadow_request_duration_seconds_count', { route: route.path });
+      stub(route.service).behaviour = { kind: 'status', status: 503 };
+      for (let i = 0; i < 3; i++) expect((await probe(requestTo(route, 'GET'))).status).toBe(200);
+      // A copy may still be on its way after the client's answer: let the three arrive before the service goes.
+      await eventually(async () => expect(await mtail.total('gateway_shadow_requests_total', shadowLabels(route, '503'))).toBe(before.failed + 3));
+      await stub(route.service).down();
+      for (let i = 0; i < 2; i++) expect((await probe(requestTo(route, 'GET'))).status).toBe(200);
+      await eventually(async () => {
+        expect(await mtail.total('gateway_shadow_requests_total', shadowLabels(route, '503'))).toBe(before.failed + 3);
+        expect(await mtail.total('gateway_shadow_requests_total', shadowLabels(route, '502'))).toBe(before.refused + 2);
+        expect(await mtail.total('gateway_shadow_request_duration_seconds_count', { route: route.path })).toBe(latencyBefore + 5);
+      });
+      // The clients' own series count the monolith's answers only.
+      for (const status of ['502', '503']) expect(await mtail.total('http_requests_total', { route: route.path, status })).toBe(0);
+    });
+  }
 
   test('the metrics count every route by method, status and upstream, with a latency histogram', async () => {
     const route = byStatus('migrated')[0];

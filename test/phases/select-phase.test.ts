@@ -13,6 +13,28 @@ describe('selectPhase', () => {
     expect(workloadsOf(1)).toEqual(['backend', 'frontend', 'api-gateway', 'user-service', 'auth-service']);
   });
 
+  test('the auth service verifies tokens once extracted, the monolith as its fallback while it runs; no gateway, no check', () => {
+    expect(selectPhase(model, 0).edgeAuthentication).toBeUndefined();
+    for (const phase of [1, 2, 3]) expect(selectPhase(model, phase).edgeAuthentication).toMatchObject({ upstream: 'auth-service', fallback: 'backend', verifyPath: '/api/v1/auth/verify', cacheSeconds: 10 });
+    expect(selectPhase(model, 4).edgeAuthentication).toEqual(expect.objectContaining({ upstream: 'auth-service' }));
+    expect(selectPhase(model, 4).edgeAuthentication?.fallback).toBeUndefined();
+  });
+
+  test('only the endpoints that hand out tokens, the signing keys and the signed webhooks are public', () => {
+    expect(selectPhase(model, 1).routes.filter((r) => r.public).map((r) => r.path)).toEqual([
+      '/api/v1/auth/login',
+      '/api/v1/auth/register',
+      '/api/v1/auth/refresh',
+      '/api/v1/auth/jwks',
+      '/api/v1/integrations/webhooks',
+    ]);
+  });
+
+  test('a route sent back to the monolith by the stack is no longer shadowed either', () => {
+    const route = selectPhase(model, 2, { routesToMonolith: ['/api/v1/analytics'] }).routes.find((r) => r.path === '/api/v1/analytics')!;
+    expect({ status: route.status, overridden: route.overridden }).toEqual({ status: 'monolith', overridden: true });
+  });
+
   test('phase 2 adds the domain services; phase 3 the integration service and saga orchestrator', () => {
     expect(workloadsOf(2)).toEqual(expect.arrayContaining(['jobs-service', 'applications-service', 'analytics-service', 'notifications-service']));
     expect(workloadsOf(2)).not.toContain('integration-service');

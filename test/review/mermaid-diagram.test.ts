@@ -29,7 +29,9 @@ test('phase 0 shows users, the frontend calling the monolith, and its stores', (
 
 test('the gateway edges count routes by status: phase 2 sends jobs to its service first and to the monolith as fallback', () => {
   expect(diagrams[2]).toContain('w_api_gateway -->|"2 hybrid"| w_jobs_service');
-  expect(diagrams[2]).toMatch(/w_api_gateway -->\|"\d+ monolith, \d+ hybrid"\| w_backend/);
+  expect(diagrams[2]).toMatch(/w_api_gateway -->\|"\d+ monolith, 2 shadow, \d+ hybrid"\| w_backend/);
+  // A shadow route's service gets copies of the reads: an edge of its own.
+  expect(diagrams[2]).toContain('w_api_gateway -->|"1 shadow"| w_analytics_service');
 });
 
 test('from phase 3 the event bus shows who publishes and who consumes', () => {

@@ -24,8 +24,9 @@ test('a missing marker is named', () => {
   expect(() => updateReadme('no markers', careerCopilot())).toThrow('README.md <!-- generated:diagram -->: is missing');
 });
 
-test('the route table has a row per endpoint and a column per phase', () => {
+test('the route table has a row per endpoint, whether it needs a token, and a column per phase', () => {
   const table = routesSection(careerCopilot());
-  expect(table).toContain('| `/api/v1/auth/register` | POST | auth | monolith | hybrid | migrated | migrated | migrated |');
-  expect(table).toContain('| endpoint | methods | context | 0 monolith | 1 strangler-fig | 2 domain-services | 3 event-driven | 4 full-microservices |');
+  expect(table).toContain('| `/api/v1/auth/register` | POST | auth | public | monolith | hybrid | migrated | migrated | migrated |');
+  expect(table).toContain('| `/api/v1/analytics` | GET | analytics | required | monolith | monolith | shadow | hybrid | migrated |');
+  expect(table).toContain('| endpoint | methods | context | token | 0 monolith | 1 strangler-fig | 2 domain-services | 3 event-driven | 4 full-microservices |');
 });

@@ -1,6 +1,7 @@
 import { Agent, IncomingHttpHeaders, request as httpRequest } from 'http';
 import { randomUUID } from 'crypto';
 import { TEST_ID_HEADER, UPSTREAM_HEADER } from './stub-upstream';
+import { defaultTestToken } from './test-tokens';
 
 /** What the gateway answered to one request. */
 export interface GatewayAnswer {
@@ -28,6 +29,11 @@ export interface GatewayRequest {
   readonly clientAddress: string;
   /** Further request headers, e.g. `x-request-id` or `x-forwarded-for`. @default {} */
   readonly headers?: Record<string, string>;
+  /**
+   * The bearer token it carries, as a signed-in user's request does; `null` for none (a caller that is not signed
+   * in). @default - a valid token of TEST_USER (defaultTestToken)
+   */
+  readonly token?: string | null;
 }
 
 let clients = 0;
@@ -72,11 +78,12 @@ export async function send(port: number, req: GatewayRequest, options: SendOptio
   }
 }
 
-function sendOnce(port: number, req: GatewayRequest, options: SendOptions): Promise<GatewayAnswer> {
+async function sendOnce(port: number, req: GatewayRequest, options: SendOptions): Promise<GatewayAnswer> {
   const testId = randomUUID();
   const timeoutMs = options.timeoutMs ?? 15_000;
+  const token = req.token === undefined ? await defaultTestToken() : req.token;
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { ...req.headers, [TEST_ID_HEADER]: testId };
+    const headers: Record<string, string> = { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...req.headers, [TEST_ID_HEADER]: testId };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
     const call = httpRequest(
       { host: '127.0.0.1', port, method: req.method, path: req.path, headers, localAddress: req.clientAddress, agent: options.keepAliveAgent ?? false, timeout: timeoutMs },

@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
 import { AddressInfo } from 'net';
+import { TOKEN_VERIFY_PATH, verifyAuthorization } from './test-tokens';
 
 /** How a stub answers, set by a test for the duration of one check. */
 export type StubBehaviour =
@@ -27,7 +28,9 @@ export const UPSTREAM_HEADER = 'x-upstream';
 
 /**
  * A stand-in for one upstream Service (the monolith or a context service): a Node HTTP server on 127.0.0.1 that
- * records each request, signs its answer with its name and echoes the method, path and body. Its idle keep-alive
+ * records each request, signs its answer with its name and echoes the method, path and body. Each also answers
+ * the gateway's token checks on TOKEN_VERIFY_PATH, as the auth service (or the monolith before it) does; those are
+ * recorded apart, in `verifications`. Its idle keep-alive
  * timeout is Node's default, 5 s, the same as uvicorn's (the monolith and the services run FastAPI).
  */
 export class StubUpstream {
@@ -43,6 +46,8 @@ export class StubUpstream {
 
   behaviour: StubBehaviour = { kind: 'answer' };
   readonly seen: SeenRequest[] = [];
+  /** The token checks it answered. */
+  readonly verifications: SeenRequest[] = [];
   private server: Server;
   private portNumber = 0;
   private answered = 0;
@@ -102,6 +107,13 @@ export class StubUpstream {
 
   private handle(request: IncomingMessage, response: ServerResponse, body: string): void {
     const testId = String(request.headers[TEST_ID_HEADER] ?? '');
+    if (request.url === TOKEN_VERIFY_PATH) {
+      this.verifications.push({ testId, method: request.method ?? '', path: request.url, body, headers: request.headers });
+      void verifyAuthorization(request.headers).then(({ status, headers }) => {
+        if (!response.destroyed) response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(status === 200 ? '{"verified":true}' : '{"detail":"Not authenticated"}');
+      });
+      return;
+    }
     this.seen.push({ testId, method: request.method ?? '', path: request.url ?? '', body, headers: request.headers });
     const answer = (status: number) => {
       if (response.destroyed) return;
