@@ -22,7 +22,7 @@ function pluginProgram(argv: readonly string[]): string | undefined {
 /**
  * The plugin processes on this host whose parent is not a `pulumi` CLI: every plugin is started by the CLI, for
  * one operation, and ended by it, so one without it was left by a CLI that was killed. They outlive it (each runs
- * in a process group of its own; the v3.68 language host and this provider never notice the engine is gone), and
+ * in a process group of its own; the language host and the providers never notice the engine is gone), and
  * a provider could still finish an operation after the kill, so they are stopped before the state is read.
  */
 export function orphanedPlugins(): OrphanedPlugin[] {
