@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     fallbackPort,
     accessLogPath: '/dev/null',
     metricsLogAddress: `127.0.0.1:${metricsPort}`,
-    authentication: { upstream: auth.upstream, fallback: auth.fallback, verifyPath: auth.verifyPath, cacheSeconds: auth.cacheSeconds, cachePath: logs },
+    authentication: { ...auth, cachePath: logs },
   });
   const upstream = await LocalNginx.start(upstreamPort, upstreamConfig(upstreamPort));
   const gateway = await LocalNginx.start(gatewayPort, gatewayConfig);

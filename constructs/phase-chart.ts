@@ -243,12 +243,8 @@ export class PhaseChart extends Chart {
         namespace: plan.namespace,
         routes: plan.routes,
         unlistedRoute: plan.unlistedRoute,
-        authentication: plan.edgeAuthentication && {
-          upstream: plan.edgeAuthentication.upstream,
-          fallback: plan.edgeAuthentication.fallback,
-          verifyPath: plan.edgeAuthentication.verifyPath,
-          cacheSeconds: plan.edgeAuthentication.cacheSeconds,
-        },
+        // The plan's token check is the gateway's (its issuer and signing keys are the mesh's, below).
+        authentication: plan.edgeAuthentication,
         upstreams: plan.workloads.map((w) => w.spec.name),
         metricsExporterImage,
         trustedProxyCidrs: environment.trustedProxyCidrs,

@@ -72,7 +72,7 @@ beforeAll(async () => {
     resolver: `127.0.0.1:${dns.port}`,
     resolverValidSeconds: VALID_SECONDS,
     // The auth service's name resolves no better than the others': the monolith verifies tokens until it does.
-    authentication: { upstream: plan.edgeAuthentication!.upstream, fallback: plan.edgeAuthentication!.fallback, verifyPath: plan.edgeAuthentication!.verifyPath, cacheSeconds: 0 },
+    authentication: { ...plan.edgeAuthentication!, cacheSeconds: 0 },
   });
   nginx = await LocalNginx.start(port, config);
 }, 60_000);

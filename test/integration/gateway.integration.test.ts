@@ -55,8 +55,7 @@ interface GatewayHooks {
 }
 /** The phase's token check, as the ApiGateway construct configures it; the cache in a folder of the test's. */
 const authenticationOf = (plan: PhasePlan, cachePath?: string): NginxConfigOptions['authentication'] => {
-  const auth = plan.edgeAuthentication!;
-  return { upstream: auth.upstream, fallback: auth.fallback, verifyPath: auth.verifyPath, cacheSeconds: auth.cacheSeconds, ...(cachePath ? { cachePath } : {}) };
+  return { ...plan.edgeAuthentication!, ...(cachePath ? { cachePath } : {}) };
 };
 const render = (plan: PhasePlan, port: number, hooks: GatewayHooks) =>
   renderNginxConfig(plan.routes, {
