@@ -74,13 +74,23 @@ export const PGPASS_FILE = '/tmp/pgpass';
 export const PASSWORD_FILE_SCRIPT = 'psql-passwords.sh';
 
 /**
- * The script that writes psql's password file from the mounted Secret keys, then runs the Job's script (its first
- * argument) and removes the file. A password goes from its file through a pipe (head, sed) to the shell's own
+ * How long the first step waits for each server to accept connections (pg_isready every 2 s), within the Job's
+ * default activeDeadlineSeconds (600).
+ */
+const SERVER_WAIT_SECONDS = 300;
+
+/**
+ * The script that writes psql's password file from the mounted Secret keys, waits until every server accepts
+ * connections, then runs the Job's script (its first argument) and removes the file. A password goes from its file through a pipe (head, sed) to the shell's own
  * printf, a builtin: it is never a program's argument, so never in the process list. The file is the user's own,
  * mode 0600, as libpq requires (it ignores a password file that others may read). pgpass escapes ":" and "\\".
  */
 export function passwordFileScript(passwords: readonly PsqlPassword[]): string {
   const lines = passwords.map((p) => `pgpass_line "$${p.hostEnv}" "$${p.portEnv}" "$${p.databaseEnv}" "$${p.userEnv}" ${PASSWORDS_PATH}/${p.name}/password`);
+  // One wait per server: a database created in the same step (CloudNativePG bootstraps for a minute or more) must
+  // not use up the Job's retries before it accepts connections.
+  const servers = [...new Map(passwords.map((p) => [`${p.hostEnv}:${p.portEnv}`, p])).values()];
+  const waits = servers.map((p) => `wait_ready "$${p.hostEnv}" "$${p.portEnv}" "$${p.databaseEnv}" "$${p.userEnv}"`);
   return `# Written by PsqlJob: libpq's password file (PGPASSFILE) from the Secrets mounted under ${PASSWORDS_PATH}, so that
 # no password is ever in an argument or the environment; then the Job's script; then the file is removed.
 set -eu
@@ -90,9 +100,19 @@ pgpass_line() {
   [ -s "$5" ] || { echo "psql job: no password in $5" >&2; exit 1; }
   printf '%s:%s:%s:%s:%s\\n' "$(printf '%s' "$1" | escape)" "$(printf '%s' "$2" | escape)" "$(printf '%s' "$3" | escape)" "$(printf '%s' "$4" | escape)" "$(head -n 1 "$5" | escape)\"
 }
+wait_ready() {
+  tries=0
+  until pg_isready -q -h "$1" -p "$2" -d "$3" -U "$4"; do
+    tries=$((tries + 1))
+    [ "$tries" -lt ${SERVER_WAIT_SECONDS / 2} ] || { echo "psql job: $1:$2 accepted no connection in ${SERVER_WAIT_SECONDS} s" >&2; exit 1; }
+    [ "$tries" -gt 1 ] || echo "psql job: waiting for $1:$2 to accept connections" >&2
+    sleep 2
+  done
+}
 trap 'rm -f "$PGPASSFILE"' EXIT
 : > "$PGPASSFILE"
 ${lines.map((line) => `${line} >> "$PGPASSFILE"
+`).join('')}${waits.map((line) => `${line}
 `).join('')}sh "$1"
 `;
 }

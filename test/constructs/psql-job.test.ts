@@ -52,12 +52,15 @@ describe('PsqlJob', () => {
     ]);
   });
 
-  test("the first step writes one pgpass line per password from the connection's variables, runs the script and removes the file", () => {
+  test("the first step writes one pgpass line per password from the connection's variables, waits for each server, runs the script and removes the file", () => {
     const script = passwordFileScript(base.passwords!);
     expect(script).toMatch(/^# Written by PsqlJob/);
     expect(script).toContain('set -eu\numask 077\n');
     expect(script).toContain('pgpass_line "$PGHOST" "$PGPORT" "$PGDATABASE" "$PGUSER" /secrets/app/password >> "$PGPASSFILE"\n');
     expect(script).toContain(`trap 'rm -f "$PGPASSFILE"' EXIT`);
+    // Then it waits for the server (created in the same step, it may still be bootstrapping), once per server.
+    expect(script).toContain('wait_ready "$PGHOST" "$PGPORT" "$PGDATABASE" "$PGUSER"\nsh "$1"\n');
+    expect(passwordFileScript([base.passwords![0], { ...base.passwords![0], name: 'other' }]).match(/^wait_ready /gm)).toHaveLength(1);
     expect(script).toMatch(/\nsh "\$1"\n$/);
     // No password is ever a program's argument: it is read by head and escaped by sed from a pipe.
     expect(script).toContain('"$(head -n 1 "$5" | escape)"');
