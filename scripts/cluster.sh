@@ -5,8 +5,9 @@
 # from their Go modules through the Go module proxy, then run on loopback.
 #
 #   scripts/cluster.sh build [PART...]   build the binaries, or only the parts named (etcd kubernetes pulumi
-#                               provider kwok argo-rollouts istio-analyze); cached by version, cold about 35 min on 2
-#                               cores, warm < 1 s
+#                               provider kwok argo-rollouts istio-analyze actionlint node); cached by version, cold
+#                               about 35 min on 2 cores, warm < 1 s. `node` (the kubelet, kube-proxy, CoreDNS and
+#                               FerretDB of scripts/node.sh's real node, about 5 min more) is built only when named
 #   scripts/cluster.sh up       start etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and the
 #                               Argo Rollouts controller on 127.0.0.1, write an admin kubeconfig, wait for /readyz,
 #                               install the CRDs, the simulated node and the prerequisites (about 25 s)
@@ -23,8 +24,9 @@
 #   gomod/, gocache/        Go module and build caches (about 5 GB and 9 GB after a cold build)
 #   run/                    certificates, kubeconfig, etcd data, logs and PID files of `up` (wiped by each `up`)
 #
-# There is no kubelet: kwok plays one node's (pods bound to it are Running and Ready at once, Job pods complete),
-# so workloads become ready and the provider's waits are real, but no container ever runs.
+# By default there is no kubelet: kwok plays one node's (pods bound to it are Running and Ready at once, Job pods complete),
+# so workloads become ready and the provider's waits are real, but no container ever runs. scripts/node.sh puts a
+# real node in its place.
 set -euo pipefail
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -69,6 +71,15 @@ KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
 # actionlint: checks the GitHub workflows (syntax, expressions, the shell of each `run:`) in CI. v1.7.12, the
 # newest release the proxy serves.
 ACTIONLINT_VERSION=${ACTIONLINT_VERSION:-v1.7.12}
+# CoreDNS: cluster DNS of the real node (scripts/node.sh). v1.11.3, the version kubeadm installs with Kubernetes
+# 1.29 and 1.30 (its kubernetes plugin reads EndpointSlices, as 1.28 serves them). It builds with `go get` and
+# `go build`; `go mod tidy` fails on a module of a plugin it never imports that the proxy refuses.
+COREDNS_VERSION=${COREDNS_VERSION:-v1.11.3}
+# FerretDB: stands in for MongoDB on the real node (Debian does not package MongoDB, and its operator's module is
+# refused by the proxy); it speaks MongoDB's wire protocol over SQLite. v1.24.2, the newest v1 (v2 needs
+# PostgreSQL with DocumentDB's extension). Its module zip lacks the generated build/version/version.txt, without
+# which the binary refuses to start: the build copies the module and writes that one file, as its docs say to.
+FERRETDB_VERSION=${FERRETDB_VERSION:-v1.24.2}
 # Not built: the random provider (github.com/pulumi/pulumi-random/provider/v4, for @pulumi/random 4.21.2) is
 # refused by the proxy for every version (403 on @v/list, on v4.21.2 and on the tag commit's pseudo-version
 # v4.0.0-20260917112258-b62f810278b9). Stacks on this control plane get its RandomPassword from
@@ -111,7 +122,9 @@ die() { log "error: $*"; exit 1; }
 
 # Binary paths, keyed by version.
 etcd_bin()     { echo "$BIN_DIR/etcd-$ETCD_VERSION/etcd"; }
-k8s_bin()      { echo "$BIN_DIR/$1-$K8S_VERSION/$1"; } # kube-apiserver | kube-controller-manager | kube-scheduler | kubectl
+k8s_bin()      { echo "$BIN_DIR/$1-$K8S_VERSION/$1"; } # kube-apiserver | kube-controller-manager | kube-scheduler | kubectl | kubelet | kube-proxy
+coredns_bin()  { echo "$BIN_DIR/coredns-$COREDNS_VERSION/coredns"; }
+ferretdb_bin() { echo "$BIN_DIR/ferretdb-$FERRETDB_VERSION/ferretdb"; }
 # The language host goes beside `pulumi` (the CLI looks there before PATH), so the folder names both versions.
 pulumi_dir()   { echo "$BIN_DIR/pulumi-$PULUMI_VERSION-nodejs-$PULUMI_NODEJS_HOST_VERSION"; }
 # Keyed by the sources' hash: the command lives in this repository, so an edit must rebuild it.
@@ -207,10 +220,13 @@ build_etcd() {
   go_build etcd "$(etcd_bin)" "$dir" go.etcd.io/etcd/server/v3 "-s -w"
 }
 
+# build_k8s [BINARY...] : the Kubernetes commands named (default: the control plane's four) from one wrapper module.
 build_k8s() {
-  local dir=$SRC_DIR/k8s-$K8S_VERSION minor patch ld="-s -w" p b upstream_mod
-  if all_built "$(k8s_bin kube-apiserver)" "$(k8s_bin kube-controller-manager)" "$(k8s_bin kube-scheduler)" "$(k8s_bin kubectl)"; then
-    log "kubernetes $K8S_VERSION: cached ($BIN_DIR/*-$K8S_VERSION)"
+  local dir=$SRC_DIR/k8s-$K8S_VERSION minor patch ld="-s -w" p b upstream_mod bins=("$@") outs=()
+  ((${#bins[@]})) || bins=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+  for b in "${bins[@]}"; do outs+=("$(k8s_bin "$b")"); done
+  if all_built "${outs[@]}"; then
+    log "kubernetes $K8S_VERSION ${bins[*]}: cached ($BIN_DIR/*-$K8S_VERSION)"
     return 0
   fi
   minor=$(echo "$K8S_VERSION" | cut -d. -f2)
@@ -231,8 +247,10 @@ build_k8s() {
     } >"$dir/go.mod.tmp"
     mv "$dir/go.mod.tmp" "$dir/go.mod"
   fi
+  # Every command any part builds, so that the module graph is the same whichever part runs first.
   write_tools_go "$dir" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl k8s.io/kubernetes/cmd/kubelet \
+    k8s.io/kubernetes/cmd/kube-proxy
   tidy_once "$dir"
   # Version stamping as hack/lib/version.sh does: without it /version says v0.0.0 and the provider refuses the
   # cluster.
@@ -240,9 +258,48 @@ build_k8s() {
     ld+=" -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitVersion=$K8S_VERSION"
     ld+=" -X $p.gitCommit=$K8S_COMMIT -X $p.gitTreeState=clean -X $p.buildDate=$K8S_BUILD_DATE"
   done
-  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  for b in "${bins[@]}"; do
     go_build "$b" "$(k8s_bin "$b")" "$dir" "k8s.io/kubernetes/cmd/$b" "$ld"
   done
+}
+
+# The real node's programs (scripts/node.sh): the kubelet and kube-proxy of the control plane's release, CoreDNS,
+# and FerretDB for the images (scripts/images.sh).
+build_node() {
+  build_k8s kubelet kube-proxy
+  build_coredns
+  build_ferretdb
+}
+
+build_coredns() {
+  local dir=$SRC_DIR/coredns-$COREDNS_VERSION
+  [[ -x $(coredns_bin) ]] && { log "coredns: cached ($(coredns_bin))"; return 0; }
+  mkdir -p "$dir"
+  printf 'module career-copilot-cluster/coredns\n\ngo 1.22\n' | write_if_changed "$dir/go.mod"
+  # `go get` instead of tidy_once: see COREDNS_VERSION.
+  [[ -f $dir/.get-stamp ]] || { (cd "$dir" && go get "github.com/coredns/coredns@$COREDNS_VERSION") && touch "$dir/.get-stamp"; }
+  go_build coredns "$(coredns_bin)" "$dir" github.com/coredns/coredns "-s -w"
+}
+
+build_ferretdb() {
+  local dir=$SRC_DIR/ferretdb-$FERRETDB_VERSION upstream
+  [[ -x $(ferretdb_bin) ]] && { log "ferretdb: cached ($(ferretdb_bin))"; return 0; }
+  mkdir -p "$dir"
+  if [[ ! -d $dir/ferretdb ]]; then
+    upstream=$(cd "$dir" && go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" |
+      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+    [[ -d $upstream ]] || die "could not download github.com/FerretDB/FerretDB@$FERRETDB_VERSION"
+    rm -rf "$dir/ferretdb.tmp"
+    cp -r "$upstream" "$dir/ferretdb.tmp"
+    chmod -R u+w "$dir/ferretdb.tmp"
+    echo "$FERRETDB_VERSION" >"$dir/ferretdb.tmp/build/version/version.txt"
+    mv "$dir/ferretdb.tmp" "$dir/ferretdb"
+  fi
+  printf 'module career-copilot-cluster/ferretdb\n\ngo 1.22\n\nrequire github.com/FerretDB/FerretDB %s\n\nreplace github.com/FerretDB/FerretDB => ./ferretdb\n' \
+    "$FERRETDB_VERSION" | write_if_changed "$dir/go.mod"
+  write_tools_go "$dir" github.com/FerretDB/FerretDB/cmd/ferretdb
+  tidy_once "$dir"
+  go_build ferretdb "$(ferretdb_bin)" "$dir" github.com/FerretDB/FerretDB/cmd/ferretdb "-s -w"
 }
 
 build_pulumi() {
@@ -420,7 +477,8 @@ cmd_build() {
       argo-rollouts) build_argo_rollouts ;;
       istio-analyze) build_istio_analyze ;;
       actionlint) build_actionlint ;;
-      *) die "build: unknown part '$part' (parts: etcd kubernetes pulumi provider kwok argo-rollouts istio-analyze actionlint)" ;;
+      node) build_node ;;
+      *) die "build: unknown part '$part' (parts: etcd kubernetes pulumi provider kwok argo-rollouts istio-analyze actionlint node)" ;;
     esac
   done
   log "build done in $(($(date +%s) - start))s"
@@ -482,6 +540,10 @@ gen_pki() {
     sign apiserver /CN=kube-apiserver "extendedKeyUsage=serverAuth" "keyUsage=digitalSignature,keyEncipherment" \
       "subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
     sign admin "/O=system:masters/CN=career-copilot-admin" "extendedKeyUsage=clientAuth" \
+      "keyUsage=digitalSignature,keyEncipherment"
+    # What the API server shows a kubelet (logs, exec, port-forward on a real node, scripts/node.sh): a user that
+    # node.sh binds to system:kubelet-api-admin.
+    sign apiserver-kubelet-client /CN=kube-apiserver-kubelet-client "extendedKeyUsage=clientAuth" \
       "keyUsage=digitalSignature,keyEncipherment"
     openssl genrsa -out sa.key 2048 2>/dev/null
     openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
@@ -585,7 +647,8 @@ EOF
 # `restart-apiserver` runs, so the API server comes back exactly as it was.
 start_apiserver() {
   # --endpoint-reconciler-type none: the advertise address is loopback, which the default reconciler refuses to
-  # publish as the kubernetes Service's endpoint.
+  # publish as the kubernetes Service's endpoint. The kubelet of a real node (scripts/node.sh) listens on loopback
+  # only and is dialled by its hostname, which resolves there; its serving certificate is signed by this CA.
   start kube-apiserver "$(k8s_bin kube-apiserver)" \
     --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
@@ -595,7 +658,9 @@ start_apiserver() {
     --service-account-key-file "$PKI_DIR/sa.pub" --service-account-signing-key-file "$PKI_DIR/sa.key" \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-cluster-ip-range 10.0.0.0/24 \
-    --authorization-mode RBAC --allow-privileged=true --profiling=false
+    --authorization-mode RBAC --allow-privileged=true --profiling=false \
+    --kubelet-client-certificate "$PKI_DIR/apiserver-kubelet-client.crt" --kubelet-client-key "$PKI_DIR/apiserver-kubelet-client.key" \
+    --kubelet-certificate-authority "$PKI_DIR/ca.crt" --kubelet-preferred-address-types Hostname
   wait_for kube-apiserver "$READY_TIMEOUT" api /readyz
 }
 
@@ -747,8 +812,10 @@ case ${1:-} in
       istio-analyze) istio_analyze_bin ;;
       actionlint) actionlint_bin ;;
       kubectl-argo-rollouts | rollouts-controller) argo_bin "$2" ;;
-      kubectl | kube-apiserver | kube-controller-manager) k8s_bin "$2" ;;
-      *) die "which: unknown tool '${2:-}' (istio-analyze actionlint kubectl-argo-rollouts rollouts-controller kubectl kube-apiserver kube-controller-manager)" ;;
+      kubectl | kube-apiserver | kube-controller-manager | kubelet | kube-proxy) k8s_bin "$2" ;;
+      coredns) coredns_bin ;;
+      ferretdb) ferretdb_bin ;;
+      *) die "which: unknown tool '${2:-}' (istio-analyze actionlint kubectl-argo-rollouts rollouts-controller kubectl kube-apiserver kube-controller-manager kubelet kube-proxy coredns ferretdb)" ;;
     esac
     ;;
   *)
