@@ -7,7 +7,8 @@
 #   scripts/cluster.sh build [PART...]   build the binaries, or only the parts named (etcd kubernetes pulumi
 #                               provider kwok argo-rollouts istio-analyze actionlint node); cached by version, cold
 #                               about 35 min on 2 cores, warm < 1 s. `node` (the kubelet, kube-proxy, CoreDNS and
-#                               FerretDB of scripts/node.sh's real node, about 5 min more) is built only when named
+#                               FerretDB of scripts/node.sh's real node, and vegeta, the live test's load
+#                               generator; about 5 min more) is built only when named
 #   scripts/cluster.sh up       start etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and the
 #                               Argo Rollouts controller on 127.0.0.1, write an admin kubeconfig, wait for /readyz,
 #                               install the CRDs, the simulated node and the prerequisites (about 25 s)
@@ -80,6 +81,9 @@ COREDNS_VERSION=${COREDNS_VERSION:-v1.11.3}
 # PostgreSQL with DocumentDB's extension). Its module zip lacks the generated build/version/version.txt, without
 # which the binary refuses to start: the build copies the module and writes that one file, as its docs say to.
 FERRETDB_VERSION=${FERRETDB_VERSION:-v1.24.2}
+# vegeta: the live promotion's load generator (a constant request rate, each request from a target of its own, every
+# result with its status, latency and error). v12.13.0, the newest the proxy serves.
+VEGETA_VERSION=${VEGETA_VERSION:-v12.13.0}
 # Not built: the random provider (github.com/pulumi/pulumi-random/provider/v4, for @pulumi/random 4.21.2) is
 # refused by the proxy for every version (403 on @v/list, on v4.21.2 and on the tag commit's pseudo-version
 # v4.0.0-20260917112258-b62f810278b9). Stacks on this control plane get its RandomPassword from
@@ -125,6 +129,7 @@ etcd_bin()     { echo "$BIN_DIR/etcd-$ETCD_VERSION/etcd"; }
 k8s_bin()      { echo "$BIN_DIR/$1-$K8S_VERSION/$1"; } # kube-apiserver | kube-controller-manager | kube-scheduler | kubectl | kubelet | kube-proxy
 coredns_bin()  { echo "$BIN_DIR/coredns-$COREDNS_VERSION/coredns"; }
 ferretdb_bin() { echo "$BIN_DIR/ferretdb-$FERRETDB_VERSION/ferretdb"; }
+vegeta_bin()   { echo "$BIN_DIR/vegeta-$VEGETA_VERSION/vegeta"; }
 # The language host goes beside `pulumi` (the CLI looks there before PATH), so the folder names both versions.
 pulumi_dir()   { echo "$BIN_DIR/pulumi-$PULUMI_VERSION-nodejs-$PULUMI_NODEJS_HOST_VERSION"; }
 # Keyed by the sources' hash: the command lives in this repository, so an edit must rebuild it.
@@ -269,6 +274,17 @@ build_node() {
   build_k8s kubelet kube-proxy
   build_coredns
   build_ferretdb
+  build_vegeta
+}
+
+build_vegeta() {
+  local dir=$SRC_DIR/vegeta-$VEGETA_VERSION
+  [[ -x $(vegeta_bin) ]] && { log "vegeta: cached ($(vegeta_bin))"; return 0; }
+  mkdir -p "$dir"
+  write_wrapper_mod "$dir" vegeta 1.22 "github.com/tsenart/vegeta/v12 $VEGETA_VERSION"
+  write_tools_go "$dir" github.com/tsenart/vegeta/v12
+  tidy_once "$dir"
+  go_build vegeta "$(vegeta_bin)" "$dir" github.com/tsenart/vegeta/v12 "-s -w -X main.Version=$VEGETA_VERSION"
 }
 
 build_coredns() {
@@ -815,7 +831,8 @@ case ${1:-} in
       kubectl | kube-apiserver | kube-controller-manager | kubelet | kube-proxy) k8s_bin "$2" ;;
       coredns) coredns_bin ;;
       ferretdb) ferretdb_bin ;;
-      *) die "which: unknown tool '${2:-}' (istio-analyze actionlint kubectl-argo-rollouts rollouts-controller kubectl kube-apiserver kube-controller-manager kubelet kube-proxy coredns ferretdb)" ;;
+      vegeta) vegeta_bin ;;
+      *) die "which: unknown tool '${2:-}' (istio-analyze actionlint kubectl-argo-rollouts rollouts-controller kubectl kube-apiserver kube-controller-manager kubelet kube-proxy coredns ferretdb vegeta)" ;;
     esac
     ;;
   *)

@@ -1,0 +1,242 @@
+/**
+ * The strangler fig promoted while it serves: `pulumi up` of a throwaway stack 0 -> 1 -> 2 -> 1 -> 0 on the real
+ * node of scripts/node.sh, with steady reads and writes from vegeta during every step. Each workload runs the
+ * reference service (scripts/images.sh), which really queries its own database and records every write it applies,
+ * so the test can count where each write landed. Run by `npm run test:live` (as root), never by `npm test`.
+ */
+import { execFileSync } from 'child_process';
+import { careerCopilot, PhaseNumber, selectPhase } from '../../phases';
+import { allWorkloads } from '../../phases/model/check-model';
+import { clusterEnvironment, LOCAL_STACK_CONFIG } from '../../local/cluster';
+import { PulumiStack } from '../../local/pulumi-stack';
+import { throwawayStack } from '../e2e/support/throwaway-stack';
+import { MONOLITH_SEED, MONOLITH_SEED_USERS } from '../support/monolith-seed';
+import { IMAGES_SCRIPT, LIVE_NODE_READY } from './global-setup';
+import { CloudNativePgStandIn } from './support/cloudnative-pg-stand-in';
+import { openHostPathVolumes } from './support/host-path-volumes';
+import { MongoDbCommunityStandIn } from './support/mongodb-community-stand-in';
+import { kubectl, NAMESPACE, pods, psqlIn, serviceUrl, unreadyPods, waitUntil } from './support/live-cluster';
+import { Traffic, TrafficReport, TrafficRequest } from './support/traffic';
+
+const describeOnNode = process.env[LIVE_NODE_READY] === 'true' ? describe : describe.skip;
+
+const model = careerCopilot();
+const imageOf = (name: string) => execFileSync('bash', [IMAGES_SCRIPT, 'reference', name], { encoding: 'utf8' }).trim();
+
+/** Every workload on the reference service, the gateway on NGINX, the support images on theirs. */
+function liveImages(): string[] {
+  const gateway = model.platform.gateway.name;
+  const reference = imageOf('reference-service');
+  return [
+    ...allWorkloads(model).map(({ workload }) => `${workload.name}=${workload.name === gateway ? imageOf('gateway') : reference}`),
+    `mtail=${imageOf('mtail')}`,
+    `psql=${imageOf('postgres')}`,
+    `redis=${imageOf('redis')}`,
+  ];
+}
+
+/**
+ * The mix: reads and writes on a route of each status the steps pass through (users: monolith -> hybrid ->
+ * migrated; jobs and applications: monolith -> hybrid; an endpoint nobody listed stays the monolith's).
+ */
+const MIX: readonly TrafficRequest[] = [
+  { method: 'GET', path: '/api/v1/users/profile' },
+  { method: 'PUT', path: '/api/v1/users/profile' },
+  { method: 'GET', path: '/api/v1/jobs' },
+  { method: 'POST', path: '/api/v1/applications' },
+  { method: 'GET', path: '/api/v1/applications' },
+  { method: 'GET', path: '/api/v1/dashboard/summary' },
+];
+const TRAFFIC = { rate: 40, connections: 8, clients: 50, headers: { authorization: 'Bearer live-test-token' } };
+
+let env: NodeJS.ProcessEnv;
+let stack: PulumiStack | undefined;
+let standIn: CloudNativePgStandIn;
+let mongoStandIn: MongoDbCommunityStandIn;
+const openedVolumes = new Set<string>();
+const reports: Array<{ step: string; report: TrafficReport; seconds: number }> = [];
+
+/** `pulumi up` to `phase` with the stand-in reconciling beside it, then every pod Ready. */
+async function upTo(phase: number): Promise<number> {
+  const start = Date.now();
+  await stack!.setConfig('phase', String(phase));
+  const timer = setInterval(() => {
+    // Each on its own: until the namespace exists, every one fails; the next tick sees it.
+    for (const reconcile of [() => openHostPathVolumes(env, openedVolumes), () => standIn.reconcile(), () => mongoStandIn.reconcile()]) {
+      try {
+        reconcile();
+      } catch {
+        // not yet
+      }
+    }
+  }, 1000);
+  try {
+    await stack!.up();
+  } finally {
+    clearInterval(timer);
+  }
+  await waitUntil(`every pod Ready at phase ${phase}`, 180, () => unreadyPods(env).length === 0, () => unreadyPods(env).join(', '));
+  return (Date.now() - start) / 1000;
+}
+
+/** One step under traffic to `front` (the monolith's or the gateway's Service), recorded for the report. */
+async function stepUnderTraffic(label: string, front: () => string, phase: number): Promise<TrafficReport> {
+  const traffic = Traffic.start(front(), MIX, TRAFFIC);
+  let seconds: number;
+  try {
+    seconds = await upTo(phase);
+    // A few seconds more on the new phase: what the step left behind must serve too.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  } finally {
+    const report = await traffic.stop();
+    reports.push({ step: label, report, seconds: seconds! ?? 0 });
+  }
+  landings();
+  return reports[reports.length - 1].report;
+}
+
+const monolith = () => serviceUrl(env, model.monolith.backend.name);
+const gateway = () => serviceUrl(env, model.platform.gateway.name);
+
+/** The Redis stores of the phases the run passes through: their pods are `<name>-0`. */
+const REDIS_STORES = [...new Set([0, 1, 2].flatMap((phase) => selectPhase(model, phase as PhaseNumber).dataStores.filter((d) => d.engine === 'redis').map((d) => d.name)))];
+
+/** Each store's writes as last read, by request id: a store a rollback removed keeps what it held. */
+const writesByStore = new Map<string, Map<string, number>>();
+
+/**
+ * Reads every running store's writes (the reference services' `reference_writes`: rows in PostgreSQL, list entries
+ * in Redis), then returns each write's landings over every store seen so far, by request id.
+ */
+function landings(): Map<string, number> {
+  const running = new Set(pods(env).filter((p) => p.phase === 'Running' && p.ready).map((p) => p.name));
+  for (const [cluster, database] of standIn.clusters()) {
+    if (!running.has(`${cluster}-1`)) continue;
+    const counts = new Map<string, number>();
+    // Only the databases a reference service has written to have the table.
+    if (psqlIn(env, cluster, database, "SELECT to_regclass('public.reference_writes') IS NOT NULL;")[0] === 't') {
+      for (const row of psqlIn(env, cluster, database, 'SELECT request_id, count(*) FROM public.reference_writes GROUP BY 1;')) {
+        const [id, n] = row.split('|');
+        counts.set(id, Number(n));
+      }
+    }
+    writesByStore.set(cluster, counts);
+  }
+  for (const store of REDIS_STORES) {
+    if (!running.has(`${store}-0`)) continue;
+    // redis-cli reads the password from REDISCLI_AUTH, which the store's container has.
+    const entries = kubectl(env, ['exec', '-n', NAMESPACE, `${store}-0`, '-c', 'redis', '--', 'redis-cli', '--raw', 'LRANGE', 'reference_writes', '0', '-1']);
+    const counts = new Map<string, number>();
+    for (const line of entries.split('\n').filter((l) => l.startsWith('{'))) {
+      const { requestId } = JSON.parse(line) as { requestId: string };
+      counts.set(requestId, (counts.get(requestId) ?? 0) + 1);
+    }
+    writesByStore.set(store, counts);
+  }
+  // MongoDB stores have no client in their image: the monolith's pod (a reference service, with pymongo) reads them.
+  const backend = pods(env).find((p) => p.app === model.monolith.backend.name && p.phase === 'Running' && p.ready && !p.deleting);
+  for (const [server, database] of mongoStandIn.servers()) {
+    if (!running.has(`${server}-0`) || !backend) continue;
+    const script = `import json, pymongo\nc = pymongo.MongoClient("mongodb://${server}-svc.${NAMESPACE}.svc.cluster.local:27017/", serverSelectionTimeoutMS=5000)\nfor d in c["${database}"]["reference_writes"].find({}, {"requestId": 1}): print(d["requestId"])\n`;
+    const counts = new Map<string, number>();
+    for (const id of kubectl(env, ['exec', '-i', '-n', NAMESPACE, backend.name, '--', 'python3', '-'], script).split('\n').filter((l) => l.length > 0)) {
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    writesByStore.set(server, counts);
+  }
+  const total = new Map<string, number>();
+  for (const counts of writesByStore.values()) for (const [id, n] of counts) total.set(id, (total.get(id) ?? 0) + n);
+  return total;
+}
+
+describeOnNode('live promotion on a real node under traffic', () => {
+  beforeAll(async () => {
+    env = clusterEnvironment();
+    standIn = new CloudNativePgStandIn(NAMESPACE, imageOf('postgres'), env);
+    mongoStandIn = new MongoDbCommunityStandIn(NAMESPACE, imageOf('ferretdb'), env);
+    stack = await throwawayStack({ ...LOCAL_STACK_CONFIG, phase: '0' }, { env, stackName: 'live' });
+    const images = liveImages();
+    for (const [i, entry] of images.entries()) await stack.setConfig(`images[${i}]`, entry, { path: true });
+    // vegeta stands for the load balancer in front of the gateway: the node's bridge address is where its
+    // connections come from, and the clients it names in X-Forwarded-For are the ones the rate limits count.
+    await stack.setConfig('trustedProxyCidrs[0]', '10.244.0.1/32', { path: true });
+  });
+
+  afterAll(async () => {
+    if (reports.length > 0) {
+      const lines = reports.map(({ step, report: r, seconds }) => `${step}: ${r.sent} requests, ${r.failed} failed, p95 ${r.p95Ms} ms, up ${seconds.toFixed(0)} s, statuses ${JSON.stringify(r.byStatus)}${Object.keys(r.errors).length ? `, errors ${JSON.stringify(r.errors)}` : ''}`);
+      process.stdout.write(`\nlive steps:\n${lines.join('\n')}\n`);
+    }
+    // LIVE_KEEP_STACK=1 leaves the stack and its pods for inspection (the next run starts from a new stack).
+    if (stack && process.env.LIVE_KEEP_STACK !== '1') {
+      await stack.destroy().catch(() => undefined);
+      await stack.remove();
+    }
+  });
+
+  test('phase 0: the monolith runs on real pods and its database takes the seed', async () => {
+    const seconds = await upTo(0);
+    const running = pods(env).filter((p) => p.phase === 'Running' && p.ready).map((p) => p.app);
+    expect(running).toEqual(expect.arrayContaining([model.monolith.backend.name, model.monolith.frontend.name, 'monolith-db']));
+    psqlIn(env, 'monolith-db', 'career_copilot', `SET ROLE career_copilot;\n${MONOLITH_SEED}`);
+    expect(psqlIn(env, 'monolith-db', 'career_copilot', 'SELECT count(*) FROM public.users;')).toEqual([String(MONOLITH_SEED_USERS)]);
+    const answer = (await fetch(`${monolith()}/api/v1/users/profile`, { headers: { 'x-request-id': 'live-phase-0' } }).then((r) => r.json())) as Record<string, unknown>;
+    expect(answer).toMatchObject({ service: model.monolith.backend.name, requestId: 'live-phase-0' });
+    process.stdout.write(`phase 0 up in ${seconds.toFixed(0)} s\n`);
+  });
+
+  test('0 -> 1 under traffic to the monolith: no request fails', async () => {
+    const report = await stepUnderTraffic('0 -> 1 (to the monolith)', monolith, 1);
+    expect(report.failures).toEqual([]);
+    expect(report.sent).toBeGreaterThan(100);
+    // The auth data split ran on the real databases: every user's auth columns are in auth-db.
+    expect(psqlIn(env, 'auth-db', 'auth_service_db', 'SELECT count(*) FROM users;')).toEqual([String(MONOLITH_SEED_USERS)]);
+  });
+
+  test('1 -> 2 under traffic through the gateway: no request fails', async () => {
+    const report = await stepUnderTraffic('1 -> 2 (through the gateway)', gateway, 2);
+    expect(report.failures).toEqual([]);
+    expect(report.sent).toBeGreaterThan(100);
+  });
+
+  test("phase 2: a hybrid route's service pod deleted, then the service down, under load: the monolith answers, nothing fails", async () => {
+    const service = model.contexts.find((c) => c.name === 'applications')!.service.name;
+    const traffic = Traffic.start(gateway(), MIX, TRAFFIC);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    kubectl(env, ['delete', 'pod', '-n', NAMESPACE, '-l', `app.kubernetes.io/name=${service}`, '--wait=false']);
+    await waitUntil(`${service} replaced`, 120, () => unreadyPods(env).length === 0, () => unreadyPods(env).join(', '));
+    // Then no pod at all for 10 s (a crash loop, a bad release): the hybrid route's fallback is all there is.
+    kubectl(env, ['scale', 'deployment', service, '-n', NAMESPACE, '--replicas=0']);
+    await waitUntil(`${service} gone`, 60, () => !pods(env).some((p) => p.app === service));
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    kubectl(env, ['scale', 'deployment', service, '-n', NAMESPACE, '--replicas=1']);
+    await waitUntil(`${service} back`, 120, () => pods(env).some((p) => p.app === service && p.ready) && unreadyPods(env).length === 0, () => unreadyPods(env).join(', '));
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const report = await traffic.stop();
+    reports.push({ step: `phase 2, ${service} pod deleted, then scaled to 0 for 10 s`, report, seconds: 0 });
+    landings();
+    expect(report.failures).toEqual([]);
+    // While the service was down, the monolith answered its writes (and no other service did).
+    const writers = report.servedBy['POST /api/v1/applications'] ?? {};
+    process.stdout.write(`POST /api/v1/applications answered by ${JSON.stringify(writers)}\n`);
+    expect(writers[model.monolith.backend.name]).toBeGreaterThan(0);
+    expect(Object.keys(writers).filter((name) => name !== model.monolith.backend.name && name !== service)).toEqual([]);
+  });
+
+  test('2 -> 1 through the gateway and 1 -> 0 to the monolith: no request fails', async () => {
+    expect((await stepUnderTraffic('2 -> 1 (through the gateway)', gateway, 1)).failures).toEqual([]);
+    expect((await stepUnderTraffic('1 -> 0 (to the monolith)', monolith, 0)).failures).toEqual([]);
+  });
+
+  test('every write answered landed exactly once, none twice; the data survived every step', () => {
+    const landed = landings();
+    const accepted = reports.flatMap((r) => r.report.acceptedWrites);
+    const unanswered = reports.flatMap((r) => r.report.unansweredWrites);
+    expect(accepted.length).toBeGreaterThan(100);
+    expect(accepted.filter((id) => landed.get(id) !== 1)).toEqual([]);
+    expect(unanswered.filter((id) => (landed.get(id) ?? 0) > 1)).toEqual([]);
+    expect([...landed.values()].filter((n) => n > 1)).toEqual([]);
+    expect(psqlIn(env, 'monolith-db', 'career_copilot', 'SELECT count(*) FROM public.users;')).toEqual([String(MONOLITH_SEED_USERS)]);
+    expect(psqlIn(env, 'auth-db', 'auth_service_db', 'SELECT count(*) FROM users;')).toEqual([String(MONOLITH_SEED_USERS)]);
+  });
+});

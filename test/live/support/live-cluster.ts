@@ -1,0 +1,70 @@
+import { execFileSync } from 'child_process';
+
+/** The namespace the platform deploys to. */
+export const NAMESPACE = 'career-copilot';
+
+/** A pod as the live test reads it. */
+export interface LivePod {
+  readonly name: string;
+  readonly app: string;
+  readonly phase: string;
+  readonly ready: boolean;
+  readonly deleting: boolean;
+}
+
+/** kubectl against the local control plane, its output as text. */
+export function kubectl(env: NodeJS.ProcessEnv, args: readonly string[], input?: string): string {
+  return execFileSync('kubectl', args, { env, encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+}
+
+/** The namespace's pods, or none while it does not exist. */
+export function pods(env: NodeJS.ProcessEnv): LivePod[] {
+  const list = JSON.parse(kubectl(env, ['get', 'pods', '-n', NAMESPACE, '-o', 'json'])) as {
+    items: Array<{
+      metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
+      status: { phase: string; conditions?: Array<{ type: string; status: string }> };
+    }>;
+  };
+  return list.items.map((p) => ({
+    name: p.metadata.name,
+    app: p.metadata.labels?.['app.kubernetes.io/name'] ?? p.metadata.labels?.['cnpg.io/cluster'] ?? p.metadata.name,
+    phase: p.status.phase,
+    ready: (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+    deleting: p.metadata.deletionTimestamp !== undefined,
+  }));
+}
+
+/** The pods that are neither Ready nor a finished Job's, as `name (phase)`. */
+export function unreadyPods(env: NodeJS.ProcessEnv): string[] {
+  return pods(env)
+    .filter((p) => p.phase !== 'Succeeded' && !(p.phase === 'Running' && p.ready))
+    .map((p) => `${p.name} (${p.phase}${p.deleting ? ', terminating' : ''})`);
+}
+
+/** The address of a Service's first port from this host, through kube-proxy's rules. */
+export function serviceUrl(env: NodeJS.ProcessEnv, service: string): string {
+  const spec = JSON.parse(kubectl(env, ['get', 'service', service, '-n', NAMESPACE, '-o', 'json'])) as { spec: { clusterIP: string; ports: Array<{ port: number }> } };
+  return `http://${spec.spec.clusterIP}:${spec.spec.ports[0].port}`;
+}
+
+/** Polls `check` every 500 ms until it returns true; throws with `what` and the last `detail()` after `seconds`. */
+export async function waitUntil(what: string, seconds: number, check: () => boolean, detail: () => string = () => ''): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    let ok = false;
+    try {
+      ok = check();
+    } catch {
+      ok = false;
+    }
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what}: not after ${seconds} s${detail() ? `: ${detail()}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** One SQL statement run as the superuser inside a stand-in PostgreSQL pod, its rows as `|`-separated lines. */
+export function psqlIn(env: NodeJS.ProcessEnv, cluster: string, database: string, sql: string): string[] {
+  const out = kubectl(env, ['exec', '-i', '-n', NAMESPACE, `${cluster}-1`, '-c', 'postgres', '--', 'psql', '-h', '/tmp', '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-At', '-f', '-'], sql);
+  return out.split('\n').filter((line) => line.length > 0);
+}
