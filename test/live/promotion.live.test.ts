@@ -110,7 +110,7 @@ const writesByStore = new Map<string, Map<string, number>>();
  */
 function landings(): Map<string, number> {
   const running = new Set(pods(env).filter((p) => p.phase === 'Running' && p.ready).map((p) => p.name));
-  for (const [cluster, database] of standIn.clusters()) {
+  for (const [cluster, database] of standIn.stoodIn()) {
     if (!running.has(`${cluster}-1`)) continue;
     const counts = new Map<string, number>();
     // Only the databases a reference service has written to have the table.
@@ -135,7 +135,7 @@ function landings(): Map<string, number> {
   }
   // MongoDB stores have no client in their image: the monolith's pod (a reference service, with pymongo) reads them.
   const backend = pods(env).find((p) => p.app === model.monolith.backend.name && p.phase === 'Running' && p.ready && !p.deleting);
-  for (const [server, database] of mongoStandIn.servers()) {
+  for (const [server, database] of mongoStandIn.stoodIn()) {
     if (!running.has(`${server}-0`) || !backend) continue;
     const script = `import json, pymongo\nc = pymongo.MongoClient("mongodb://${server}-svc.${NAMESPACE}.svc.cluster.local:27017/", serverSelectionTimeoutMS=5000)\nfor d in c["${database}"]["reference_writes"].find({}, {"requestId": 1}): print(d["requestId"])\n`;
     const counts = new Map<string, number>();

@@ -1,5 +1,10 @@
-import { execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
+import { OperatorStandIn, StoodInResource } from './operator-stand-in';
+
+/** What CloudNativePG's Cluster spec says that the stand-in reads. */
+interface ClusterSpec {
+  readonly bootstrap?: { readonly initdb?: { readonly database?: string; readonly owner?: string } };
+}
 
 /**
  * What stands in for the CloudNativePG operator on the live node (its module is refused by the Go module proxy, so
@@ -14,40 +19,18 @@ import { randomBytes } from 'crypto';
  * Replication, failover, backups and a replica cluster's copy of its source are not stood in for: every Cluster is
  * a single empty server.
  */
-export class CloudNativePgStandIn {
-  /** The Clusters stood in for, by name: their application database. */
-  private readonly done = new Map<string, string>();
 
-  constructor(
-    private readonly namespace: string,
-    private readonly image: string,
-    private readonly env: NodeJS.ProcessEnv,
-  ) {}
+export class CloudNativePgStandIn extends OperatorStandIn<ClusterSpec> {
+  protected readonly resourceType = 'clusters.postgresql.cnpg.io';
+  protected readonly fieldManager = 'cloudnative-pg-stand-in';
 
-  /** Makes the objects of every Cluster that has none yet; returns the names of those it made. */
-  reconcile(): string[] {
-    const clusters = JSON.parse(this.kubectl(['get', 'clusters.postgresql.cnpg.io', '-n', this.namespace, '-o', 'json'])) as {
-      items: Array<{ metadata: { name: string }; spec: { bootstrap?: { initdb?: { database?: string; owner?: string } } } }>;
-    };
-    const made: string[] = [];
-    for (const cluster of clusters.items) {
-      const { name } = cluster.metadata;
-      if (this.done.has(name)) continue;
-      const database = cluster.spec.bootstrap?.initdb?.database ?? 'app';
-      const owner = cluster.spec.bootstrap?.initdb?.owner ?? database;
-      this.apply(this.objects(name, database, owner));
-      this.done.set(name, database);
-      made.push(name);
-    }
-    return made;
+  protected databaseOf(cluster: StoodInResource<ClusterSpec>): string {
+    return cluster.spec.bootstrap?.initdb?.database ?? 'app';
   }
 
-  /** The Clusters stood in for so far and their application databases. */
-  clusters(): ReadonlyMap<string, string> {
-    return this.done;
-  }
-
-  private objects(name: string, database: string, owner: string): object[] {
+  protected objects(cluster: StoodInResource<ClusterSpec>, database: string): object[] {
+    const { name } = cluster.metadata;
+    const owner = cluster.spec.bootstrap?.initdb?.owner ?? database;
     const ns = this.namespace;
     const host = `${name}-rw`;
     const existing = this.existingPasswords(name);
@@ -142,13 +125,5 @@ export class CloudNativePgStandIn {
       }
     };
     return { app: read('app'), superuser: read('superuser') };
-  }
-
-  private apply(objects: object[]): void {
-    this.kubectl(['apply', '--server-side', '--field-manager', 'cloudnative-pg-stand-in', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
-  }
-
-  private kubectl(args: string[], input?: string): string {
-    return execFileSync('kubectl', args, { env: this.env, encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
   }
 }

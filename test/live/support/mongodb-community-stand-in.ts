@@ -1,4 +1,9 @@
-import { execFileSync } from 'child_process';
+import { OperatorStandIn, StoodInResource } from './operator-stand-in';
+
+/** What the MongoDBCommunity spec says that the stand-in reads. */
+interface MongoDbCommunitySpec {
+  readonly users?: ReadonlyArray<{ readonly connectionStringSecretName?: string; readonly roles?: ReadonlyArray<{ readonly db: string }> }>;
+}
 
 /**
  * What stands in for the MongoDB Community operator on the live node (Debian does not package MongoDB, and the
@@ -10,39 +15,18 @@ import { execFileSync } from 'child_process';
  * credentials; SCRAM, replica sets and the data's volume (an emptyDir that lives as long as the pod) are not stood
  * in for.
  */
-export class MongoDbCommunityStandIn {
-  private readonly done = new Map<string, string>();
 
-  constructor(
-    private readonly namespace: string,
-    private readonly image: string,
-    private readonly env: NodeJS.ProcessEnv,
-  ) {}
+export class MongoDbCommunityStandIn extends OperatorStandIn<MongoDbCommunitySpec> {
+  protected readonly resourceType = 'mongodbcommunity.mongodbcommunity.mongodb.com';
+  protected readonly fieldManager = 'mongodb-community-stand-in';
 
-  /** Makes the objects of every MongoDBCommunity that has none yet; returns the names of those it made. */
-  reconcile(): string[] {
-    const list = JSON.parse(this.kubectl(['get', 'mongodbcommunity.mongodbcommunity.mongodb.com', '-n', this.namespace, '-o', 'json'])) as {
-      items: Array<{ metadata: { name: string }; spec: { users?: Array<{ connectionStringSecretName?: string; roles?: Array<{ db: string }> }> } }>;
-    };
-    const made: string[] = [];
-    for (const item of list.items) {
-      const { name } = item.metadata;
-      if (this.done.has(name)) continue;
-      const user = item.spec.users?.[0];
-      const database = user?.roles?.[0]?.db ?? 'admin';
-      this.apply(this.objects(name, database, user?.connectionStringSecretName ?? `${name}-app`));
-      this.done.set(name, database);
-      made.push(name);
-    }
-    return made;
+  protected databaseOf(server: StoodInResource<MongoDbCommunitySpec>): string {
+    return server.spec.users?.[0]?.roles?.[0]?.db ?? 'admin';
   }
 
-  /** The MongoDBCommunity resources stood in for so far and their users' databases. */
-  servers(): ReadonlyMap<string, string> {
-    return this.done;
-  }
-
-  private objects(name: string, database: string, secretName: string): object[] {
+  protected objects(server: StoodInResource<MongoDbCommunitySpec>, database: string): object[] {
+    const { name } = server.metadata;
+    const secretName = server.spec.users?.[0]?.connectionStringSecretName ?? `${name}-app`;
     const ns = this.namespace;
     const service = `${name}-svc`;
     const url = `mongodb://${service}.${ns}.svc.cluster.local:27017/${database}`;
@@ -81,13 +65,5 @@ export class MongoDbCommunityStandIn {
         },
       },
     ];
-  }
-
-  private apply(objects: object[]): void {
-    this.kubectl(['apply', '--server-side', '--field-manager', 'mongodb-community-stand-in', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
-  }
-
-  private kubectl(args: string[], input?: string): string {
-    return execFileSync('kubectl', args, { env: this.env, encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
   }
 }
