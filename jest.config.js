@@ -3,8 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // Tests against real servers run with `npm run test:integration`, `npm run test:e2e` and `npm run test:live`, on their
-  // own configs.
+  // Tests against real servers run with `npm run test:integration`, `npm run test:e2e` and `npm run test:live`,
+  // on their own configs.
   testPathIgnorePatterns: ['/node_modules/', '/test/integration/', '/test/e2e/', '/test/live/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],

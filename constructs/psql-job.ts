@@ -81,9 +81,10 @@ const SERVER_WAIT_SECONDS = 300;
 
 /**
  * The script that writes psql's password file from the mounted Secret keys, waits until every server accepts
- * connections, then runs the Job's script (its first argument) and removes the file. A password goes from its file through a pipe (head, sed) to the shell's own
- * printf, a builtin: it is never a program's argument, so never in the process list. The file is the user's own,
- * mode 0600, as libpq requires (it ignores a password file that others may read). pgpass escapes ":" and "\\".
+ * connections, then runs the Job's script (its first argument) and removes the file. A password goes from its file
+ * through a pipe (head, sed) to the shell's own printf, a builtin: it is never a program's argument, so never in the
+ * process list. The file is the user's own, mode 0600, as libpq requires (it ignores a password file that others may
+ * read). pgpass escapes ":" and "\\".
  */
 export function passwordFileScript(passwords: readonly PsqlPassword[]): string {
   const lines = passwords.map((p) => `pgpass_line "$${p.hostEnv}" "$${p.portEnv}" "$${p.databaseEnv}" "$${p.userEnv}" ${PASSWORDS_PATH}/${p.name}/password`);

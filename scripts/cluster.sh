@@ -16,6 +16,7 @@
 #   scripts/cluster.sh status   what runs, /readyz, the server version and the binaries (exit 1 when not ready)
 #   scripts/cluster.sh restart-apiserver [SECONDS]   stop the API server, wait SECONDS (default 5), start it again
 #   scripts/cluster.sh which NAME      the path of one built tool (istio-analyze, kubectl-argo-rollouts, ...)
+#   scripts/cluster.sh sign DIR NAME SUBJECT EXT...   a key and a certificate signed by the running control plane's CA
 #   eval "$(scripts/cluster.sh env)"   PATH (pulumi, the provider, kubectl and its argo rollouts plugin,
 #                               istio-analyze), KUBECONFIG, PULUMI_* settings
 #
@@ -25,9 +26,9 @@
 #   gomod/, gocache/        Go module and build caches (about 5 GB and 9 GB after a cold build)
 #   run/                    certificates, kubeconfig, etcd data, logs and PID files of `up` (wiped by each `up`)
 #
-# By default there is no kubelet: kwok plays one node's (pods bound to it are Running and Ready at once, Job pods complete),
-# so workloads become ready and the provider's waits are real, but no container ever runs. scripts/node.sh puts a
-# real node in its place.
+# By default there is no kubelet: kwok plays one node's (pods bound to it are Running and Ready at once, Job pods
+# complete), so workloads become ready and the provider's waits are real, but no container ever runs.
+# scripts/node.sh puts a real node in its place.
 set -euo pipefail
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -192,6 +193,19 @@ tidy_once() {
   touch "$1/.tidy-stamp"
 }
 
+# copy_module DIR MODULE@VERSION DEST : a writable copy of a module from the module cache (downloaded from within
+# wrapper DIR), at DEST, made atomically; kept when DEST exists. For modules whose zip lacks a generated file.
+copy_module() {
+  local dir=$1 module=$2 dest=$3 upstream
+  [[ -d $dest ]] && return 0
+  upstream=$(cd "$dir" && go mod download -json "$module" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  [[ -d $upstream ]] || die "could not download $module"
+  rm -rf "$dest.tmp"
+  cp -r "$upstream" "$dest.tmp"
+  chmod -R u+w "$dest.tmp"
+  mv "$dest.tmp" "$dest"
+}
+
 # all_built FILE... : every output already exists.
 all_built() {
   local f
@@ -269,7 +283,7 @@ build_k8s() {
 }
 
 # The real node's programs (scripts/node.sh): the kubelet and kube-proxy of the control plane's release, CoreDNS,
-# and FerretDB for the images (scripts/images.sh).
+# FerretDB for the images (scripts/images.sh) and vegeta for the live test's traffic.
 build_node() {
   build_k8s kubelet kube-proxy
   build_coredns
@@ -298,19 +312,11 @@ build_coredns() {
 }
 
 build_ferretdb() {
-  local dir=$SRC_DIR/ferretdb-$FERRETDB_VERSION upstream
+  local dir=$SRC_DIR/ferretdb-$FERRETDB_VERSION
   [[ -x $(ferretdb_bin) ]] && { log "ferretdb: cached ($(ferretdb_bin))"; return 0; }
   mkdir -p "$dir"
-  if [[ ! -d $dir/ferretdb ]]; then
-    upstream=$(cd "$dir" && go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" |
-      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
-    [[ -d $upstream ]] || die "could not download github.com/FerretDB/FerretDB@$FERRETDB_VERSION"
-    rm -rf "$dir/ferretdb.tmp"
-    cp -r "$upstream" "$dir/ferretdb.tmp"
-    chmod -R u+w "$dir/ferretdb.tmp"
-    echo "$FERRETDB_VERSION" >"$dir/ferretdb.tmp/build/version/version.txt"
-    mv "$dir/ferretdb.tmp" "$dir/ferretdb"
-  fi
+  copy_module "$dir" "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" "$dir/ferretdb"
+  echo "$FERRETDB_VERSION" | write_if_changed "$dir/ferretdb/build/version/version.txt"
   printf 'module career-copilot-cluster/ferretdb\n\ngo 1.22\n\nrequire github.com/FerretDB/FerretDB %s\n\nreplace github.com/FerretDB/FerretDB => ./ferretdb\n' \
     "$FERRETDB_VERSION" | write_if_changed "$dir/go.mod"
   write_tools_go "$dir" github.com/FerretDB/FerretDB/cmd/ferretdb
@@ -358,23 +364,14 @@ EOF
 }
 
 build_provider() {
-  local dir=$SRC_DIR/pulumi-kubernetes-$PK8S_PROVIDER_VERSION-$PK8S_VERSION_LABEL out upstream cmd
+  local dir=$SRC_DIR/pulumi-kubernetes-$PK8S_PROVIDER_VERSION-$PK8S_VERSION_LABEL out cmd
   out=$(provider_dir)/pulumi-resource-kubernetes
   [[ -x $out ]] && { log "pulumi-resource-kubernetes: cached ($out)"; return 0; }
   mkdir -p "$dir"
   # The provider's main embeds schema-embed.json and terraform-mapping-embed.json, generated files absent from
   # the module zip: copy the module out of the module cache, write them as its generate step does (schema.json
   # with .version set; both re-serialised compactly) and build through a replace to the copy.
-  if [[ ! -d $dir/provider ]]; then
-    upstream=$(cd "$dir" && go mod download -json \
-      "github.com/pulumi/pulumi-kubernetes/provider/v4@$PK8S_PROVIDER_VERSION" |
-      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
-    [[ -d $upstream ]] || die "could not download the pulumi-kubernetes provider module"
-    rm -rf "$dir/provider.tmp"
-    cp -r "$upstream" "$dir/provider.tmp"
-    chmod -R u+w "$dir/provider.tmp"
-    mv "$dir/provider.tmp" "$dir/provider"
-  fi
+  copy_module "$dir" "github.com/pulumi/pulumi-kubernetes/provider/v4@$PK8S_PROVIDER_VERSION" "$dir/provider"
   # The fix: awaiting a deletion, the provider logs the object's kstatus message, and dereferences the result even
   # when kstatus fails. It fails on an Argo Rollout (its status.observedGeneration is a string), so deleting a
   # Rollout crashed the provider (a nil pointer in condition.(*Deleted).Satisfied). The same two lines are in the
@@ -536,21 +533,27 @@ start() {
   log "$name started (pid $pid, log $LOG_DIR/$name.log)"
 }
 
+# sign_cert DIR NAME SUBJECT EXTFILE-LINES... : DIR/NAME.key, .csr and .crt signed by this control plane's CA.
+sign_cert() {
+  local dir=$1 name=$2 subj=$3
+  shift 3
+  (
+    cd "$dir"
+    openssl genrsa -out "$name.key" 2048 2>/dev/null
+    openssl req -new -key "$name.key" -subj "$subj" -out "$name.csr"
+    printf '%s\n' "$@" >"$name.ext"
+    openssl x509 -req -in "$name.csr" -CA "$PKI_DIR/ca.crt" -CAkey "$PKI_DIR/ca.key" -CAcreateserial \
+      -CAserial "$PKI_DIR/ca.srl" -days 3650 -extfile "$name.ext" -out "$name.crt" 2>/dev/null
+  )
+}
+
 # Certificates: a CA, the API server's serving certificate, an admin client certificate (system:masters) and the
 # service-account key pair. Regenerated by every `up`.
 gen_pki() {
   mkdir -p "$PKI_DIR"
   (
     cd "$PKI_DIR"
-    # sign NAME SUBJECT EXTFILE-LINES... : key, request and CA-signed certificate.
-    sign() {
-      local name=$1 subj=$2; shift 2
-      openssl genrsa -out "$name.key" 2048 2>/dev/null
-      openssl req -new -key "$name.key" -subj "$subj" -out "$name.csr"
-      printf '%s\n' "$@" >"$name.ext"
-      openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
-        -extfile "$name.ext" -out "$name.crt" 2>/dev/null
-    }
+    sign() { sign_cert "$PKI_DIR" "$@"; }
     openssl genrsa -out ca.key 2048 2>/dev/null
     openssl req -x509 -new -key ca.key -days 3650 -subj /CN=career-copilot-cluster-ca -out ca.crt
     sign apiserver /CN=kube-apiserver "extendedKeyUsage=serverAuth" "keyUsage=digitalSignature,keyEncipherment" \
@@ -822,6 +825,12 @@ case ${1:-} in
   status) cmd_status ;;
   restart-apiserver) cmd_restart_apiserver "${2:-5}" ;;
   env) cmd_env ;;
+  sign)
+    # sign DIR NAME SUBJECT EXTFILE-LINES... : a certificate from the running control plane's CA (scripts/node.sh's).
+    [[ -f $PKI_DIR/ca.key ]] || die "sign: no CA in $PKI_DIR; run: $0 up"
+    shift
+    sign_cert "$@"
+    ;;
   which)
     # which NAME: the path of one built tool (whether built or not).
     case ${2:-} in
@@ -836,7 +845,7 @@ case ${1:-} in
     esac
     ;;
   *)
-    echo "usage: $0 {build [PART...]|up|down|status|restart-apiserver [SECONDS]|env|which NAME}" >&2
+    echo "usage: $0 {build [PART...]|up|down|status|restart-apiserver [SECONDS]|env|which NAME|sign DIR NAME SUBJECT EXT...}" >&2
     exit 2
     ;;
 esac

@@ -75,22 +75,12 @@ wait_for() {
 # system:node-proxier binding covers), and CoreDNS's read-only client.
 gen_pki() {
   mkdir -p "$PKI"
-  (
-    cd "$PKI"
-    sign() {
-      local name=$1 subj=$2; shift 2
-      openssl genrsa -out "$name.key" 2048 2>/dev/null
-      openssl req -new -key "$name.key" -subj "$subj" -out "$name.csr"
-      printf '%s\n' "$@" >"$name.ext"
-      openssl x509 -req -in "$name.csr" -CA "$CLUSTER_PKI/ca.crt" -CAkey "$CLUSTER_PKI/ca.key" -CAcreateserial \
-        -CAserial "$PKI/ca.srl" -days 30 -extfile "$name.ext" -out "$name.crt" 2>/dev/null
-    }
-    sign kubelet "/O=system:nodes/CN=system:node:$NODE_NAME" "extendedKeyUsage=clientAuth" "keyUsage=digitalSignature,keyEncipherment"
-    sign kubelet-serving "/CN=$NODE_NAME" "extendedKeyUsage=serverAuth" "keyUsage=digitalSignature,keyEncipherment" \
-      "subjectAltName=DNS:$NODE_NAME,IP:127.0.0.1"
-    sign kube-proxy /CN=system:kube-proxy "extendedKeyUsage=clientAuth" "keyUsage=digitalSignature,keyEncipherment"
-    sign coredns /CN=career-copilot:coredns "extendedKeyUsage=clientAuth" "keyUsage=digitalSignature,keyEncipherment"
-  )
+  sign() { bash "$REPO_DIR/scripts/cluster.sh" sign "$PKI" "$@"; }
+  sign kubelet "/O=system:nodes/CN=system:node:$NODE_NAME" "extendedKeyUsage=clientAuth" "keyUsage=digitalSignature,keyEncipherment"
+  sign kubelet-serving "/CN=$NODE_NAME" "extendedKeyUsage=serverAuth" "keyUsage=digitalSignature,keyEncipherment" \
+    "subjectAltName=DNS:$NODE_NAME,IP:127.0.0.1"
+  sign kube-proxy /CN=system:kube-proxy "extendedKeyUsage=clientAuth" "keyUsage=digitalSignature,keyEncipherment"
+  sign coredns /CN=career-copilot:coredns "extendedKeyUsage=clientAuth" "keyUsage=digitalSignature,keyEncipherment"
 }
 
 # kubeconfig NAME : a kubeconfig for the client certificate NAME.

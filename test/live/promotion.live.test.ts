@@ -9,13 +9,14 @@ import { careerCopilot, PhaseNumber, selectPhase } from '../../phases';
 import { allWorkloads } from '../../phases/model/check-model';
 import { clusterEnvironment, LOCAL_STACK_CONFIG } from '../../local/cluster';
 import { PulumiStack } from '../../local/pulumi-stack';
+import { waitUntil } from '../e2e/support/release-status';
 import { throwawayStack } from '../e2e/support/throwaway-stack';
 import { MONOLITH_SEED, MONOLITH_SEED_USERS } from '../support/monolith-seed';
 import { IMAGES_SCRIPT, LIVE_NODE_READY } from './global-setup';
 import { CloudNativePgStandIn } from './support/cloudnative-pg-stand-in';
 import { openHostPathVolumes } from './support/host-path-volumes';
 import { MongoDbCommunityStandIn } from './support/mongodb-community-stand-in';
-import { kubectl, NAMESPACE, pods, psqlIn, serviceUrl, unreadyPods, waitUntil } from './support/live-cluster';
+import { kubectl, NAMESPACE, pods, psqlIn, serviceUrl, unreadyPods } from './support/live-cluster';
 import { Traffic, TrafficReport, TrafficRequest } from './support/traffic';
 
 const describeOnNode = process.env[LIVE_NODE_READY] === 'true' ? describe : describe.skip;
@@ -75,7 +76,7 @@ async function upTo(phase: number): Promise<number> {
   } finally {
     clearInterval(timer);
   }
-  await waitUntil(`every pod Ready at phase ${phase}`, 180, () => unreadyPods(env).length === 0, () => unreadyPods(env).join(', '));
+  await waitUntil(`every pod Ready at phase ${phase}`, () => unreadyPods(env), (unready) => unready.length === 0, 180_000);
   return (Date.now() - start) / 1000;
 }
 
@@ -204,13 +205,13 @@ describeOnNode('live promotion on a real node under traffic', () => {
     const traffic = Traffic.start(gateway(), MIX, TRAFFIC);
     await new Promise((resolve) => setTimeout(resolve, 3000));
     kubectl(env, ['delete', 'pod', '-n', NAMESPACE, '-l', `app.kubernetes.io/name=${service}`, '--wait=false']);
-    await waitUntil(`${service} replaced`, 120, () => unreadyPods(env).length === 0, () => unreadyPods(env).join(', '));
+    await waitUntil(`${service} replaced`, () => unreadyPods(env), (unready) => unready.length === 0);
     // Then no pod at all for 10 s (a crash loop, a bad release): the hybrid route's fallback is all there is.
     kubectl(env, ['scale', 'deployment', service, '-n', NAMESPACE, '--replicas=0']);
-    await waitUntil(`${service} gone`, 60, () => !pods(env).some((p) => p.app === service));
+    await waitUntil(`${service} gone`, () => pods(env).filter((p) => p.app === service).map((p) => p.name), (left) => left.length === 0, 60_000);
     await new Promise((resolve) => setTimeout(resolve, 10_000));
     kubectl(env, ['scale', 'deployment', service, '-n', NAMESPACE, '--replicas=1']);
-    await waitUntil(`${service} back`, 120, () => pods(env).some((p) => p.app === service && p.ready) && unreadyPods(env).length === 0, () => unreadyPods(env).join(', '));
+    await waitUntil(`${service} back`, () => ({ ready: pods(env).some((p) => p.app === service && p.ready), unready: unreadyPods(env) }), (s) => s.ready && s.unready.length === 0);
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const report = await traffic.stop();
     reports.push({ step: `phase 2, ${service} pod deleted, then scaled to 0 for 10 s`, report, seconds: 0 });

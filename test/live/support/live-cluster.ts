@@ -47,22 +47,6 @@ export function serviceUrl(env: NodeJS.ProcessEnv, service: string): string {
   return `http://${spec.spec.clusterIP}:${spec.spec.ports[0].port}`;
 }
 
-/** Polls `check` every 500 ms until it returns true; throws with `what` and the last `detail()` after `seconds`. */
-export async function waitUntil(what: string, seconds: number, check: () => boolean, detail: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    let ok = false;
-    try {
-      ok = check();
-    } catch {
-      ok = false;
-    }
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${what}: not after ${seconds} s${detail() ? `: ${detail()}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
 /** One SQL statement run as the superuser inside a stand-in PostgreSQL pod, its rows as `|`-separated lines. */
 export function psqlIn(env: NodeJS.ProcessEnv, cluster: string, database: string, sql: string): string[] {
   const out = kubectl(env, ['exec', '-i', '-n', NAMESPACE, `${cluster}-1`, '-c', 'postgres', '--', 'psql', '-h', '/tmp', '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-At', '-f', '-'], sql);

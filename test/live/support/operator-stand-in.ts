@@ -1,4 +1,4 @@
-import { execFileSync } from 'child_process';
+import { kubectl } from './live-cluster';
 
 /** A custom resource as a stand-in reads it: its name, and the spec its subclass knows. */
 export interface StoodInResource<Spec> {
@@ -52,6 +52,6 @@ export abstract class OperatorStandIn<Spec> {
   }
 
   protected kubectl(args: string[], input?: string): string {
-    return execFileSync('kubectl', args, { env: this.env, encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+    return kubectl(this.env, args, input);
   }
 }
