@@ -91,9 +91,23 @@ async function stepUnderTraffic(label: string, front: () => string, phase: numbe
   } finally {
     const report = await traffic.stop();
     reports.push({ step: label, report, seconds: seconds! ?? 0 });
+    if (report.failed > 0 && front === gateway) gatewayLogOfFailures(report);
   }
   landings();
   return reports[reports.length - 1].report;
+}
+
+/** The gateway's access-log lines of a step's failed requests (its pods still running): which location, which upstream. */
+function gatewayLogOfFailures(report: TrafficReport): void {
+  const ids = new Set(report.failures.map((f) => /request ([0-9a-f-]{36})/.exec(f)?.[1]).filter((id): id is string => id !== undefined));
+  let log = '';
+  try {
+    log = kubectl(env, ['logs', '-n', NAMESPACE, '-l', `app.kubernetes.io/name=${model.platform.gateway.name}`, '-c', 'app', '--prefix', '--tail=-1']);
+  } catch {
+    // the pods that served them may be gone
+  }
+  const lines = log.split('\n').filter((line) => [...ids].some((id) => line.includes(id)));
+  process.stdout.write(`gateway log of ${ids.size} failed requests:\n${lines.join('\n') || '(none found)'}\n`);
 }
 
 const monolith = () => serviceUrl(env, model.monolith.backend.name);

@@ -54,11 +54,21 @@ interface VegetaResult {
   readonly method: string;
   readonly url: string;
   readonly headers?: Record<string, string[]> | null;
+  /** The response body, base64. */
+  readonly body?: string;
 }
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** The query parameter that carries each request's id, so that a result without a response still names it. */
 const ID_PARAMETER = 'live_request_id';
+
+/** Who answered a failure and with what: a failure's first question. */
+function describeResponse(result: VegetaResult): string {
+  if (result.code === 0) return '';
+  const header = (name: string) => result.headers?.[name]?.[0];
+  const body = Buffer.from(result.body ?? '', 'base64').toString('utf8').slice(0, 120);
+  return `, served by ${header('X-Served-By') ?? header('Server') ?? 'unknown'}, route ${header('X-Route-Status') ?? 'none'}, body ${JSON.stringify(body)}`;
+}
 
 /** p-th percentile (0-100) of `values`, nearest rank. */
 function percentile(values: number[], p: number): number {
@@ -141,7 +151,7 @@ export class Traffic {
     if (result.error) this.errors[result.error] = (this.errors[result.error] ?? 0) + 1;
     if (!ok) {
       this.failed++;
-      if (this.failures.length < 10) this.failures.push(`${request.method} ${request.path}: ${status}${result.error ? ` ${result.error}` : ''} (request ${id})`);
+      if (this.failures.length < 10) this.failures.push(`${request.method} ${request.path}: ${status}${result.error ? ` ${result.error}` : ''} (request ${id}${describeResponse(result)})`);
     }
     if (WRITES.has(request.method)) (ok ? this.accepted : this.unanswered).push(id);
     const servedBy = result.headers?.['X-Served-By']?.[0];
