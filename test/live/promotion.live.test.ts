@@ -83,14 +83,14 @@ async function upTo(phase: number): Promise<number> {
 /** One step under traffic to `front` (the monolith's or the gateway's Service), recorded for the report. */
 async function stepUnderTraffic(label: string, front: () => string, phase: number): Promise<TrafficReport> {
   const traffic = Traffic.start(front(), MIX, TRAFFIC);
-  let seconds: number;
+  let seconds = 0;
   try {
     seconds = await upTo(phase);
     // A few seconds more on the new phase: what the step left behind must serve too.
     await new Promise((resolve) => setTimeout(resolve, 5000));
   } finally {
     const report = await traffic.stop();
-    reports.push({ step: label, report, seconds: seconds! ?? 0 });
+    reports.push({ step: label, report, seconds });
     if (report.failed > 0 && front === gateway) gatewayLogOfFailures(report);
   }
   landings();
@@ -99,15 +99,15 @@ async function stepUnderTraffic(label: string, front: () => string, phase: numbe
 
 /** The gateway's access-log lines of a step's failed requests (its pods still running): which location, which upstream. */
 function gatewayLogOfFailures(report: TrafficReport): void {
-  const ids = new Set(report.failures.map((f) => /request ([0-9a-f-]{36})/.exec(f)?.[1]).filter((id): id is string => id !== undefined));
+  const ids = report.failedRequestIds;
   let log = '';
   try {
     log = kubectl(env, ['logs', '-n', NAMESPACE, '-l', `app.kubernetes.io/name=${model.platform.gateway.name}`, '-c', 'app', '--prefix', '--tail=-1']);
   } catch {
     // the pods that served them may be gone
   }
-  const lines = log.split('\n').filter((line) => [...ids].some((id) => line.includes(id)));
-  process.stdout.write(`gateway log of ${ids.size} failed requests:\n${lines.join('\n') || '(none found)'}\n`);
+  const lines = log.split('\n').filter((line) => ids.some((id) => line.includes(id)));
+  process.stdout.write(`gateway log of ${ids.length} failed requests:\n${lines.join('\n') || '(none found)'}\n`);
 }
 
 const monolith = () => serviceUrl(env, model.monolith.backend.name);

@@ -36,8 +36,10 @@ export interface TrafficReport {
   readonly byStatus: Readonly<Record<string, number>>;
   /** The errors of the requests without a response, by message. */
   readonly errors: Readonly<Record<string, number>>;
-  /** Up to 10 failures: method, path, status, the request id. */
+  /** Up to 10 failures: method, path, status, the request id, who answered. */
   readonly failures: readonly string[];
+  /** The request ids of those failures, in the same order. */
+  readonly failedRequestIds: readonly string[];
   /** The request ids of the writes (POST, PUT, PATCH, DELETE) answered 2xx: each must have landed exactly once. */
   readonly acceptedWrites: readonly string[];
   /** The request ids of the writes not answered 2xx: each may have landed at most once. */
@@ -89,6 +91,7 @@ export class Traffic {
   private readonly byStatus: Record<string, number> = {};
   private readonly errors: Record<string, number> = {};
   private readonly failures: string[] = [];
+  private readonly failedRequestIds: string[] = [];
   private readonly accepted: string[] = [];
   private readonly unanswered: string[] = [];
   private readonly servedBy: Record<string, Record<string, number>> = {};
@@ -151,7 +154,10 @@ export class Traffic {
     if (result.error) this.errors[result.error] = (this.errors[result.error] ?? 0) + 1;
     if (!ok) {
       this.failed++;
-      if (this.failures.length < 10) this.failures.push(`${request.method} ${request.path}: ${status}${result.error ? ` ${result.error}` : ''} (request ${id}${describeResponse(result)})`);
+      if (this.failures.length < 10) {
+        this.failures.push(`${request.method} ${request.path}: ${status}${result.error ? ` ${result.error}` : ''} (request ${id}${describeResponse(result)})`);
+        this.failedRequestIds.push(id);
+      }
     }
     if (WRITES.has(request.method)) (ok ? this.accepted : this.unanswered).push(id);
     const servedBy = result.headers?.['X-Served-By']?.[0];
@@ -180,6 +186,7 @@ export class Traffic {
       byStatus: { ...this.byStatus },
       errors: { ...this.errors },
       failures: [...this.failures],
+      failedRequestIds: [...this.failedRequestIds],
       acceptedWrites: [...this.accepted],
       unansweredWrites: [...this.unanswered],
       servedBy: JSON.parse(JSON.stringify(this.servedBy)) as TrafficReport['servedBy'],
