@@ -56,6 +56,10 @@ async function deploy() {
   const provider = new k8s.Provider('kubernetes', {
     ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
     enableServerSideApply: true,
+    // A ConfigMap whose data changes is updated, not replaced: with its fixed name a replacement is a delete, then a
+    // create, while the pods that mount it roll out (pulumi/pulumi-kubernetes#1567). Each component's pods are
+    // applied after its ConfigMaps (PhaseComponent), and a pod template carries its files' checksum, so it rolls.
+    enableConfigMapMutable: true,
   });
 
   const byComponent = new Map<string, Manifest[]>();

@@ -2,7 +2,11 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { dataBearingReason } from '../constructs/data-bearing';
 import { Manifest } from '../constructs/synthesize';
+import { podTemplates } from '../policy/pod-templates';
 import { kubernetesResource } from './kubernetes-resource';
+
+/** What a component's pods read: mounted files, environment, credentials. */
+const CONFIGURATION_KINDS: ReadonlySet<string> = new Set(['ConfigMap', 'Secret']);
 
 /** Args of `PhaseComponent`. */
 export interface PhaseComponentArgs {
@@ -42,7 +46,14 @@ export class PhaseComponent extends pulumi.ComponentResource {
       return resource;
     };
     const isRollout = (m: Manifest) => m.document.kind === 'Rollout';
-    const first = new Map(args.manifests.filter((m) => !isRollout(m)).map((m) => [m, register(m, args.dependsOn ?? [])]));
+    // The component's configuration is applied before the pods that read it: a ConfigMap whose content changes is
+    // updated in place (the provider's enableConfigMapMutable), and a pod template that changes with it would
+    // otherwise roll out in parallel, its new pods starting on the previous content.
+    const isConfiguration = (m: Manifest) => CONFIGURATION_KINDS.has(m.document.kind);
+    const configuration = new Map(args.manifests.filter(isConfiguration).map((m) => [m, register(m, args.dependsOn ?? [])]));
+    const workloadDependsOn = [...(args.dependsOn ?? []), ...configuration.values()];
+    const makesPods = (m: Manifest) => podTemplates(m.document).length > 0;
+    const first = new Map(args.manifests.filter((m) => !isRollout(m)).map((m) => [m, configuration.get(m) ?? register(m, makesPods(m) ? workloadDependsOn : args.dependsOn ?? [])]));
     const rolloutDependsOn = [...(args.dependsOn ?? []), ...first.values(), ...(args.rolloutDependsOn ?? [])];
     this.resources = args.manifests.map((m) => first.get(m) ?? register(m, rolloutDependsOn));
     this.registerOutputs({});

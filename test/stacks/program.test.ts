@@ -1,5 +1,6 @@
 import { dataBearingReason } from '../../constructs/data-bearing';
 import { synthesizePhase } from '../../constructs/synthesize';
+import { podTemplates } from '../../policy/pod-templates';
 import { logicalName } from '../../stacks/kubernetes-resource';
 import { careerCopilot, PHASES, selectPhase } from '../../phases';
 import { ProgramError, ProgramRun, Registered, runProgram } from './run-program';
@@ -53,6 +54,26 @@ describe.each(Object.keys(TARGETS))('Pulumi program, %s target', (target) => {
     // Phase 0 already has the monolith's cache (Redis), which needs a generated password on both targets.
     expect(credentials.length).toBeGreaterThan(0);
     for (const r of credentials) expect({ type: r.type, name: r.name, protect: r.protect }).toEqual({ type: r.type, name: r.name, protect: true });
+  });
+
+  test.each(PHASES.map((p) => [p]))('phase %i applies each pod template after the ConfigMaps and Secrets of its component', (phase) => {
+    const { resources } = runs.get(`${target}/${phase}`)!;
+    const manifests = synthesizePhase(selectPhase(model, phase), { inClusterData: target === 'local', externalDataCidr: AWS.clusterCidr, tls: target === 'aws' ? { clusterIssuer: AWS.tlsClusterIssuer } : undefined });
+    const dependsOn = (name: string) => resources.find((r) => r.name === name)?.dependsOn ?? [];
+    let checked = 0;
+    for (const m of manifests.filter((m) => podTemplates(m.document).length > 0)) {
+      const configuration = manifests.filter((c) => c.component === m.component && ['ConfigMap', 'Secret'].includes(c.document.kind)).map((c) => logicalName(c.document));
+      expect({ workload: logicalName(m.document), missing: configuration.filter((c) => !dependsOn(logicalName(m.document)).includes(c)) }).toEqual({ workload: logicalName(m.document), missing: [] });
+      checked += configuration.length;
+    }
+    expect(checked).toBeGreaterThan(0);
+    // The gateway's NGINX configuration in particular: its pods never start on the previous phase's routes.
+    if (phase > 0) expect(dependsOn('deployment:career-copilot/api-gateway')).toContain('configmap:career-copilot/api-gateway-files');
+  });
+
+  test('the Kubernetes provider updates a ConfigMap in place instead of replacing it', () => {
+    const provider = runs.get(`${target}/1`)!.resources.find((r) => r.type === 'pulumi:providers:kubernetes');
+    expect(provider?.inputs).toMatchObject({ enableConfigMapMutable: 'true' });
   });
 
   test('a surviving object has the same URN in every phase where it exists', () => {

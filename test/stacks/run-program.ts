@@ -9,6 +9,8 @@ export interface Registered {
   readonly urn: string;
   readonly inputs: Record<string, unknown>;
   readonly protect: boolean;
+  /** Names of the resources it was given in `dependsOn`. */
+  readonly dependsOn: readonly string[];
 }
 
 /** An error from the program, with what it had registered by then. */
@@ -34,6 +36,7 @@ export async function runProgram(config: Record<string, string>, previous: Recor
   let outputs: Record<string, unknown> = {};
   const secretOutputs: string[] = [];
   let protectedTypesAndNames = new Set<string>();
+  let dependenciesByTypeAndName = new Map<string, string[]>();
   const urns = new Map<string, string>();
   const withSecretInputs = new Set<string>();
   const listenersBefore = { exit: process.listeners('exit'), beforeExit: process.listeners('beforeExit') };
@@ -45,7 +48,7 @@ export async function runProgram(config: Record<string, string>, previous: Recor
     await runtime.setMocks(
       {
         newResource: (args) => {
-          resources.push({ type: args.type, name: args.name, urn: `urn:pulumi:${stack}::${project}::${args.type}::${args.name}`, inputs: args.inputs, protect: false });
+          resources.push({ type: args.type, name: args.name, urn: `urn:pulumi:${stack}::${project}::${args.type}::${args.name}`, inputs: args.inputs, protect: false, dependsOn: [] });
           if (args.type === 'pulumi:pulumi:StackReference') return { id: args.name, state: { outputs: previous, name: args.inputs.name } };
           // A RandomPassword's `result` is what the provider would generate: a stand-in value, so that what is built from it can be checked.
           if (args.type === 'random:index/randomPassword:RandomPassword') return { id: `${args.name}-id`, state: { ...args.inputs, result: `generated-${args.name}` } };
@@ -60,6 +63,7 @@ export async function runProgram(config: Record<string, string>, previous: Recor
     );
     // The mocks do not see resource options: a stack transformation records `protect` as each resource is made.
     const protectedNames = new Set<string>();
+    const dependencies = new Map<string, string[]>();
     const pending: Array<Promise<void>> = [];
     const loaded = (await import('../../stacks/index')) as unknown as { default?: Program } & Program;
     const program: Program = loaded.default ?? loaded;
@@ -69,6 +73,7 @@ export async function runProgram(config: Record<string, string>, previous: Recor
     await runtime.runInPulumiStack(async () => {
       runtime.registerStackTransformation((args) => {
         if (args.opts.protect) protectedNames.add(`${args.type}::${args.name}`);
+        pending.push(dependencyNames(args.opts.dependsOn).then((names) => void dependencies.set(`${args.type}::${args.name}`, names)));
         pending.push(
           containsSecret(args.props).then((secret) => {
             if (secret) withSecretInputs.add(`${args.type}::${args.name}`);
@@ -96,12 +101,14 @@ export async function runProgram(config: Record<string, string>, previous: Recor
       }
     }
     protectedTypesAndNames = protectedNames;
+    dependenciesByTypeAndName = dependencies;
     await Promise.all(pending);
     // Registrations finish asynchronously; wait until no new resource arrives.
     for (let seen = -1; seen !== resources.length; ) {
       seen = resources.length;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    await Promise.all(pending);
     const monitor = runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
     for (const urn of monitor.resources.keys()) {
       const [, , type, name] = urn.split('::');
@@ -117,7 +124,14 @@ export async function runProgram(config: Record<string, string>, previous: Recor
     for (const listener of process.listeners('exit')) if (!listenersBefore.exit.includes(listener)) process.removeListener('exit', listener);
     for (const listener of process.listeners('beforeExit')) if (!listenersBefore.beforeExit.includes(listener)) process.removeListener('beforeExit', listener);
   }
-  return { urns, withSecretInputs, resources: resources.map((r) => ({ ...r, protect: protectedTypesAndNames.has(`${r.type}::${r.name}`) })), outputs, secretOutputs };
+  return { urns, withSecretInputs, resources: resources.map((r) => ({ ...r, protect: protectedTypesAndNames.has(`${r.type}::${r.name}`), dependsOn: dependenciesByTypeAndName.get(`${r.type}::${r.name}`) ?? [] })), outputs, secretOutputs };
+}
+
+/** The names of the resources a `dependsOn` option names (the program passes plain resources, or arrays of them). */
+async function dependencyNames(dependsOn: pulumi.ResourceOptions['dependsOn']): Promise<string[]> {
+  const list = (Array.isArray(dependsOn) ? dependsOn : dependsOn === undefined ? [] : [dependsOn]).filter((r): r is pulumi.Resource => pulumi.Resource.isInstance(r));
+  const urns = await Promise.all(list.map((r) => new Promise<string>((resolve) => r.urn.apply(resolve))));
+  return urns.map((urn) => urn.split('::').pop()!);
 }
 
 /** Whether any input value, however deep, is a secret Output. */
