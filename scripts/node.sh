@@ -35,6 +35,8 @@ PROXY_METRICS_PORT=${NODE_PROXY_METRICS_PORT:-20249}
 # The pods' network (inside the controller manager's --cluster-cidr) and the bridge that carries it.
 POD_CIDR=10.244.0.0/24
 BRIDGE=cc0
+# The control plane's --service-cluster-ip-range (scripts/cluster.sh).
+SERVICE_CIDR=10.0.0.0/24
 # Cluster DNS: a link-local address on lo (never routed off the host), CoreDNS bound to it alone.
 DNS_IP=169.254.20.10
 DNS_READY_PORT=${NODE_DNS_READY_PORT:-20281} # CoreDNS's ready plugin: 200 once the kubernetes plugin has synced
@@ -254,6 +256,7 @@ cmd_up() {
   start coredns "$(bin coredns)" -conf "$RUN/coredns/Corefile"
 
   modprobe br_netfilter 2>/dev/null || true
+  drop_unclaimed_service_addresses
   start kubelet "$(bin kubelet)" --config "$RUN/kubelet/config.yaml" --kubeconfig "$RUN/kubelet.kubeconfig" \
     --root-dir "$RUN/kubelet/root" --hostname-override "$NODE_NAME" --node-ip "$(node_ip)" \
     --pod-infra-container-image "$(bash "$REPO_DIR/scripts/images.sh" reference pause)" \
@@ -265,6 +268,20 @@ cmd_up() {
   wait_for "cluster DNS ready" 60 curl -sf "http://127.0.0.1:$DNS_READY_PORT/ready"
   trap - EXIT
   log "up in $(($(date +%s) - UP_START))s: node $NODE_NAME ($(node_ip)), pods on $POD_CIDR, DNS $DNS_IP"
+}
+
+# A packet to an address of the Service range that no Service holds (yet or any more: a gateway that resolved a
+# Service before it was deleted still sends there) is dropped, as a cluster's network does: no route leads there.
+# Here the host's default route would take it to this VM's egress proxy, which answers any address with an HTTP
+# 404. kube-proxy translates the addresses it holds before the filter hook (nat, priority -100) and rejects those
+# of a Service without endpoints at filter priority 0; this chain comes after both.
+drop_unclaimed_service_addresses() {
+  nft -f - <<EOF
+table inet career-copilot-node {
+  chain unclaimed-service-addresses-forward { type filter hook forward priority 10; ip daddr $SERVICE_CIDR counter drop; }
+  chain unclaimed-service-addresses-output { type filter hook output priority 10; ip daddr $SERVICE_CIDR counter drop; }
+}
+EOF
 }
 
 node_ip() { ip -4 -o addr show scope global | awk '$2 != "lo" { split($4, a, "/"); print a[1]; exit }'; }
@@ -309,6 +326,8 @@ cmd_down() {
   [[ -f $RUN/dns-address-added ]] && { ip addr delete "$DNS_IP/32" dev lo 2>/dev/null || true; rm -f "$RUN/dns-address-added"; }
   # The kubelet's cgroups (per QoS class and pod), deepest first.
   find /sys/fs/cgroup -depth -type d -path '*/kubepods*' -exec rmdir {} \; 2>/dev/null || true
+  # What the node dropped on its way to unclaimed Service addresses (see drop_unclaimed_service_addresses).
+  nft list table inet career-copilot-node 2>/dev/null | awk '/counter/ { p += $(NF - 3) } END { if (p) print "[node] dropped " p " packets to unclaimed Service addresses" }' >&2 || true
   # The rules kube-proxy, the kubelet and the bridge plugin added, and the sysctls the kubelet changed.
   if [[ -f $RUN/nftables.before ]]; then
     { echo 'flush ruleset'; cat "$RUN/nftables.before"; } | nft -f - || log "could not restore the nf_tables ruleset from $RUN/nftables.before"
