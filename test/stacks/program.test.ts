@@ -1,8 +1,8 @@
 import { dataBearingReason } from '../../constructs/data-bearing';
-import { synthesizePhase } from '../../constructs/synthesize';
+import { Manifest, synthesizePhase } from '../../constructs/synthesize';
 import { podTemplates } from '../../policy/pod-templates';
 import { logicalName } from '../../stacks/kubernetes-resource';
-import { careerCopilot, PHASES, selectPhase } from '../../phases';
+import { careerCopilot, PhaseNumber, PHASES, selectPhase } from '../../phases';
 import { ProgramError, ProgramRun, Registered, runProgram } from './run-program';
 
 const AWS = { target: 'aws', vpcId: 'vpc-0abc', privateSubnetIds: '["subnet-0a1","subnet-0b2"]', clusterCidr: '10.20.0.0/16', tlsClusterIssuer: 'letsencrypt' };
@@ -21,16 +21,22 @@ beforeAll(async () => {
 }, 120_000);
 
 const model = careerCopilot();
+/** What the program should register for a target and phase: the phase's manifests, synthesized once per test file. */
+const synthesized = new Map<string, Manifest[]>();
+function manifestsOf(target: string, phase: PhaseNumber): Manifest[] {
+  const key = `${target}/${phase}`;
+  if (!synthesized.has(key)) {
+    const environment = { inClusterData: target === 'local', externalDataCidr: AWS.clusterCidr, tls: target === 'aws' ? { clusterIssuer: AWS.tlsClusterIssuer } : undefined };
+    synthesized.set(key, synthesizePhase(selectPhase(model, phase), environment));
+  }
+  return synthesized.get(key)!;
+}
 const kubernetes = (resources: Registered[]) => resources.filter((r) => r.type.startsWith('kubernetes:') && r.type !== 'pulumi:providers:kubernetes');
 
 describe.each(Object.keys(TARGETS))('Pulumi program, %s target', (target) => {
   test.each(PHASES.map((p) => [p]))('phase %i registers every object of the phase, typed, under its component', (phase) => {
     const { resources } = runs.get(`${target}/${phase}`)!;
-    const expected = synthesizePhase(selectPhase(model, phase), {
-      inClusterData: target === 'local',
-      externalDataCidr: AWS.clusterCidr,
-      tls: target === 'aws' ? { clusterIssuer: AWS.tlsClusterIssuer } : undefined,
-    }).map((m) => logicalName(m.document));
+    const expected = manifestsOf(target, phase).map((m) => logicalName(m.document));
     const registered = kubernetes(resources).map((r) => r.name);
     expect(registered).toEqual(expect.arrayContaining(expected));
     const components = resources.filter((r) => r.type === 'career-copilot:platform:Component').map((r) => r.name);
@@ -58,7 +64,7 @@ describe.each(Object.keys(TARGETS))('Pulumi program, %s target', (target) => {
 
   test.each(PHASES.map((p) => [p]))('phase %i applies each pod template after the ConfigMaps and Secrets of its component', (phase) => {
     const { resources } = runs.get(`${target}/${phase}`)!;
-    const manifests = synthesizePhase(selectPhase(model, phase), { inClusterData: target === 'local', externalDataCidr: AWS.clusterCidr, tls: target === 'aws' ? { clusterIssuer: AWS.tlsClusterIssuer } : undefined });
+    const manifests = manifestsOf(target, phase);
     const dependsOn = (name: string) => resources.find((r) => r.name === name)?.dependsOn ?? [];
     let checked = 0;
     for (const m of manifests.filter((m) => podTemplates(m.document).length > 0)) {
