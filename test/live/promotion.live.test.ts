@@ -5,6 +5,7 @@
  * so the test can count where each write landed. Run by `npm run test:live` (as root), never by `npm test`.
  */
 import { execFileSync } from 'child_process';
+import { get } from 'http';
 import { careerCopilot, PhaseNumber, selectPhase } from '../../phases';
 import { allWorkloads } from '../../phases/model/check-model';
 import { clusterEnvironment, LOCAL_STACK_CONFIG } from '../../local/cluster';
@@ -88,6 +89,8 @@ async function stepUnderTraffic(label: string, front: () => string, phase: numbe
     seconds = await upTo(phase);
     // A few seconds more on the new phase: what the step left behind must serve too.
     await new Promise((resolve) => setTimeout(resolve, 5000));
+    // Every gateway pod routes as the new phase says (none started on the previous phase's configuration).
+    if (selectPhase(model, phase as PhaseNumber).workloads.some((w) => w.role === 'gateway')) expect(await routeStatusesSeen()).toEqual(routeStatusesOf(phase));
   } finally {
     const report = await traffic.stop();
     reports.push({ step: label, report, seconds });
@@ -108,6 +111,35 @@ function gatewayLogOfFailures(report: TrafficReport): void {
   }
   const lines = log.split('\n').filter((line) => ids.some((id) => line.includes(id)));
   process.stdout.write(`gateway log of ${ids.length} failed requests:\n${lines.join('\n') || '(none found)'}\n`);
+}
+
+/** The status the phase gives each path of the mix: its endpoint's, or the monolith's for a path no endpoint lists. */
+function routeStatusesOf(phase: number): Record<string, string[]> {
+  const routes = selectPhase(model, phase as PhaseNumber).routes;
+  const statusOf = (path: string) => routes.find((r) => path === r.path || path.startsWith(`${r.path}/`))?.status ?? 'monolith';
+  return Object.fromEntries([...new Set(MIX.map((r) => r.path))].map((path) => [path, [statusOf(path)]]));
+}
+
+/**
+ * The route status (`X-Route-Status`) the gateway answers each path of the mix with, over a new connection per
+ * request so that every replica is asked: a pod on another phase's configuration shows as a second status.
+ */
+async function routeStatusesSeen(requestsPerPath = 12): Promise<Record<string, string[]>> {
+  const statusOnce = (path: string) =>
+    new Promise<string>((resolve, reject) => {
+      const request = get(`${gateway()}${path}`, { agent: false, headers: TRAFFIC.headers }, (response) => {
+        response.resume();
+        resolve(String(response.headers['x-route-status'] ?? 'none'));
+      });
+      request.on('error', reject);
+    });
+  const seen: Record<string, string[]> = {};
+  for (const path of new Set(MIX.map((r) => r.path))) {
+    const statuses = new Set<string>();
+    for (let i = 0; i < requestsPerPath; i++) statuses.add(await statusOnce(path));
+    seen[path] = [...statuses].sort();
+  }
+  return seen;
 }
 
 const monolith = () => serviceUrl(env, model.monolith.backend.name);
@@ -233,7 +265,7 @@ describeOnNode('live promotion on a real node under traffic', () => {
     expect(report.failures).toEqual([]);
     // While the service was down, the monolith answered its writes (and no other service did).
     const writers = report.servedBy['POST /api/v1/applications'] ?? {};
-    process.stdout.write(`POST /api/v1/applications answered by ${JSON.stringify(writers)}\n`);
+    process.stdout.write(`applications answered by: POST ${JSON.stringify(writers)}, GET ${JSON.stringify(report.servedBy['GET /api/v1/applications'] ?? {})}\n`);
     expect(writers[model.monolith.backend.name]).toBeGreaterThan(0);
     expect(Object.keys(writers).filter((name) => name !== model.monolith.backend.name && name !== service)).toEqual([]);
   });
