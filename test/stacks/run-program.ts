@@ -46,7 +46,9 @@ export async function runProgram(config: Record<string, string>, previous: Recor
   const prepareStackTrace = Error.prepareStackTrace;
   Error.prepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => [String(error), ...frames.map((frame) => `    at ${frame}`)].join('\n');
   try {
-  await jest.isolateModulesAsync(async () => {
+    // One copy of the runtime and the program per test file: each run resets what the runtime keeps (its options,
+    // monitor and config, by setMocks and setAllConfig; a new stack resource with its transformations). A copy per
+    // run (jest.isolateModules) compiled every module again: half of the unit tests' time.
     const runtime = await import('@pulumi/pulumi/runtime');
     const project = 'career-copilot';
     runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`${project}:${k}`, v])), Object.keys(config).filter((k) => k === 'kubeconfig').map((k) => `${project}:${k}`));
@@ -119,14 +121,13 @@ export async function runProgram(config: Record<string, string>, previous: Recor
       const [, , type, name] = urn.split('::');
       urns.set(`${type.split('$').pop()}::${name}`, urn);
     }
-  });
   } catch (error) {
     // What the program had registered when it stopped, for tests that assert it stopped before touching anything.
     throw Object.assign(error as Error, { registered: resources.filter((r) => r.type !== 'pulumi:pulumi:Stack') });
   } finally {
     Error.prepareStackTrace = prepareStackTrace;
-    // Each isolated copy of the Pulumi runtime adds its own process 'exit' and 'beforeExit' handlers; the copy is
-    // discarded after the run, and so are they (they would pile up across runs).
+    // The runtime's process 'exit' and 'beforeExit' handlers (its leaked-promise report) are removed after each run:
+    // they would otherwise report on a run long finished when jest's worker exits.
     for (const listener of process.listeners('exit')) if (!listenersBefore.exit.includes(listener)) process.removeListener('exit', listener);
     for (const listener of process.listeners('beforeExit')) if (!listenersBefore.beforeExit.includes(listener)) process.removeListener('beforeExit', listener);
   }
