@@ -125,9 +125,12 @@ function routeStatusesOf(phase: number): Record<string, string[]> {
  * request so that every replica is asked: a pod on another phase's configuration shows as a second status.
  */
 async function routeStatusesSeen(requestsPerPath = 12): Promise<Record<string, string[]>> {
-  const statusOnce = (path: string) =>
+  // Each request as a client of its own (the gateway believes X-Forwarded-For from the bridge; the traffic's
+  // clients are 198.51.100.x): a probe never meets a rate limit, whose 429 carries no route status.
+  const statusOnce = (path: string, client: number) =>
     new Promise<string>((resolve, reject) => {
-      const request = get(`${gateway()}${path}`, { agent: false, headers: TRAFFIC.headers }, (response) => {
+      const headers = { ...TRAFFIC.headers, 'x-forwarded-for': `203.0.113.${client}` };
+      const request = get(`${gateway()}${path}`, { agent: false, headers }, (response) => {
         response.resume();
         resolve(String(response.headers['x-route-status'] ?? 'none'));
       });
@@ -136,7 +139,7 @@ async function routeStatusesSeen(requestsPerPath = 12): Promise<Record<string, s
   const seen: Record<string, string[]> = {};
   for (const path of new Set(MIX.map((r) => r.path))) {
     const statuses = new Set<string>();
-    for (let i = 0; i < requestsPerPath; i++) statuses.add(await statusOnce(path));
+    for (let i = 0; i < requestsPerPath; i++) statuses.add(await statusOnce(path, i + 1));
     seen[path] = [...statuses].sort();
   }
   return seen;
