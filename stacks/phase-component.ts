@@ -45,16 +45,16 @@ export class PhaseComponent extends pulumi.ComponentResource {
       if (protect) this.dataBearing.push(resource);
       return resource;
     };
+    const dependsOn = args.dependsOn ?? [];
     const isRollout = (m: Manifest) => m.document.kind === 'Rollout';
+    const makesPods = (m: Manifest) => podTemplates(m.document).length > 0;
     // The component's configuration is applied before the pods that read it: a ConfigMap whose content changes is
     // updated in place (the provider's enableConfigMapMutable), and a pod template that changes with it would
     // otherwise roll out in parallel, its new pods starting on the previous content.
-    const isConfiguration = (m: Manifest) => CONFIGURATION_KINDS.has(m.document.kind);
-    const configuration = new Map(args.manifests.filter(isConfiguration).map((m) => [m, register(m, args.dependsOn ?? [])]));
-    const workloadDependsOn = [...(args.dependsOn ?? []), ...configuration.values()];
-    const makesPods = (m: Manifest) => podTemplates(m.document).length > 0;
-    const first = new Map(args.manifests.filter((m) => !isRollout(m)).map((m) => [m, configuration.get(m) ?? register(m, makesPods(m) ? workloadDependsOn : args.dependsOn ?? [])]));
-    const rolloutDependsOn = [...(args.dependsOn ?? []), ...first.values(), ...(args.rolloutDependsOn ?? [])];
+    const configuration = new Map(args.manifests.filter((m) => CONFIGURATION_KINDS.has(m.document.kind)).map((m) => [m, register(m, dependsOn)]));
+    const afterConfiguration = [...dependsOn, ...configuration.values()];
+    const first = new Map(args.manifests.filter((m) => !isRollout(m)).map((m) => [m, configuration.get(m) ?? register(m, makesPods(m) ? afterConfiguration : dependsOn)]));
+    const rolloutDependsOn = [...dependsOn, ...first.values(), ...(args.rolloutDependsOn ?? [])];
     this.resources = args.manifests.map((m) => first.get(m) ?? register(m, rolloutDependsOn));
     this.registerOutputs({});
   }

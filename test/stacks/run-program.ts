@@ -35,8 +35,10 @@ export async function runProgram(config: Record<string, string>, previous: Recor
   const resources: Registered[] = [];
   let outputs: Record<string, unknown> = {};
   const secretOutputs: string[] = [];
-  let protectedTypesAndNames = new Set<string>();
-  let dependenciesByTypeAndName = new Map<string, string[]>();
+  // The mocks do not see resource options: a stack transformation records `protect` and `dependsOn` as each
+  // resource is made.
+  const protectedNames = new Set<string>();
+  const dependencies = new Map<string, string[]>();
   const urns = new Map<string, string>();
   const withSecretInputs = new Set<string>();
   const listenersBefore = { exit: process.listeners('exit'), beforeExit: process.listeners('beforeExit') };
@@ -68,9 +70,6 @@ export async function runProgram(config: Record<string, string>, previous: Recor
       false,
       'organization',
     );
-    // The mocks do not see resource options: a stack transformation records `protect` as each resource is made.
-    const protectedNames = new Set<string>();
-    const dependencies = new Map<string, string[]>();
     const pending: Array<Promise<void>> = [];
     const loaded = (await import('../../stacks/index')) as unknown as { default?: Program } & Program;
     const program: Program = loaded.default ?? loaded;
@@ -107,9 +106,6 @@ export async function runProgram(config: Record<string, string>, previous: Recor
         outputs[key] = value;
       }
     }
-    protectedTypesAndNames = protectedNames;
-    dependenciesByTypeAndName = dependencies;
-    await Promise.all(pending);
     // Registrations finish asynchronously; wait until no new resource arrives.
     for (let seen = -1; seen !== resources.length; ) {
       seen = resources.length;
@@ -131,7 +127,7 @@ export async function runProgram(config: Record<string, string>, previous: Recor
     for (const listener of process.listeners('exit')) if (!listenersBefore.exit.includes(listener)) process.removeListener('exit', listener);
     for (const listener of process.listeners('beforeExit')) if (!listenersBefore.beforeExit.includes(listener)) process.removeListener('beforeExit', listener);
   }
-  return { urns, withSecretInputs, resources: resources.map((r) => ({ ...r, protect: protectedTypesAndNames.has(`${r.type}::${r.name}`), dependsOn: dependenciesByTypeAndName.get(`${r.type}::${r.name}`) ?? [] })), outputs, secretOutputs };
+  return { urns, withSecretInputs, resources: resources.map((r) => ({ ...r, protect: protectedNames.has(`${r.type}::${r.name}`), dependsOn: dependencies.get(`${r.type}::${r.name}`) ?? [] })), outputs, secretOutputs };
 }
 
 /** The names of the resources a `dependsOn` option names (the program passes plain resources, or arrays of them). */
