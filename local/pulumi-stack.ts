@@ -1,9 +1,12 @@
-import { spawn } from 'child_process';
+import { execFile } from 'child_process';
 import { randomBytes } from 'crypto';
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import * as path from 'path';
+import { promisify } from 'util';
+import { EngineEvent, LocalWorkspace, LocalWorkspaceOptions, OpMap, PulumiCommand, Stack } from '@pulumi/pulumi/automation';
 import { Checkpoint } from './checkpoint';
 import { REPO_ROOT } from './cluster';
+import { allProcesses, readProcess } from './processes';
 import { writeRandomProviderLauncher } from './random-provider-launcher';
 import { StackLock, stackLocks } from './stack-locks';
 
@@ -22,11 +25,9 @@ export interface OperationResult {
   readonly seconds: number;
 }
 
-/** A finished CLI command. */
-export interface CommandResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
+/** An operation that failed as the caller expected: what the CLI printed (its errors included) and how long it took. */
+export interface FailedOperation {
+  readonly output: string;
   readonly seconds: number;
 }
 
@@ -71,7 +72,10 @@ export const CHANGE_OPS: readonly string[] = Object.keys(CHANGE_VERBS);
 export interface UpOptions {
   /** Hears of each resource operation as the engine finishes it. @default - none */
   readonly onStep?: (step: ResourceStep) => void;
-  /** When aborted, kills the CLI with SIGKILL (its plugins run on, as after a crash). @default - never */
+  /**
+   * When aborted, kills the CLI with SIGKILL (its plugins run on, as after a crash), not the Automation API's
+   * SIGINT, which lets the engine finish its operations and record them. @default - never
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -81,11 +85,6 @@ export interface PreviewOptions {
   readonly expectNoChanges?: boolean;
   /** Policy pack folders the engine applies (`--policy-pack`). @default [] */
   readonly policyPacks?: readonly string[];
-}
-
-/** `--policy-pack DIR` per pack. */
-function policyPackArgs(options: PreviewOptions): string[] {
-  return (options.policyPacks ?? []).flatMap((pack) => ['--policy-pack', pack]);
 }
 
 /** Options of `PulumiStack.open`. */
@@ -105,15 +104,46 @@ export interface PulumiStackOptions {
   readonly stackName?: string;
 }
 
-/** The event stream's lines this class reads (`pulumi up --json` writes one engine event per line). */
-interface EngineEventLine {
-  readonly resOutputsEvent?: { readonly metadata: { readonly op: string; readonly urn: string; readonly type: string } };
-  readonly summaryEvent?: { readonly resourceChanges?: Partial<Record<string, number>> };
+/** The folders and files of a stack's own folder (`PulumiStackOptions.dir`). */
+class StackFolder {
+  /** The file backend's folder (`PULUMI_BACKEND_URL=file://<state>`). */
+  readonly state: string;
+  readonly home: string;
+  /** `pulumi` (a link to the CLI on the caller's PATH, where PulumiCommand looks for it) and the plugin launchers. */
+  readonly bin: string;
+  /** A stub of the project, where the config workspace writes `Pulumi.<stack>.yaml`. */
+  readonly project: string;
+  readonly passphrase: string;
+
+  constructor(readonly dir: string) {
+    this.state = path.join(dir, 'state');
+    this.home = path.join(dir, 'home');
+    this.bin = path.join(dir, 'bin');
+    this.project = path.join(dir, 'project');
+    this.passphrase = path.join(dir, 'passphrase');
+  }
+
+  /** Creates what is missing: the folders, the stub project, a passphrase drawn at random, the CLI link. */
+  prepare(projectName: string, pathVariable: string | undefined): void {
+    for (const folder of [this.state, this.home, this.bin, this.project]) mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(this.project, 'Pulumi.yaml'), `name: ${projectName}\nruntime: nodejs\n`);
+    if (!existsSync(this.passphrase)) writeFileSync(this.passphrase, randomBytes(32).toString('base64url'), { mode: 0o600 });
+    chmodSync(this.passphrase, 0o600);
+    writeRandomProviderLauncher(this.bin);
+    const cli = path.join(this.bin, 'pulumi');
+    rmSync(cli, { force: true });
+    symlinkSync(onPath('pulumi', pathVariable), cli);
+  }
 }
 
 /**
- * A stack of a Pulumi project on a local file backend, everything of it in one folder (`dir`): nothing is written to
- * the repository (every command gets `--config-file`), and removing the folder removes the stack.
+ * A stack of a Pulumi project on a local file backend, driven through Pulumi's Automation API, everything of it in
+ * one folder (`dir`): removing the folder removes the stack, and nothing is written to the repository.
+ *
+ * Two workspaces share the backend: the program's (the project folder, where `up`, `preview`, `refresh` and
+ * `destroy` run with `configFile` naming the stack's own config file) and the config's (a stub of the same project
+ * in the stack folder), because a LocalWorkspace writes `Pulumi.<stack>.yaml` into its workDir, which must not be
+ * the repository.
  *
  * Its secrets provider is the passphrase one, with a passphrase generated at random when the folder is created and
  * kept beside the state, readable by its owner only (`PULUMI_CONFIG_PASSPHRASE_FILE`): no known passphrase protects
@@ -125,59 +155,54 @@ export class PulumiStack {
   public readonly projectName: string;
   /** The file backend's folder (`PULUMI_BACKEND_URL=file://<stateDir>`). */
   public readonly stateDir: string;
-  private readonly env: NodeJS.ProcessEnv;
-  private readonly projectDir: string;
-  private readonly initDir: string;
-  private readonly configFile: string;
 
-  private constructor(options: PulumiStackOptions) {
-    this.dir = options.dir;
-    this.stackName = options.stackName ?? 'local';
-    this.projectName = options.projectName ?? 'career-copilot';
-    this.stateDir = path.join(this.dir, 'state');
-    this.projectDir = options.projectDir ?? REPO_ROOT;
-    // A folder of its own holds the stack's config: `pulumi stack init` (which takes no --config-file) writes
-    // Pulumi.<stack>.yaml beside the Pulumi.yaml it finds, so it runs here, on a stub of the same project name.
-    this.initDir = path.join(this.dir, 'project');
-    this.configFile = path.join(this.initDir, `Pulumi.${this.stackName}.yaml`);
-    const bin = path.join(this.dir, 'bin');
-    const passphraseFile = path.join(this.dir, 'passphrase');
-    mkdirSync(this.initDir, { recursive: true });
-    mkdirSync(bin, { recursive: true });
-    mkdirSync(this.stateDir, { recursive: true });
-    writeFileSync(path.join(this.initDir, 'Pulumi.yaml'), `name: ${this.projectName}\nruntime: nodejs\n`);
-    if (!existsSync(passphraseFile)) writeFileSync(passphraseFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
-    chmodSync(passphraseFile, 0o600);
-    writeRandomProviderLauncher(bin);
-    this.env = {
-      ...options.env,
-      PATH: `${bin}:${options.env.PATH ?? ''}`,
-      PULUMI_HOME: path.join(this.dir, 'home'),
-      PULUMI_BACKEND_URL: `file://${this.stateDir}`,
-      PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile,
-      PULUMI_SKIP_UPDATE_CHECK: 'true',
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
-      // `npm run build` type-checks the program; here it is only run.
-      PULUMI_NODEJS_TRANSPILE_ONLY: 'true',
-      PULUMI_SKIP_CONFIRMATIONS: 'true',
-    };
-    delete this.env.PULUMI_CONFIG_PASSPHRASE;
+  private constructor(
+    private readonly folder: StackFolder,
+    private readonly stack: Stack,
+    private readonly config: LocalWorkspace,
+    private readonly env: NodeJS.ProcessEnv,
+    projectName: string,
+  ) {
+    this.dir = folder.dir;
+    this.stackName = stack.name;
+    this.projectName = projectName;
+    this.stateDir = folder.state;
   }
 
   /** Opens the stack in `options.dir`, creating it (empty, with `config` set) when it does not exist yet. */
   static async open(config: Readonly<Record<string, string>>, options: PulumiStackOptions): Promise<PulumiStack> {
-    const stack = new PulumiStack(options);
-    if (!(await stack.exists())) {
-      await stack.run(['stack', 'init', stack.stackName, '--non-interactive'], stack.initDir);
-      for (const [key, value] of Object.entries(config)) await stack.setConfig(key, value);
+    const stackName = options.stackName ?? 'local';
+    const projectName = options.projectName ?? 'career-copilot';
+    const folder = new StackFolder(options.dir);
+    folder.prepare(projectName, options.env.PATH);
+    const env: NodeJS.ProcessEnv = {
+      ...options.env,
+      PATH: `${folder.bin}:${options.env.PATH ?? ''}`,
+      PULUMI_HOME: folder.home,
+      PULUMI_BACKEND_URL: `file://${folder.state}`,
+      PULUMI_CONFIG_PASSPHRASE_FILE: folder.passphrase,
+      // The CLI prefers PULUMI_CONFIG_PASSPHRASE to the file, and the Automation API runs it in this process's
+      // environment plus `envVars`: a value of undefined is how a variable is left out (Node.js drops it).
+      PULUMI_CONFIG_PASSPHRASE: undefined,
+      PULUMI_SKIP_UPDATE_CHECK: 'true',
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+      // `npm run build` type-checks the program; here it is only run.
+      PULUMI_NODEJS_TRANSPILE_ONLY: 'true',
+    };
+    const workspace: LocalWorkspaceOptions = {
+      pulumiCommand: await PulumiCommand.get({ root: folder.dir }),
+      pulumiHome: folder.home,
+      envVars: env as Record<string, string>,
+    };
+    const configWorkspace = await LocalWorkspace.create({ ...workspace, workDir: folder.project });
+    if (!(await configWorkspace.listStacks()).some((s) => s.name === stackName)) {
+      await configWorkspace.createStack(stackName);
+      if (Object.keys(config).length > 0) {
+        await configWorkspace.setAllConfig(stackName, Object.fromEntries(Object.entries(config).map(([key, value]) => [key, { value }])));
+      }
     }
-    return stack;
-  }
-
-  /** True when the backend holds this stack. */
-  async exists(): Promise<boolean> {
-    const result = await this.run(['stack', 'ls', '--json'], this.initDir);
-    return (JSON.parse(result.stdout) as Array<{ name: string }>).some((s) => s.name === this.stackName);
+    const stack = await LocalWorkspace.selectStack({ stackName, workDir: options.projectDir ?? REPO_ROOT }, workspace);
+    return new PulumiStack(folder, stack, configWorkspace, env, projectName);
   }
 
   /**
@@ -185,29 +210,82 @@ export class PulumiStack {
    * key declared in Pulumi.yaml must be set.
    */
   async setConfig(key: string, value: string, options: { path?: boolean } = {}): Promise<void> {
-    await this.run(['config', 'set', ...(options.path ? ['--path'] : []), key, value, ...this.stackArgs()]);
-  }
-
-  /** A config value of the stack, or undefined when it is not set. */
-  async getConfig(key: string): Promise<string | undefined> {
-    const result = await this.run(['config', 'get', key, ...this.stackArgs()], this.projectDir, false);
-    return result.code === 0 ? result.stdout.trim() : undefined;
+    await this.config.setConfig(this.stackName, key, { value }, options.path);
   }
 
   /**
    * `pulumi up --yes --skip-preview`; `options.onStep` hears of each resource operation as the engine finishes it.
-   * Throws with the CLI's warnings and errors when it fails.
+   * Throws with the engine's warnings and errors when it fails.
    */
   async up(options: UpOptions = {}): Promise<OperationResult> {
-    const { onStep } = options;
-    const onLine = onStep
-      ? (line: string) => {
-          const event = parseEvent(line)?.resOutputsEvent;
-          if (event) onStep({ op: event.metadata.op, type: event.metadata.type, name: event.metadata.urn.split('::').pop() ?? event.metadata.urn });
-        }
-      : undefined;
-    const result = await this.run(['up', '--yes', '--skip-preview', '--json', ...this.stackArgs()], this.projectDir, true, onLine, options.signal);
-    return { changes: summaryOf(result.stdout), seconds: result.seconds };
+    const { onStep, signal } = options;
+    const events = new EventRecord((event) => {
+      const outputs = event.resOutputsEvent;
+      if (outputs && onStep) onStep({ op: outputs.metadata.op, type: outputs.metadata.type, name: lastPart(outputs.metadata.urn) });
+    });
+    const started = process.hrtime.bigint();
+    const update = this.stack.up({ configFile: this.configFile, color: 'never', onEvent: events.hear });
+    const result = await events.settle('up', signal ? killedOn(signal, update, this.killEngine) : update);
+    return { changes: events.changes() ?? countChanges(result.summary.resourceChanges ?? {}), seconds: secondsSince(started) };
+  }
+
+  /**
+   * `pulumi preview`; with `expectNoChanges`, fails (and throws the diff) when anything would change; each of
+   * `policyPacks` (a folder) is applied by the engine, and a mandatory violation fails it.
+   */
+  async preview(options: PreviewOptions = {}): Promise<OperationResult> {
+    const events = new EventRecord();
+    const started = process.hrtime.bigint();
+    const preview = this.stack.preview({
+      configFile: this.configFile,
+      color: 'never',
+      expectNoChanges: options.expectNoChanges,
+      policyPacks: [...(options.policyPacks ?? [])],
+      onEvent: events.hear,
+    });
+    const result = await preview.catch(async (error: unknown) => {
+      if (!options.expectNoChanges) throw events.failure('preview', error);
+      // What would change is the finding: show it as a diff.
+      const diff = await this.stack.preview({ configFile: this.configFile, color: 'never', diff: true });
+      throw new Error(`pulumi preview --expect-no-changes failed:\n${tail(diff.stdout)}`);
+    });
+    return { changes: countChanges(result.changeSummary), seconds: secondsSince(started) };
+  }
+
+  /** `pulumi preview` that must fail (a policy violation, a refused config); its output, for the test to read. */
+  async previewFailing(options: PreviewOptions = {}): Promise<FailedOperation> {
+    const started = process.hrtime.bigint();
+    return failingAsExpected('preview', started, this.stack.preview({ configFile: this.configFile, color: 'never', policyPacks: [...(options.policyPacks ?? [])] }));
+  }
+
+  /** `pulumi up` that must fail (a locked stack, a refused phase); its output, for the test to read. */
+  async upFailing(): Promise<FailedOperation> {
+    const started = process.hrtime.bigint();
+    return failingAsExpected('up', started, this.stack.up({ configFile: this.configFile, color: 'never' }));
+  }
+
+  /**
+   * `pulumi refresh --yes --skip-preview`: reads every resource back from the cluster, which resolves the pending
+   * updates and deletes of an interrupted update; `options` says what to do with its pending creates.
+   */
+  async refresh(options: RefreshOptions = {}): Promise<OperationResult> {
+    const events = new EventRecord();
+    const started = process.hrtime.bigint();
+    const result = await events.settle(
+      'refresh',
+      this.stack.refresh({ configFile: this.configFile, color: 'never', clearPendingCreates: options.clearPendingCreates, onEvent: events.hear }),
+    );
+    return { changes: events.changes() ?? countChanges(result.summary.resourceChanges ?? {}), seconds: secondsSince(started) };
+  }
+
+  /** Unprotects everything and destroys it; the stack stays, empty. */
+  async destroy(): Promise<OperationResult> {
+    // The Automation API has no `pulumi state unprotect`.
+    await this.cli(['state', 'unprotect', '--all', '--yes', '--stack', this.stackName]);
+    const events = new EventRecord();
+    const started = process.hrtime.bigint();
+    const result = await events.settle('destroy', this.stack.destroy({ configFile: this.configFile, color: 'never', onEvent: events.hear }));
+    return { changes: events.changes() ?? countChanges(result.summary.resourceChanges ?? {}), seconds: secondsSince(started) };
   }
 
   /** The locks on this stack: held by a running update, or left by one that was killed. */
@@ -217,7 +295,7 @@ export class PulumiStack {
 
   /** `pulumi cancel`: removes the stack's locks (on a file backend, nothing else: no process is told to stop). */
   async cancel(): Promise<void> {
-    await this.run(['cancel', '--yes', '--stack', this.stackName, '--non-interactive']);
+    await this.stack.cancel();
   }
 
   /** The operations the last update started and did not record as finished (none after an update that ended). */
@@ -240,182 +318,171 @@ export class PulumiStack {
     );
   }
 
-  /** The stack's state (`pulumi stack export`; secrets stay encrypted). */
+  /**
+   * The stack's state (`pulumi stack export`), its secrets encrypted: the Automation API's `exportStack` decrypts
+   * every one (`--show-secrets`).
+   */
   async exportState(): Promise<Checkpoint> {
-    const result = await this.run(['stack', 'export', '--stack', this.stackName, '--non-interactive']);
-    const state = JSON.parse(result.stdout) as Partial<Checkpoint>;
+    const stdout = await this.cli(['stack', 'export', '--stack', this.stackName]);
+    const state = JSON.parse(stdout) as Partial<Checkpoint>;
     return { version: state.version ?? 3, deployment: state.deployment ?? {} };
   }
 
   /**
    * `pulumi stack import`: replaces the stack's state with `state`, which the CLI first checks holds together (it
-   * refuses one that does not, changing nothing) and from which it drops every pending operation.
+   * refuses one that does not, changing nothing) and from which it drops every pending operation. Not the Automation
+   * API's `importStack`, which writes the state to a file of the shared temporary folder and leaves it there when
+   * the import fails.
    */
   async importState(state: Checkpoint): Promise<void> {
     // Beside the state it replaces, readable by its owner only (its secrets are encrypted, its names are not).
     const file = path.join(this.dir, 'import.json');
     writeFileSync(file, JSON.stringify(state), { mode: 0o600 });
     try {
-      await this.run(['stack', 'import', '--file', file, '--stack', this.stackName, '--non-interactive']);
+      await this.cli(['stack', 'import', '--file', file, '--stack', this.stackName]);
     } finally {
       rmSync(file, { force: true });
     }
   }
 
-  /**
-   * `pulumi refresh --yes --skip-preview`: reads every resource back from the cluster, which resolves the pending
-   * updates and deletes of an interrupted update; `options` says what to do with its pending creates.
-   */
-  async refresh(options: RefreshOptions = {}): Promise<OperationResult> {
-    const clear = options.clearPendingCreates ? ['--clear-pending-creates'] : [];
-    const result = await this.run(['refresh', '--yes', '--skip-preview', '--json', ...clear, ...this.stackArgs()]);
-    return { changes: summaryOf(result.stdout), seconds: result.seconds };
-  }
-
-  /** `pulumi up` expected to fail: returns the CLI's output (the program's error included). */
-  /** `pulumi preview` that must fail (a policy violation, a refused config); its output, for the test to read. */
-  async previewFailing(options: PreviewOptions = {}): Promise<CommandResult> {
-    const result = await this.run(['preview', ...policyPackArgs(options), ...this.stackArgs()], this.projectDir, false);
-    if (result.code === 0) throw new Error(`pulumi preview succeeded where it should have failed:\n${result.stdout}`);
-    return result;
-  }
-
-  async upFailing(): Promise<CommandResult> {
-    const result = await this.run(['up', '--yes', '--skip-preview', ...this.stackArgs()], this.projectDir, false);
-    if (result.code === 0) throw new Error(`pulumi up succeeded where it should have failed:\n${result.stdout}`);
-    return result;
-  }
-
-  /**
-   * `pulumi preview`; with `expectNoChanges`, fails (and throws the diff) when anything would change; each of
-   * `policyPacks` (a folder) is applied by the engine, and a mandatory violation fails it.
-   */
-  async preview(options: PreviewOptions = {}): Promise<OperationResult> {
-    const args = ['preview', '--json', ...(options.expectNoChanges ? ['--expect-no-changes'] : []), ...policyPackArgs(options), ...this.stackArgs()];
-    const result = await this.run(args, this.projectDir, false);
-    if (result.code !== 0 && options.expectNoChanges) {
-      // What would change is the finding: show it as a diff.
-      const diff = await this.run(['preview', '--diff', ...this.stackArgs()], this.projectDir, false);
-      throw new Error(`pulumi preview --expect-no-changes failed (exit ${result.code}):\n${tail(diff.stdout)}\n${tail(diff.stderr)}`);
-    }
-    if (result.code !== 0) throw new Error(`pulumi preview failed (exit ${result.code}):\n${tail(diagnostics(result.stdout))}\n${tail(result.stderr)}`);
-    const summary = (JSON.parse(result.stdout) as { changeSummary?: Partial<Record<string, number>> }).changeSummary ?? {};
-    return { changes: countChanges(summary), seconds: result.seconds };
-  }
-
-  /** The stack's outputs (secrets stay `[secret]`). */
+  /** The stack's outputs, each secret one as `[secret]`. */
   async outputs(): Promise<Record<string, unknown>> {
-    const result = await this.run(['stack', 'output', '--json', '--stack', this.stackName, '--non-interactive']);
-    return JSON.parse(result.stdout) as Record<string, unknown>;
-  }
-
-  /** Unprotects everything and destroys it; the stack stays, empty. */
-  async destroy(): Promise<OperationResult> {
-    await this.run(['state', 'unprotect', '--all', '--yes', '--stack', this.stackName]);
-    const result = await this.run(['destroy', '--yes', '--skip-preview', '--json', ...this.stackArgs()]);
-    return { changes: summaryOf(result.stdout), seconds: result.seconds };
+    const outputs = await this.stack.outputs();
+    return Object.fromEntries(Object.entries(outputs).map(([key, { value, secret }]) => [key, secret ? '[secret]' : (value as unknown)]));
   }
 
   /** Removes the stack (whatever it still holds stays on the cluster) and its folder. */
   async remove(): Promise<void> {
-    await this.run(['stack', 'rm', '--yes', '--force', '--stack', this.stackName], this.initDir, false);
+    await this.config.removeStack(this.stackName, { force: true }).catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private stackArgs(): string[] {
-    return ['--stack', this.stackName, '--config-file', this.configFile, '--non-interactive'];
+  private get configFile(): string {
+    return path.join(this.folder.project, `Pulumi.${this.stackName}.yaml`);
   }
 
-  /**
-   * Runs the pulumi CLI; throws with its output on a non-zero exit unless `check` is false. `onLine` hears each
-   * complete line of its standard output as it comes; aborting `signal` kills the CLI (SIGKILL, as a crash or the
-   * OOM killer would; its plugins run on) and rejects.
-   */
-  run(args: readonly string[], cwd = this.projectDir, check = true, onLine?: (line: string) => void, signal?: AbortSignal): Promise<CommandResult> {
-    const started = process.hrtime.bigint();
-    return new Promise((resolve, reject) => {
-      const child = spawn('pulumi', args, { cwd, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let killed = false;
-      signal?.addEventListener(
-        'abort',
-        () => {
-          killed = true;
-          child.kill('SIGKILL');
-        },
-        { once: true },
-      );
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      let partial = '';
-      child.stdout.on('data', (b: Buffer) => {
-        out.push(b);
-        if (!onLine) return;
-        const lines = (partial + b.toString('utf8')).split('\n');
-        partial = lines.pop() ?? '';
-        lines.forEach(onLine);
-      });
-      child.stderr.on('data', (b: Buffer) => err.push(b));
-      child.on('error', reject);
-      // Settled once the killed CLI is reaped, so that it is not taken for a live holder of its lock. Not 'close':
-      // the plugins it leaves running may hold its output open.
-      child.on('exit', () => {
-        if (killed) reject(new Error(`pulumi ${args[0]} killed (SIGKILL)`));
-      });
-      child.on('close', (code) => {
-        if (killed) return;
-        const result = {
-          code: code ?? 1,
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
-          seconds: Number(process.hrtime.bigint() - started) / 1e9,
-        };
-        if (check && result.code !== 0) {
-          const output = args.includes('--json') ? diagnostics(result.stdout) : result.stdout;
-          reject(new Error(`pulumi ${args.join(' ')} exited ${result.code}:\n${tail(output)}\n${tail(result.stderr)}`));
-        } else {
-          resolve(result);
-        }
-      });
-    });
-  }
-}
+  /** SIGKILLs the CLI this process started for this stack, as a crash or the OOM killer would; returns its pids. */
+  private readonly killEngine = (): number[] => {
+    const cli = path.join(this.folder.bin, 'pulumi');
+    const engines = allProcesses().filter((p) => p.ppid === process.pid && (p.argv[0] === cli || p.argv[1] === cli));
+    for (const engine of engines) process.kill(engine.pid, 'SIGKILL');
+    return engines.map((e) => e.pid);
+  };
 
-function parseEvent(line: string): EngineEventLine | undefined {
-  if (!line.startsWith('{')) return undefined;
-  try {
-    return JSON.parse(line) as EngineEventLine;
-  } catch {
-    return undefined;
+  /** Runs a CLI command the Automation API has no call for; throws with its output on a non-zero exit. */
+  private async cli(args: readonly string[]): Promise<string> {
+    const cli = path.join(this.folder.bin, 'pulumi');
+    try {
+      const { stdout } = await promisify(execFile)(cli, [...args, '--non-interactive'], { cwd: this.folder.project, env: this.env, maxBuffer: 256 * 1024 * 1024 });
+      return stdout;
+    } catch (error) {
+      const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+      throw new Error(`pulumi ${args.join(' ')} failed:\n${tail(stdout)}\n${tail(stderr)}`);
+    }
   }
-}
-
-function countChanges(summary: Partial<Record<string, number>>): ResourceChanges {
-  return { create: summary.create ?? 0, update: summary.update ?? 0, delete: summary.delete ?? 0, replace: summary.replace ?? 0, same: summary.same ?? 0 };
-}
-
-/** The summary event of `pulumi up --json` (one engine event per line). */
-function summaryOf(stdout: string): ResourceChanges {
-  for (const line of stdout.split('\n').reverse()) {
-    const summary = parseEvent(line)?.summaryEvent;
-    if (summary) return countChanges(summary.resourceChanges ?? {});
-  }
-  throw new Error(`no summary event in the output of pulumi --json:\n${tail(stdout)}`);
 }
 
 /**
- * The warnings and errors of a `--json` event stream. Never the whole stream: its debug events carry the SDK's RPC
- * traces, which include secret values in plain text.
+ * The engine events of one operation that this class reads: the summary's counts and the warnings and errors. Never
+ * the whole stream in an error: its debug events carry the SDK's RPC traces, which include secret values in plain
+ * text.
  */
-function diagnostics(stdout: string): string {
-  return stdout
-    .split('\n')
-    .filter((line) => line.includes('"diagnosticEvent"'))
-    .map((line) => (JSON.parse(line) as { diagnosticEvent: { severity: string; message: string; urn?: string } }).diagnosticEvent)
-    .filter((d) => d.severity === 'error' || d.severity === 'warning')
+class EventRecord {
+  private summary?: OpMap;
+  private readonly diagnostics: string[] = [];
+
+  constructor(private readonly also?: (event: EngineEvent) => void) {}
+
+  readonly hear = (event: EngineEvent): void => {
+    if (event.summaryEvent) this.summary = event.summaryEvent.resourceChanges;
+    const d = event.diagnosticEvent;
     // The engine's note that it runs the locally built providers from PATH, on every run: not news.
-    .filter((d) => !/^using pulumi-resource-\S+ from \$PATH/.test(d.message))
-    .map((d) => `${d.severity}: ${d.urn ? `${d.urn.split('::').pop()}: ` : ''}${d.message.trim()}`)
-    .join('\n');
+    if (d && (d.severity === 'error' || d.severity === 'warning') && !/^using pulumi-resource-\S+ from \$PATH/.test(d.message)) {
+      this.diagnostics.push(`${d.severity}: ${d.urn ? `${lastPart(d.urn)}: ` : ''}${d.message.trim()}`);
+    }
+    this.also?.(event);
+  };
+
+  /** The counts of the operation's summary event, once it came. */
+  changes(): ResourceChanges | undefined {
+    return this.summary && countChanges(this.summary);
+  }
+
+  /** `operation`, its failure rethrown as one error that names the command and the engine's diagnostics. */
+  settle<T>(command: string, operation: Promise<T>): Promise<T> {
+    return operation.catch((error: unknown) => {
+      throw this.failure(command, error);
+    });
+  }
+
+  failure(command: string, error: unknown): Error {
+    if (error instanceof EngineKilled) return error;
+    const heard = this.diagnostics.join('\n');
+    return new Error(`pulumi ${command} failed:\n${heard || tail(messageOf(error))}`);
+  }
+}
+
+/** The up was killed on purpose (`UpOptions.signal`). */
+class EngineKilled extends Error {}
+
+/**
+ * `operation`, or once `signal` aborted, a rejection when the CLI `kill` SIGKILLed is reaped (so that it is not
+ * taken for a live holder of its lock). Not the operation's own rejection: the plugins the CLI leaves running keep
+ * its output open, so the Automation API settles only once they are stopped.
+ */
+function killedOn<T>(signal: AbortSignal, operation: Promise<T>, kill: () => number[]): Promise<T> {
+  const killed = new Promise<never>((_, reject) => {
+    signal.addEventListener(
+      'abort',
+      () => {
+        const pids = kill();
+        const reaped = setInterval(() => {
+          if (pids.every((pid) => readProcess(pid) === undefined)) {
+            clearInterval(reaped);
+            reject(new EngineKilled(`pulumi up killed (SIGKILL, pid ${pids.join(', ') || 'none found'})`));
+          }
+        }, 50);
+      },
+      { once: true },
+    );
+  });
+  return Promise.race([operation.catch((error: unknown) => (signal.aborted ? killed : Promise.reject(error))), killed]);
+}
+
+async function failingAsExpected(command: string, started: bigint, operation: Promise<{ stdout: string }>): Promise<FailedOperation> {
+  const outcome = await operation.then(
+    (result) => result.stdout,
+    (error: unknown) => ({ output: messageOf(error), seconds: secondsSince(started) }),
+  );
+  if (typeof outcome === 'string') throw new Error(`pulumi ${command} succeeded where it should have failed:\n${tail(outcome)}`);
+  return outcome;
+}
+
+/** Where `name` is on `pathVariable`, as a shell finds it. */
+function onPath(name: string, pathVariable = ''): string {
+  const found = pathVariable
+    .split(':')
+    .filter(Boolean)
+    .map((dir) => path.join(dir, name))
+    .find((file) => existsSync(file));
+  if (!found) throw new Error(`${name} is not on PATH (${pathVariable}): run \`bash scripts/cluster.sh build\` and use clusterEnvironment()`);
+  return found;
+}
+
+function countChanges(summary: OpMap): ResourceChanges {
+  return { create: summary.create ?? 0, update: summary.update ?? 0, delete: summary.delete ?? 0, replace: summary.replace ?? 0, same: summary.same ?? 0 };
+}
+
+function lastPart(urn: string): string {
+  return urn.split('::').pop() ?? urn;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function secondsSince(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
 function tail(text: string, lines = 60): string {

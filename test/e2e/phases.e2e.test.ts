@@ -193,7 +193,7 @@ describeOnCluster('pulumi up through every phase on the local control plane', ()
           expect(refusal?.message).toContain(`held-by-a-running-update.json: taken by ${userInfo().username}@${hostname()} (pid ${holder.pid})`);
           expect(refusal?.message).toContain('which still runs');
           const engine = await stack!.upFailing();
-          expect(`${engine.stdout}\n${engine.stderr}`).toContain('the stack is currently locked by 1 lock(s)');
+          expect(engine.output).toContain('the stack is currently locked by 1 lock(s)');
           expect(existsSync(lockFile)).toBe(true);
         } finally {
           rmSync(lockFile, { force: true });
@@ -211,7 +211,7 @@ describeOnCluster('pulumi up through every phase on the local control plane', ()
         await stack!.setConfig('phase', String(skip.to));
         const refused = await stack!.upFailing();
         await stack!.setConfig('phase', String(skip.from));
-        expect(`${refused.stdout}\n${refused.stderr}`).toContain(`phase: ${skip.to} is 2 phases from the deployed phase ${skip.from}`);
+        expect(refused.output).toContain(`phase: ${skip.to} is 2 phases from the deployed phase ${skip.from}`);
         expect(listOurObjects(env).map((o) => `${objectKey(o)} ${o.metadata.uid}`).sort()).toEqual(objectsBefore);
         expect((await stack!.outputs()).phase).toBe(skip.from);
         const line = `step ${skip.from}->${skip.to}: refused by the program, nothing changed, ${refused.seconds.toFixed(1)} s`;

@@ -41,8 +41,7 @@ describeOnCluster('the policy pack in the real engine', () => {
 
   test('a Secret with literal data is refused by the engine, which names the policy and the pack', async () => {
     violating = await PulumiStack.open({}, { dir: mkdtempSync(path.join(tmpdir(), 'career-copilot-e2e-policy-')), env, projectDir: VIOLATING_PROJECT, projectName: 'policy-violation', stackName: 'violation' });
-    const result = await violating.previewFailing({ policyPacks: [PACK] });
-    const output = `${result.stdout}\n${result.stderr}`;
+    const { output } = await violating.previewFailing({ policyPacks: [PACK] });
     expect(output).toContain('secret-no-literal-data');
     expect(output).toContain('career-copilot-security');
     expect(output).toMatch(/mandatory/);

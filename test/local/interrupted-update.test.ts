@@ -32,11 +32,14 @@ const DRAWN = 'pulumi-kubernetes-d4a3e000';
 const FAKE_PULUMI = `#!/usr/bin/env node
 const fs = require('fs');
 const args = process.argv.slice(2);
+// Below v3.205.0, the Automation API reads the engine events from the --event-log file.
+if (args[0] === 'version') { console.log('v3.200.0'); process.exit(0); }
 fs.appendFileSync(process.env.FAKE_CALLS, JSON.stringify(args) + '\\n');
 const out = (event) => process.stdout.write(JSON.stringify(event) + '\\n');
 const state = () => JSON.parse(fs.readFileSync(process.env.FAKE_STATE, 'utf8'));
 const save = (deployment) => fs.writeFileSync(process.env.FAKE_STATE, JSON.stringify(deployment));
 if (args[0] === 'stack' && args[1] === 'ls') { out([{ name: 'local' }]); process.exit(0); }
+if (args[0] === 'stack' && args[1] === 'history') { out([{ kind: 'refresh', startTime: '2026-12-03T00:00:00Z', resourceChanges: { same: 3 } }]); process.exit(0); }
 if (args[0] === 'stack' && args[1] === 'export') { out({ version: 3, deployment: state() }); process.exit(0); }
 if (args[0] === 'stack' && args[1] === 'import') {
   const { deployment } = JSON.parse(fs.readFileSync(args[args.indexOf('--file') + 1], 'utf8'));
@@ -49,7 +52,7 @@ if (args[0] === 'refresh') {
   const resources = (d.resources || []).map((r) => ({ ...r, outputs: { ...r.outputs, __fieldManager: (r.outputs && r.outputs.__fieldManager) || '${DRAWN}' } }));
   const pending = args.includes('--clear-pending-creates') ? [] : (d.pending_operations || []).filter((o) => o.type === 'creating');
   save({ ...d, resources, pending_operations: pending });
-  out({ summaryEvent: { resourceChanges: { same: 3 } } });
+  fs.appendFileSync(args[args.indexOf('--event-log') + 1], JSON.stringify({ sequence: 0, timestamp: 0, summaryEvent: { resourceChanges: { same: 3 } } }) + '\\n');
   process.exit(0);
 }
 process.exit(0);
@@ -285,8 +288,9 @@ describe('resumeInterruptedUpdate', () => {
       expect(state.resources[1]).toMatchObject({ custom: true, parent: PARENT, inputs: cacheInputs, outputs: { ...cacheInputs, __inputs: cacheInputs, __fieldManager: KILLED } });
       expect(state.resources[2].outputs).not.toHaveProperty('__fieldManager');
       expect(state.pending_operations.map((o) => o.type)).toEqual(['creating', 'creating', 'creating', 'updating']);
-      // Then a refresh, which needs no flag: the import dropped every pending operation.
-      expect(pulumiCalls().map((c) => c.slice(0, 2).join(' '))).toEqual(['cancel --yes', 'stack export', 'stack export', 'stack import', 'refresh --yes', 'stack export', 'stack export']);
+      // Then a refresh, which needs no flag: the import dropped every pending operation (the Automation API reads its
+      // summary from the stack's history).
+      expect(pulumiCalls().map((c) => c.slice(0, 2).join(' '))).toEqual(['cancel --yes', 'stack export', 'stack export', 'stack import', 'refresh --skip-preview', 'stack history', 'stack export', 'stack export']);
       expect(pulumiCalls().find((c) => c[0] === 'refresh')).not.toContain('--clear-pending-creates');
       expect(result.handedOver).toEqual([]);
       expect(patches()).toEqual([]);

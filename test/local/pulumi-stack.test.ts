@@ -1,43 +1,57 @@
 /**
- * PulumiStack against a stand-in `pulumi` on PATH that records its calls and prints canned engine events: what the
- * class asks of the CLI, what it reads back, and that the event stream's secrets never reach an error message.
- * The real CLI is exercised by test/e2e and `npm run local`.
+ * PulumiStack against a stand-in `pulumi` on PATH that records its calls and answers as the CLI does when the
+ * Automation API drives it: what the class asks of the CLI and where, what it reads back from the engine events, that
+ * the event stream's secrets never reach an error message, and that a kill is a SIGKILL. The stand-in says it is
+ * v3.200.0, for which the Automation API reads the engine events from the `--event-log` file (the real CLI's gRPC
+ * stream is exercised by test/e2e and `npm run local`).
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
+import { readProcess } from '../../local/processes';
 import { PulumiStack, ResourceStep } from '../../local/pulumi-stack';
 
 const SECRET = 'hunter2-plaintext';
 const URN = 'urn:pulumi:local::career-copilot::career-copilot:platform:Component$kubernetes:apps/v1:Deployment::deployment:career-copilot/backend';
+const REPO_ROOT = path.resolve(__dirname, '../..');
 
-/** The stand-in CLI: appends its arguments (and the passphrase variables it sees) to calls.jsonl, then answers. */
+/**
+ * The stand-in CLI: appends its arguments, working folder and the passphrase variables it sees to calls.jsonl, then
+ * answers; `up` writes its engine events to the --event-log file.
+ */
 const FAKE_PULUMI = `#!/usr/bin/env node
 const fs = require('fs');
 const args = process.argv.slice(2);
-fs.appendFileSync(process.env.FAKE_CALLS, JSON.stringify({ args, passphrase: process.env.PULUMI_CONFIG_PASSPHRASE, passphraseFile: process.env.PULUMI_CONFIG_PASSPHRASE_FILE, backend: process.env.PULUMI_BACKEND_URL }) + '\\n');
-const out = (event) => process.stdout.write(JSON.stringify(event) + '\\n');
-if (args[0] === 'stack' && args[1] === 'ls') { out(fs.existsSync(process.env.FAKE_INITED) ? [{ name: 'local' }] : []); process.exit(0); }
+if (args[0] === 'version') { console.log('v3.200.0'); process.exit(0); }
+fs.appendFileSync(process.env.FAKE_CALLS, JSON.stringify({ args, cwd: process.cwd(), passphrase: process.env.PULUMI_CONFIG_PASSPHRASE, passphraseFile: process.env.PULUMI_CONFIG_PASSPHRASE_FILE, backend: process.env.PULUMI_BACKEND_URL, pid: process.pid }) + '\\n');
+const out = (value) => process.stdout.write(JSON.stringify(value) + '\\n');
+let sequence = 0;
+const event = (e) => fs.appendFileSync(args[args.indexOf('--event-log') + 1], JSON.stringify({ sequence: sequence++, timestamp: 0, ...e }) + '\\n');
+if (args[0] === 'stack' && args[1] === 'ls') { out(fs.existsSync(process.env.FAKE_INITED) ? [{ name: 'local', current: false, updateInProgress: false }] : []); process.exit(0); }
 if (args[0] === 'stack' && args[1] === 'init') { fs.writeFileSync(process.env.FAKE_INITED, ''); process.exit(0); }
+if (args[0] === 'stack' && args[1] === 'output') { out({}); process.exit(0); }
+if (args[0] === 'stack' && args[1] === 'history') { out([{ kind: 'update', startTime: '2026-12-03T00:00:00Z', endTime: '2026-12-03T00:00:01Z', result: 'succeeded', resourceChanges: { create: 1, same: 2 } }]); process.exit(0); }
 if (args[0] === 'up') {
-  out({ resourcePreEvent: { metadata: { op: 'create', urn: ${JSON.stringify(URN)}, type: 'kubernetes:apps/v1:Deployment' } } });
-  out({ diagnosticEvent: { severity: 'debug', message: 'RegisterResource password=${SECRET}' } });
+  event({ resourcePreEvent: { metadata: { op: 'create', urn: ${JSON.stringify(URN)}, type: 'kubernetes:apps/v1:Deployment' } } });
+  event({ diagnosticEvent: { severity: 'debug', message: 'RegisterResource password=${SECRET}' } });
   if (process.env.FAKE_FAIL) {
-    out({ diagnosticEvent: { severity: 'error', urn: ${JSON.stringify(URN)}, message: 'the server rejected it' } });
+    event({ diagnosticEvent: { severity: 'error', urn: ${JSON.stringify(URN)}, message: 'the server rejected it' } });
     process.exit(255);
   }
-  out({ resOutputsEvent: { metadata: { op: 'create', urn: ${JSON.stringify(URN)}, type: 'kubernetes:apps/v1:Deployment' } } });
-  out({ resOutputsEvent: { metadata: { op: 'same', urn: 'urn:pulumi:local::career-copilot::pulumi:pulumi:Stack::career-copilot-local', type: 'pulumi:pulumi:Stack' } } });
-  out({ summaryEvent: { resourceChanges: { create: 1, same: 2 } } });
-  process.exit(0);
-}
-process.exit(0);
+  event({ resOutputsEvent: { metadata: { op: 'create', urn: ${JSON.stringify(URN)}, type: 'kubernetes:apps/v1:Deployment' } } });
+  if (process.env.FAKE_HANG) setInterval(() => undefined, 1000);
+  else {
+    event({ resOutputsEvent: { metadata: { op: 'same', urn: 'urn:pulumi:local::career-copilot::pulumi:pulumi:Stack::career-copilot-local', type: 'pulumi:pulumi:Stack' } } });
+    event({ summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { create: 1, same: 2 }, policyPacks: {} } });
+    process.exit(0);
+  }
+} else process.exit(0);
 `;
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
-function calls(): Array<{ args: string[]; passphrase?: string; passphraseFile?: string; backend?: string }> {
+function calls(): Array<{ args: string[]; cwd: string; passphrase?: string; passphraseFile?: string; backend?: string; pid: number }> {
   const file = env.FAKE_CALLS!;
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
 }
@@ -63,16 +77,18 @@ describe('PulumiStack', () => {
   test('open creates the stack once, sets its config, and keeps everything in its folder', async () => {
     const stackDir = path.join(dir, 'stack');
     await PulumiStack.open({ target: 'local', replicas: '1' }, { dir: stackDir, env });
-    const first = calls().map((c) => c.args.slice(0, 4).join(' '));
-    expect(first).toEqual(['stack ls --json', 'stack init local --non-interactive', 'config set target local', 'config set replicas 1']);
-    // Every config write names the stack's own config file, never the repository's Pulumi.<stack>.yaml.
-    for (const call of calls().filter((c) => c.args[0] === 'config')) {
-      expect(call.args).toEqual(expect.arrayContaining(['--stack', 'local', '--config-file', path.join(stackDir, 'project', 'Pulumi.local.yaml')]));
-    }
+    const first = calls().map((c) => c.args.slice(0, 2).join(' '));
+    expect(first).toEqual(['stack ls', 'stack init', 'config set-all', 'stack select']);
+    expect(calls()[2].args).toEqual(expect.arrayContaining(['--plaintext', 'target=local', '--plaintext', 'replicas=1']));
+    // The config is written by a workspace in the stack's folder (Pulumi.local.yaml beside a stub of the project),
+    // never into the repository; the stack is selected where the program is.
+    for (const call of calls().slice(0, 3)) expect(call.cwd).toBe(path.join(stackDir, 'project'));
+    expect(calls()[3].cwd).toBe(REPO_ROOT);
     expect(calls()[0].backend).toBe(`file://${path.join(stackDir, 'state')}`);
+    expect(readFileSync(path.join(stackDir, 'project', 'Pulumi.yaml'), 'utf8')).toBe('name: career-copilot\nruntime: nodejs\n');
 
     await PulumiStack.open({ target: 'local', replicas: '1' }, { dir: stackDir, env });
-    expect(calls().map((c) => c.args.slice(0, 2).join(' ')).slice(4)).toEqual(['stack ls']);
+    expect(calls().map((c) => c.args.slice(0, 2).join(' ')).slice(4)).toEqual(['stack ls', 'stack select']);
   });
 
   test('uses a generated passphrase, readable by its owner only, never a known one', async () => {
@@ -90,8 +106,9 @@ describe('PulumiStack', () => {
     expect(readFileSync(path.join(dir, 'other', 'passphrase'), 'utf8')).not.toBe(readFileSync(passphraseFile, 'utf8'));
   });
 
-  test('up reports each finished resource operation and returns the summary counts', async () => {
-    const stack = await PulumiStack.open({}, { dir: path.join(dir, 'stack'), env });
+  test('up runs the program with the config file of the stack folder, reports each finished operation and the counts', async () => {
+    const stackDir = path.join(dir, 'stack');
+    const stack = await PulumiStack.open({}, { dir: stackDir, env });
     const steps: ResourceStep[] = [];
     const result = await stack.up({ onStep: (step) => steps.push(step) });
     expect(steps).toEqual([
@@ -99,6 +116,9 @@ describe('PulumiStack', () => {
       { op: 'same', type: 'pulumi:pulumi:Stack', name: 'career-copilot-local' },
     ]);
     expect(result.changes).toEqual({ create: 1, update: 0, delete: 0, replace: 0, same: 2 });
+    const up = calls().find((c) => c.args[0] === 'up')!;
+    expect(up.cwd).toBe(REPO_ROOT);
+    expect(up.args).toEqual(expect.arrayContaining(['--yes', '--skip-preview', '--config-file', path.join(stackDir, 'project', 'Pulumi.local.yaml'), '--stack', 'local']));
   });
 
   test('a failed up throws its errors, never the debug events that carry secrets', async () => {
@@ -106,5 +126,15 @@ describe('PulumiStack', () => {
     const error = await stack.up().then(() => undefined, (e: Error) => e);
     expect(error?.message).toContain('error: deployment:career-copilot/backend: the server rejected it');
     expect(error?.message).not.toContain(SECRET);
+  });
+
+  test('an aborted up SIGKILLs the CLI and settles once it is reaped', async () => {
+    const stack = await PulumiStack.open({}, { dir: path.join(dir, 'stack'), env: { ...env, FAKE_HANG: '1' } });
+    const controller = new AbortController();
+    const error = await stack.up({ onStep: () => controller.abort(), signal: controller.signal }).then(() => undefined, (e: Error) => e);
+    expect(error?.message).toMatch(/^pulumi up killed \(SIGKILL, pid \d+\)$/);
+    const up = calls().find((c) => c.args[0] === 'up')!;
+    expect(error?.message).toContain(String(up.pid));
+    expect(readProcess(up.pid)).toBeUndefined();
   });
 });
