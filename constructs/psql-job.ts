@@ -99,7 +99,7 @@ umask 077
 escape() { sed -e 's/[\\\\:]/\\\\&/g'; }
 pgpass_line() {
   [ -s "$5" ] || { echo "psql job: no password in $5" >&2; exit 1; }
-  printf '%s:%s:%s:%s:%s\\n' "$(printf '%s' "$1" | escape)" "$(printf '%s' "$2" | escape)" "$(printf '%s' "$3" | escape)" "$(printf '%s' "$4" | escape)" "$(head -n 1 "$5" | escape)\"
+  printf '%s:%s:%s:%s:%s\\n' "$(printf '%s' "$1" | escape)" "$(printf '%s' "$2" | escape)" "$(printf '%s' "$3" | escape)" "$(printf '%s' "$4" | escape)" "$(head -n 1 "$5" | escape)"
 }
 wait_ready() {
   tries=0

@@ -171,7 +171,7 @@ describe('ApiGateway', () => {
 
   test('upstream names are resolved while NGINX runs, through the cluster DNS; the fallback listener\'s address is not', () => {
     expect(config).toContain('resolver kube-dns.kube-system.svc.cluster.local valid=10s ipv6=off;');
-    const names = config.split('\n').filter((l) => /^  server /.test(l));
+    const names = config.split('\n').filter((l) => /^ {2}server /.test(l));
     expect(names.filter((l) => l.includes('.svc.cluster.local:')).every((l) => l.includes(' resolve '))).toBe(true);
     expect(names.filter((l) => l.includes('127.0.0.1:')).some((l) => l.includes('resolve'))).toBe(false);
   });

@@ -33,7 +33,7 @@ export interface ProgramRun {
  */
 export async function runProgram(config: Record<string, string>, previous: Record<string, unknown> = {}, stack = 'test'): Promise<ProgramRun> {
   const resources: Registered[] = [];
-  let outputs: Record<string, unknown> = {};
+  const outputs: Record<string, unknown> = {};
   const secretOutputs: string[] = [];
   // The mocks do not see resource options: a stack transformation records `protect` and `dependsOn` as each
   // resource is made.
