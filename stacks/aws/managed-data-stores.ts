@@ -24,6 +24,10 @@ export interface ManagedDataStoresArgs {
 
 const PORTS: Record<DataEngine, number> = { postgresql: 5432, mongodb: 27017, redis: 6379 };
 const KAFKA_SCRAM_TLS_PORT = 9096;
+/** RDS PostgreSQL's major version; the minor one is AWS's to upgrade. */
+const POSTGRES_MAJOR_VERSION = '16';
+/** DocumentDB instances per cluster at least: the primary and one replica to fail over to. */
+const MIN_DOCUMENTDB_INSTANCES = 2;
 
 /**
  * The aws target's stateful parts as managed services in the cluster's VPC: RDS PostgreSQL (with read replicas),
@@ -83,14 +87,17 @@ export class ManagedDataStores extends pulumi.ComponentResource {
             publiclyAccessible: false,
             vpcSecurityGroupIds: [securityGroup.id],
             parameterGroupName: forceTls!.name,
-            skipFinalSnapshot: false,
             copyTagsToSnapshot: true,
           };
           const primary = new aws.rds.Instance(store.name, {
             ...common,
             identifier: store.name,
             engine: 'postgres',
-            engineVersion: '16.4',
+            // The major version only: AWS applies the minor upgrades (autoMinorVersionUpgrade), and a pinned minor
+            // would be a diff on the first preview after one. A major upgrade is a reviewed change of this line.
+            engineVersion: POSTGRES_MAJOR_VERSION,
+            autoMinorVersionUpgrade: true,
+            allowMajorVersionUpgrade: false,
             allocatedStorage: store.storageGi,
             dbName: store.database,
             username: 'app',
@@ -98,6 +105,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
             dbSubnetGroupName: rdsSubnets!.name,
             backupRetentionPeriod: 7,
             multiAz: true,
+            skipFinalSnapshot: false,
             finalSnapshotIdentifier: `${store.name}-final`,
           }, keep);
           this.dataBearing.push(primary);
@@ -106,7 +114,8 @@ export class ManagedDataStores extends pulumi.ComponentResource {
               ...common,
               identifier: `${store.name}-replica-${i}`,
               replicateSourceDb: primary.identifier,
-              finalSnapshotIdentifier: `${store.name}-replica-${i}-final`,
+              // RDS takes no final snapshot of a read replica (it refuses the identifier): the primary's is the one.
+              skipFinalSnapshot: true,
             }, keep));
           }
           url = pulumi.interpolate`postgresql://app:${password}@${primary.address}:${primary.port}/${store.database}?sslmode=require`;
@@ -128,7 +137,8 @@ export class ManagedDataStores extends pulumi.ComponentResource {
             vpcSecurityGroupIds: [securityGroup.id],
           }, keep);
           this.dataBearing.push(cluster);
-          for (let i = 0; i < 1 + store.readReplicas; i++) {
+          // A failover needs a second instance to go to: at least two, whatever the model's read replicas.
+          for (let i = 0; i < Math.max(MIN_DOCUMENTDB_INSTANCES, 1 + store.readReplicas); i++) {
             new aws.docdb.ClusterInstance(`${store.name}-${i}`, { clusterIdentifier: cluster.id, instanceClass: 'db.t4g.medium' }, child);
           }
           url = pulumi.interpolate`mongodb://app:${password}@${cluster.endpoint}:${cluster.port}/${store.database}?tls=true&replicaSet=rs0&retryWrites=false`;

@@ -124,8 +124,19 @@ describe('Pulumi program, data', () => {
     const { resources } = runs.get('aws/3')!;
     const rds = resources.filter((r) => r.type === 'aws:rds/instance:Instance');
     expect(rds.map((r) => r.name).sort()).toEqual(['applications-db', 'applications-db-replica-1', 'auth-db', 'event-store', 'integration-db', 'jobs-db', 'monolith-db', 'monolith-db-replica-1', 'user-db']);
-    for (const r of rds) expect(r.inputs).toMatchObject({ storageEncrypted: true, deletionProtection: true, publiclyAccessible: false, skipFinalSnapshot: false });
+    for (const r of rds) expect(r.inputs).toMatchObject({ storageEncrypted: true, deletionProtection: true, publiclyAccessible: false });
+    // A primary keeps a final snapshot; a read replica cannot have one (RDS refuses the identifier).
+    for (const r of rds) {
+      const replica = r.inputs.replicateSourceDb !== undefined;
+      expect([r.name, r.inputs.skipFinalSnapshot, r.inputs.finalSnapshotIdentifier !== undefined]).toEqual([r.name, replica, !replica]);
+    }
+    // Only the major version is pinned, so AWS's minor upgrades are no drift; a major upgrade is never implicit.
+    for (const r of rds.filter((r) => r.inputs.replicateSourceDb === undefined)) {
+      expect(r.inputs).toMatchObject({ engineVersion: '16', autoMinorVersionUpgrade: true, allowMajorVersionUpgrade: false });
+    }
     expect(resources.find((r) => r.type === 'aws:docdb/cluster:Cluster')?.inputs).toMatchObject({ storageEncrypted: true, deletionProtection: true });
+    // analytics-db has no read replica in the model; on aws it still gets a second instance to fail over to.
+    expect(resources.filter((r) => r.type === 'aws:docdb/clusterInstance:ClusterInstance').map((r) => r.name).sort()).toEqual(['analytics-db-0', 'analytics-db-1']);
     for (const r of resources.filter((r) => r.type === 'aws:elasticache/replicationGroup:ReplicationGroup')) {
       expect(r.inputs).toMatchObject({ atRestEncryptionEnabled: true, transitEncryptionEnabled: true });
     }
