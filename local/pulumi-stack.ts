@@ -104,6 +104,12 @@ export interface PulumiStackOptions {
   readonly stackName?: string;
 }
 
+/**
+ * Options of every update: no colour codes in what the CLI prints, and no `--show-secrets` in the history the
+ * Automation API reads after an update (it would decrypt the config, and look for it beside the project).
+ */
+const QUIET = { color: 'never', showSecrets: false } as const;
+
 /** The folders and files of a stack's own folder (`PulumiStackOptions.dir`). */
 class StackFolder {
   /** The file backend's folder (`PULUMI_BACKEND_URL=file://<state>`). */
@@ -224,7 +230,7 @@ export class PulumiStack {
       if (outputs && onStep) onStep({ op: outputs.metadata.op, type: outputs.metadata.type, name: lastPart(outputs.metadata.urn) });
     });
     const started = process.hrtime.bigint();
-    const update = this.stack.up({ configFile: this.configFile, color: 'never', onEvent: events.hear });
+    const update = this.stack.up({ ...QUIET, configFile: this.configFile, onEvent: events.hear });
     const result = await events.settle('up', signal ? killedOn(signal, update, this.killEngine) : update);
     return { changes: events.changes() ?? countChanges(result.summary.resourceChanges ?? {}), seconds: secondsSince(started) };
   }
@@ -261,7 +267,7 @@ export class PulumiStack {
   /** `pulumi up` that must fail (a locked stack, a refused phase); its output, for the test to read. */
   async upFailing(): Promise<FailedOperation> {
     const started = process.hrtime.bigint();
-    return failingAsExpected('up', started, this.stack.up({ configFile: this.configFile, color: 'never' }));
+    return failingAsExpected('up', started, this.stack.up({ ...QUIET, configFile: this.configFile }));
   }
 
   /**
@@ -273,7 +279,7 @@ export class PulumiStack {
     const started = process.hrtime.bigint();
     const result = await events.settle(
       'refresh',
-      this.stack.refresh({ configFile: this.configFile, color: 'never', clearPendingCreates: options.clearPendingCreates, onEvent: events.hear }),
+      this.stack.refresh({ ...QUIET, configFile: this.configFile, clearPendingCreates: options.clearPendingCreates, onEvent: events.hear }),
     );
     return { changes: events.changes() ?? countChanges(result.summary.resourceChanges ?? {}), seconds: secondsSince(started) };
   }
@@ -284,7 +290,7 @@ export class PulumiStack {
     await this.cli(['state', 'unprotect', '--all', '--yes', '--stack', this.stackName]);
     const events = new EventRecord();
     const started = process.hrtime.bigint();
-    const result = await events.settle('destroy', this.stack.destroy({ configFile: this.configFile, color: 'never', onEvent: events.hear }));
+    const result = await events.settle('destroy', this.stack.destroy({ ...QUIET, configFile: this.configFile, onEvent: events.hear }));
     return { changes: events.changes() ?? countChanges(result.summary.resourceChanges ?? {}), seconds: secondsSince(started) };
   }
 
