@@ -10,6 +10,7 @@ import * as path from 'path';
 import { resumeInterruptedUpdate, StackLockedError } from '../../local/interrupted-update';
 import { PulumiStack } from '../../local/pulumi-stack';
 import { describeLock, pulumiRuns, stackLocks } from '../../local/stack-locks';
+import { fakeEngineEventsSource } from './support/fake-engine-events';
 
 // For real it SIGKILLs every plugin on this host that no pulumi CLI owns, which the orphaned-plugins test running
 // beside this one starts on purpose; what it finds is that test's subject, not this one's.
@@ -27,17 +28,17 @@ const DRAWN = 'pulumi-kubernetes-d4a3e000';
  * `pulumi`: records its arguments, and keeps a stack's state in $FAKE_STATE as the CLI does: `stack export` prints
  * it, `stack import --file` replaces it (keeping what it was given in $FAKE_IMPORTED) and drops its pending
  * operations; `refresh` records each resource's field manager as the provider's Read does (the one in the state, or
- * one it draws) and keeps only pending creates (none with --clear-pending-creates).
+ * one it draws), keeps only pending creates (none with --clear-pending-creates) and streams its summary event.
  */
 const FAKE_PULUMI = `#!/usr/bin/env node
 const fs = require('fs');
 const args = process.argv.slice(2);
-// Below v3.205.0, the Automation API reads the engine events from the --event-log file.
-if (args[0] === 'version') { console.log('v3.200.0'); process.exit(0); }
+if (args[0] === 'version') { console.log('v3.248.0'); process.exit(0); }
 fs.appendFileSync(process.env.FAKE_CALLS, JSON.stringify(args) + '\\n');
 const out = (event) => process.stdout.write(JSON.stringify(event) + '\\n');
 const state = () => JSON.parse(fs.readFileSync(process.env.FAKE_STATE, 'utf8'));
 const save = (deployment) => fs.writeFileSync(process.env.FAKE_STATE, JSON.stringify(deployment));
+${fakeEngineEventsSource()}
 if (args[0] === 'stack' && args[1] === 'ls') { out([{ name: 'local' }]); process.exit(0); }
 if (args[0] === 'stack' && args[1] === 'history') { out([{ kind: 'refresh', startTime: '2026-12-03T00:00:00Z', resourceChanges: { same: 3 } }]); process.exit(0); }
 if (args[0] === 'stack' && args[1] === 'export') { out({ version: 3, deployment: state() }); process.exit(0); }
@@ -52,10 +53,12 @@ if (args[0] === 'refresh') {
   const resources = (d.resources || []).map((r) => ({ ...r, outputs: { ...r.outputs, __fieldManager: (r.outputs && r.outputs.__fieldManager) || '${DRAWN}' } }));
   const pending = args.includes('--clear-pending-creates') ? [] : (d.pending_operations || []).filter((o) => o.type === 'creating');
   save({ ...d, resources, pending_operations: pending });
-  fs.appendFileSync(args[args.indexOf('--event-log') + 1], JSON.stringify({ sequence: 0, timestamp: 0, summaryEvent: { resourceChanges: { same: 3 } } }) + '\\n');
+  const events = engineEvents();
+  events.send({ summaryEvent: { resourceChanges: { same: 3 } } });
+  events.end().then(() => process.exit(0));
+} else {
   process.exit(0);
 }
-process.exit(0);
 `;
 
 /**

@@ -1,15 +1,15 @@
 /**
  * PulumiStack against a stand-in `pulumi` on PATH that records its calls and answers as the CLI does when the
  * Automation API drives it: what the class asks of the CLI and where, what it reads back from the engine events, that
- * the event stream's secrets never reach an error message, and that a kill is a SIGKILL. The stand-in says it is
- * v3.200.0, for which the Automation API reads the engine events from the `--event-log` file (the real CLI's gRPC
- * stream is exercised by test/e2e and `npm run local`).
+ * the event stream's secrets never reach an error message, and that a kill is a SIGKILL. The stand-in streams its
+ * engine events over gRPC, as the CLI 3.248 does (the real CLI is exercised by test/e2e and `npm run local`).
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { readProcess } from '../../local/processes';
 import { PulumiStack, ResourceStep } from '../../local/pulumi-stack';
+import { fakeEngineEventsSource } from './support/fake-engine-events';
 
 const SECRET = 'hunter2-plaintext';
 const URN = 'urn:pulumi:local::career-copilot::career-copilot:platform:Component$kubernetes:apps/v1:Deployment::deployment:career-copilot/backend';
@@ -17,33 +17,34 @@ const REPO_ROOT = path.resolve(__dirname, '../..');
 
 /**
  * The stand-in CLI: appends its arguments, working folder and the passphrase variables it sees to calls.jsonl, then
- * answers; `up` writes its engine events to the --event-log file.
+ * answers; `up` streams its engine events to the Automation API.
  */
 const FAKE_PULUMI = `#!/usr/bin/env node
 const fs = require('fs');
 const args = process.argv.slice(2);
-if (args[0] === 'version') { console.log('v3.200.0'); process.exit(0); }
+if (args[0] === 'version') { console.log('v3.248.0'); process.exit(0); }
 fs.appendFileSync(process.env.FAKE_CALLS, JSON.stringify({ args, cwd: process.cwd(), passphrase: process.env.PULUMI_CONFIG_PASSPHRASE, passphraseFile: process.env.PULUMI_CONFIG_PASSPHRASE_FILE, backend: process.env.PULUMI_BACKEND_URL, pid: process.pid }) + '\\n');
 const out = (value) => process.stdout.write(JSON.stringify(value) + '\\n');
-let sequence = 0;
-const event = (e) => fs.appendFileSync(args[args.indexOf('--event-log') + 1], JSON.stringify({ sequence: sequence++, timestamp: 0, ...e }) + '\\n');
+${fakeEngineEventsSource()}
 if (args[0] === 'stack' && args[1] === 'ls') { out(fs.existsSync(process.env.FAKE_INITED) ? [{ name: 'local', current: false, updateInProgress: false }] : []); process.exit(0); }
 if (args[0] === 'stack' && args[1] === 'init') { fs.writeFileSync(process.env.FAKE_INITED, ''); process.exit(0); }
 if (args[0] === 'stack' && args[1] === 'output') { out({}); process.exit(0); }
 if (args[0] === 'stack' && args[1] === 'history') { out([{ kind: 'update', startTime: '2026-12-03T00:00:00Z', endTime: '2026-12-03T00:00:01Z', result: 'succeeded', resourceChanges: { create: 1, same: 2 } }]); process.exit(0); }
 if (args[0] === 'up') {
-  event({ resourcePreEvent: { metadata: { op: 'create', urn: ${JSON.stringify(URN)}, type: 'kubernetes:apps/v1:Deployment' } } });
-  event({ diagnosticEvent: { severity: 'debug', message: 'RegisterResource password=${SECRET}' } });
+  const events = engineEvents();
+  events.send({ resourcePreEvent: { metadata: { op: 'create', urn: ${JSON.stringify(URN)}, type: 'kubernetes:apps/v1:Deployment' } } });
+  events.send({ diagnosticEvent: { severity: 'debug', message: 'RegisterResource password=${SECRET}' } });
   if (process.env.FAKE_FAIL) {
-    event({ diagnosticEvent: { severity: 'error', urn: ${JSON.stringify(URN)}, message: 'the server rejected it' } });
-    process.exit(255);
-  }
-  event({ resOutputsEvent: { metadata: { op: 'create', urn: ${JSON.stringify(URN)}, type: 'kubernetes:apps/v1:Deployment' } } });
-  if (process.env.FAKE_HANG) setInterval(() => undefined, 1000);
-  else {
-    event({ resOutputsEvent: { metadata: { op: 'same', urn: 'urn:pulumi:local::career-copilot::pulumi:pulumi:Stack::career-copilot-local', type: 'pulumi:pulumi:Stack' } } });
-    event({ summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { create: 1, same: 2 }, policyPacks: {} } });
-    process.exit(0);
+    events.send({ diagnosticEvent: { severity: 'error', urn: ${JSON.stringify(URN)}, message: 'the server rejected it' } });
+    events.end().then(() => process.exit(255));
+  } else {
+    events.send({ resOutputsEvent: { metadata: { op: 'create', urn: ${JSON.stringify(URN)}, type: 'kubernetes:apps/v1:Deployment' } } });
+    if (process.env.FAKE_HANG) setInterval(() => undefined, 1000);
+    else {
+      events.send({ resOutputsEvent: { metadata: { op: 'same', urn: 'urn:pulumi:local::career-copilot::pulumi:pulumi:Stack::career-copilot-local', type: 'pulumi:pulumi:Stack' } } });
+      events.send({ summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { create: 1, same: 2 }, policyPacks: {} } });
+      events.end().then(() => process.exit(0));
+    }
   }
 } else process.exit(0);
 `;
