@@ -57,11 +57,17 @@ export interface EventStoreSchemaJobProps {
   readonly partOf: string;
   /** Name of the Job. @default 'event-store-schema' */
   readonly name?: string;
-  /** Host to connect to. @default - the store's read-write Service, `<store>-rw` */
+  /**
+   * Host to connect to. @default - the `host` key of the credentials Secret: CloudNativePG's read-write Service
+   * (`<store>-rw`), or the managed database's endpoint that the aws target writes there
+   */
   readonly host?: string;
-  /** @default 5432 */
+  /** @default - the `port` key of the credentials Secret */
   readonly port?: number;
-  /** Secret with the `username` and `password` of a role that may create tables in `database`. @default - `<store>-app`, the owner of the store's application database */
+  /**
+   * Secret with the `username`, `password`, `host` and `port` of a role that may create tables in `database`.
+   * @default - `<store>-app`, the owner of the store's application database
+   */
   readonly credentialsSecretName?: string;
   /** Pinned PostgreSQL client image. @default DEFAULT_PSQL_IMAGE */
   readonly image?: string;
@@ -73,8 +79,8 @@ const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * A Job that creates the event store's `events` table (`EVENT_STORE_SQL`) in `database` on a PostgreSQL store.
- * Host, port and database are plain settings; the role's name comes from a Secret reference, its password from the
- * Secret mounted as a file, through psql's password file.
+ * The database is a plain setting; host, port (unless given) and the role's name come from Secret references, its
+ * password from the Secret mounted as a file, through psql's password file.
  * See `PsqlJob` for how the Job behaves under Pulumi.
  */
 export class EventStoreSchemaJob extends Construct {
@@ -83,25 +89,29 @@ export class EventStoreSchemaJob extends Construct {
 
   constructor(scope: Construct, id: string, props: EventStoreSchemaJobProps) {
     super(scope, id);
-    const host = props.host ?? `${props.store}-rw`;
-    const port = props.port ?? 5432;
     const credentials = props.credentialsSecretName ?? `${props.store}-app`;
     checkDnsLabel('store', props.store);
     if (!SQL_IDENTIFIER.test(props.database)) {
       throw new ValidationError('database', `${showValue(props.database)} is not a lower-case SQL identifier (letters, digits and _, not starting with a digit, at most 63 characters)`);
     }
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(host)) throw new ValidationError('host', `${showValue(host)} is not a DNS name`);
-    checkInteger('port', port, 1, 65535);
+    if (props.host !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.host)) throw new ValidationError('host', `${showValue(props.host)} is not a DNS name`);
+    if (props.port !== undefined) checkInteger('port', props.port, 1, 65535);
     checkDnsLabel('credentialsSecretName', credentials);
 
     this.name = props.name ?? 'event-store-schema';
+    // Where the store answers: given, or from the Secret, which knows it on every target.
+    const env: Record<string, string> = { PGDATABASE: props.database };
     const secretEnv: SecretEnvRef[] = [{ env: 'PGUSER', secretName: credentials, key: 'username' }];
+    if (props.host !== undefined) env.PGHOST = props.host;
+    else secretEnv.push({ env: 'PGHOST', secretName: credentials, key: 'host' });
+    if (props.port !== undefined) env.PGPORT = String(props.port);
+    else secretEnv.push({ env: 'PGPORT', secretName: credentials, key: 'port' });
     this.job = new PsqlJob(this, 'Job', {
       name: this.name,
       partOf: props.partOf,
       files: { 'event-store.sql': EVENT_STORE_SQL, 'run.sh': EVENT_STORE_RUN },
       entrypoint: 'run.sh',
-      env: { PGHOST: host, PGPORT: String(port), PGDATABASE: props.database },
+      env,
       secretEnv,
       // psql finds the password in its password file, for the connection its PG* variables name.
       passwords: [{ name: 'owner', secretName: credentials, hostEnv: 'PGHOST', portEnv: 'PGPORT', databaseEnv: 'PGDATABASE', userEnv: 'PGUSER' }],

@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DataStoreSpec } from '../phases/model/data-store';
 import { imageReference } from '../phases/model/image-ref';
-import { PhasePlan, WorkloadPlan } from '../phases/phase-plan';
+import { PhasePlan, superuserStores, WorkloadPlan } from '../phases/phase-plan';
 import { ApiGateway, GATEWAY_METRICS_PORT, GATEWAY_METRICS_PORT_NAME } from './api-gateway';
 import { DEFAULT_LATENCY_BUCKETS_SECONDS } from './gateway-metrics-program';
 import { AuthDataSplitJob } from './auth-data-split-job';
@@ -215,12 +215,11 @@ export class PhaseChart extends Chart {
     const common = { name: store.name, storageGi: store.storageGi, partOf: plan.product };
     switch (store.engine) {
       case 'postgresql':
-        // The monolith's database needs a superuser once: the auth split installs postgres_fdw in it.
         new PostgresDatabase(this, store.name, {
           ...common,
           database: store.database,
           readReplicas: store.readReplicas,
-          enableSuperuserAccess: plan.authDataSplit?.monolith.name === store.name,
+          enableSuperuserAccess: superuserStores(plan).includes(store.name),
         });
         break;
       case 'mongodb':

@@ -122,3 +122,11 @@ export interface PhasePlan {
   /** The shared monolith database and auth store, when the phase splits auth data out of the monolith. */
   readonly authDataSplit?: { readonly monolith: DataStoreSpec; readonly auth: DataStoreSpec };
 }
+
+/**
+ * The stores whose superuser a step of the phase needs: the monolith's database while the auth split runs (it
+ * installs postgres_fdw, which is not a trusted extension). Every other store is reached by its own role only.
+ */
+export function superuserStores(plan: PhasePlan): string[] {
+  return plan.authDataSplit ? [plan.authDataSplit.monolith.name] : [];
+}

@@ -11,7 +11,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { dataBearingReason } from '../constructs/data-bearing';
 import { MESH_COMPONENT } from '../constructs/phase-chart';
 import { Manifest, synthesizePhase } from '../constructs/synthesize';
-import { careerCopilot, PhaseNumber, selectPhase } from '../phases';
+import { careerCopilot, PhaseNumber, selectPhase, superuserStores } from '../phases';
 import { ValidationError } from '../phases/model/validation-error';
 import { ManagedDataStores } from './aws/managed-data-stores';
 import { GeneratedCredentials } from './local/generated-credentials';
@@ -76,6 +76,7 @@ async function deploy() {
   if (config.target === 'aws') {
     managed = new ManagedDataStores('data-stores', {
       stores: plan.dataStores,
+      superuserStores: superuserStores(plan),
       eventBus: plan.eventBus,
       kafkaBrokers: config.kafkaBrokers,
       vpcId: config.vpcId,

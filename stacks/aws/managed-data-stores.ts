@@ -8,6 +8,11 @@ import { DataEngine, DataStoreSpec } from '../../phases/model/data-store';
 /** Args of `ManagedDataStores`. */
 export interface ManagedDataStoresArgs {
   readonly stores: readonly DataStoreSpec[];
+  /**
+   * PostgreSQL stores whose master credentials a step of the phase needs, in a `<store>-superuser` Secret with the
+   * keys of CloudNativePG's (see `superuserStores`). @default []
+   */
+  readonly superuserStores?: readonly string[];
   /** Whether to run MSK for the event bus. */
   readonly eventBus: boolean;
   readonly kafkaBrokers: number;
@@ -26,6 +31,11 @@ const PORTS: Record<DataEngine, number> = { postgresql: 5432, mongodb: 27017, re
 const KAFKA_SCRAM_TLS_PORT = 9096;
 /** RDS PostgreSQL's major version; the minor one is AWS's to upgrade. */
 const POSTGRES_MAJOR_VERSION = '16';
+/**
+ * The master user of RDS and DocumentDB. The services connect as it too, for now: a least-privilege role per
+ * service is still to come.
+ */
+const MASTER_USERNAME = 'app';
 /** DocumentDB instances per cluster at least: the primary and one replica to fail over to. */
 const MIN_DOCUMENTDB_INSTANCES = 2;
 
@@ -78,6 +88,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
       // Protected as the store it opens: a new password would lock the services out of their data.
       const password = new random.RandomPassword(`${store.name}-password`, { length: 32, special: false }, keep).result;
       let url: pulumi.Output<string>;
+      let endpoint: Endpoint;
       switch (store.engine) {
         case 'postgresql': {
           const common = {
@@ -100,7 +111,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
             allowMajorVersionUpgrade: false,
             allocatedStorage: store.storageGi,
             dbName: store.database,
-            username: 'app',
+            username: MASTER_USERNAME,
             password,
             dbSubnetGroupName: rdsSubnets!.name,
             backupRetentionPeriod: 7,
@@ -118,6 +129,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
               skipFinalSnapshot: true,
             }, keep));
           }
+          endpoint = { host: primary.address, port: primary.port };
           url = pulumi.interpolate`postgresql://app:${password}@${primary.address}:${primary.port}/${store.database}?sslmode=require`;
           break;
         }
@@ -125,7 +137,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
           const cluster = new aws.docdb.Cluster(store.name, {
             clusterIdentifier: store.name,
             engine: 'docdb',
-            masterUsername: 'app',
+            masterUsername: MASTER_USERNAME,
             masterPassword: password,
             storageEncrypted: true,
             deletionProtection: true,
@@ -141,6 +153,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
           for (let i = 0; i < Math.max(MIN_DOCUMENTDB_INSTANCES, 1 + store.readReplicas); i++) {
             new aws.docdb.ClusterInstance(`${store.name}-${i}`, { clusterIdentifier: cluster.id, instanceClass: 'db.t4g.medium' }, child);
           }
+          endpoint = { host: cluster.endpoint, port: cluster.port.apply((port) => port ?? PORTS.mongodb) };
           url = pulumi.interpolate`mongodb://app:${password}@${cluster.endpoint}:${cluster.port}/${store.database}?tls=true&replicaSet=rs0&retryWrites=false`;
           break;
         }
@@ -163,12 +176,13 @@ export class ManagedDataStores extends pulumi.ComponentResource {
             securityGroupIds: [securityGroup.id],
           }, keep);
           this.dataBearing.push(group);
+          endpoint = { host: group.primaryEndpointAddress, port: pulumi.output(PORTS.redis) };
           url = pulumi.interpolate`rediss://:${password}@${group.primaryEndpointAddress}:6379/0`;
           break;
         }
       }
       urls[store.name] = url;
-      this.endpointSecret(store, url, password, args);
+      this.connectionSecrets(store, url, password, endpoint, args);
     }
 
     if (args.eventBus) {
@@ -198,17 +212,32 @@ export class ManagedDataStores extends pulumi.ComponentResource {
     this.registerOutputs({ kafkaBootstrapBrokers: this.kafkaBootstrapBrokers, databaseUrls: this.databaseUrls });
   }
 
-  /** The `<store>-app` Secret the services read, with the same keys the local target's operators write. */
-  private endpointSecret(store: DataStoreSpec, url: pulumi.Output<string>, password: pulumi.Output<string>, args: ManagedDataStoresArgs): void {
+  /**
+   * The `<store>-app` Secret the services and the steps' Jobs read, with the keys the local target's operators write
+   * (CloudNativePG's `username`, `password`, `host`, `port`, `dbname` and `uri` for PostgreSQL), and, for a store in
+   * `superuserStores`, `<store>-superuser` with the same keys. The latter is not protected: it goes with the phase
+   * that needs it, and the password it holds stays in the protected RandomPassword.
+   */
+  private connectionSecrets(store: DataStoreSpec, url: pulumi.Output<string>, password: pulumi.Output<string>, endpoint: Endpoint, args: ManagedDataStoresArgs): void {
+    const postgres = { username: pulumi.output(MASTER_USERNAME), password, host: endpoint.host, port: pulumi.interpolate`${endpoint.port}`, dbname: pulumi.output(store.database), uri: url };
     const keys: Record<DataEngine, Record<string, pulumi.Output<string>>> = {
-      postgresql: { uri: url, password },
-      mongodb: { 'connectionString.standard': url, password },
+      postgresql: postgres,
+      mongodb: { 'connectionString.standard': url, username: pulumi.output(MASTER_USERNAME), password },
       redis: { url, password },
     };
-    new k8s.core.v1.Secret(connectionSecretName(store), {
-      metadata: { name: connectionSecretName(store), namespace: args.namespace },
-      // Built from the generated password, so Pulumi keeps the whole Secret encrypted in state.
-      stringData: pulumi.secret(keys[store.engine]),
-    }, { parent: this, provider: args.kubernetes, dependsOn: [args.namespaceResource], protect: true });
+    const secret = (name: string, data: Record<string, pulumi.Output<string>>, protect: boolean) =>
+      new k8s.core.v1.Secret(name, {
+        metadata: { name, namespace: args.namespace },
+        // Built from the generated password, so Pulumi keeps the whole Secret encrypted in state.
+        stringData: pulumi.secret(data),
+      }, { parent: this, provider: args.kubernetes, dependsOn: [args.namespaceResource], protect });
+    secret(connectionSecretName(store), keys[store.engine], true);
+    if (store.engine === 'postgresql' && (args.superuserStores ?? []).includes(store.name)) secret(`${store.name}-superuser`, postgres, false);
   }
+}
+
+/** Where a managed service answers. */
+interface Endpoint {
+  readonly host: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
 }

@@ -16,11 +16,11 @@ describe('EventStoreSchemaJob', () => {
     expect(only(objects, 'ConfigMap').data).toEqual({ 'event-store.sql': EVENT_STORE_SQL, 'run.sh': EVENT_STORE_RUN, 'psql-passwords.sh': passwordFileScript([password]) });
   });
 
-  test("connects to the store's read-write Service and database, with credentials from the store's app Secret", () => {
+  test("connects to the host and port of the store's app Secret (CloudNativePG's read-write Service), with its credentials", () => {
     expect(envOf()).toEqual(
       expect.arrayContaining([
-        { name: 'PGHOST', value: 'applications-db-rw' },
-        { name: 'PGPORT', value: '5432' },
+        { name: 'PGHOST', valueFrom: { secretKeyRef: { name: 'applications-db-app', key: 'host' } } },
+        { name: 'PGPORT', valueFrom: { secretKeyRef: { name: 'applications-db-app', key: 'port' } } },
         { name: 'PGDATABASE', value: 'applications_service' },
         { name: 'PGUSER', valueFrom: { secretKeyRef: { name: 'applications-db-app', key: 'username' } } },
         { name: 'PGPASSFILE', value: '/tmp/pgpass' },

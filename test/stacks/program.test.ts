@@ -2,7 +2,7 @@ import { dataBearingReason } from '../../constructs/data-bearing';
 import { Manifest, synthesizePhase } from '../../constructs/synthesize';
 import { podTemplates } from '../../policy/pod-templates';
 import { logicalName } from '../../stacks/kubernetes-resource';
-import { careerCopilot, PhaseNumber, PHASES, selectPhase } from '../../phases';
+import { careerCopilot, PhaseNumber, PHASES, selectPhase, superuserStores } from '../../phases';
 import { ProgramError, ProgramRun, Registered, runProgram } from './run-program';
 
 const AWS = { target: 'aws', vpcId: 'vpc-0abc', privateSubnetIds: '["subnet-0a1","subnet-0b2"]', clusterCidr: '10.20.0.0/16', tlsClusterIssuer: 'letsencrypt' };
@@ -59,7 +59,12 @@ describe.each(Object.keys(TARGETS))('Pulumi program, %s target', (target) => {
     const credentials = resources.filter((r) => r.type === 'random:index/randomPassword:RandomPassword' || r.type === 'kubernetes:core/v1:Secret');
     // Phase 0 already has the monolith's cache (Redis), which needs a generated password on both targets.
     expect(credentials.length).toBeGreaterThan(0);
-    for (const r of credentials) expect({ type: r.type, name: r.name, protect: r.protect }).toEqual({ type: r.type, name: r.name, protect: true });
+    // All but a store's superuser Secret (aws), which goes with the phases whose steps need it; its password stays
+    // in the protected RandomPassword.
+    const superuser = (r: Registered) => r.type === 'kubernetes:core/v1:Secret' && r.name.endsWith('-superuser');
+    for (const r of credentials) expect({ type: r.type, name: r.name, protect: r.protect }).toEqual({ type: r.type, name: r.name, protect: !superuser(r) });
+    const expected = target === 'aws' ? superuserStores(selectPhase(model, phase)).map((s) => `${s}-superuser`) : [];
+    expect(credentials.filter(superuser).map((r) => r.name)).toEqual(expected);
   });
 
   test.each(PHASES.map((p) => [p]))('phase %i applies each pod template after the ConfigMaps and Secrets of its component', (phase) => {
@@ -190,6 +195,161 @@ describe('Pulumi program, data', () => {
     const files = resources.find((r) => r.name === 'configmap:career-copilot/api-gateway-files')!.inputs.data as Record<string, string>;
     expect(files['default.conf']).toContain('# /api/v1/auth/register: monolith');
     expect(resources.some((r) => r.name === 'deployment:career-copilot/auth-service')).toBe(true);
+  });
+});
+
+/**
+ * The Secrets the local target's operators write, with their keys, for the objects of a run that make them
+ * (CloudNativePG 1.30, the MongoDB community operator 0.13, Strimzi 1.2, cert-manager 1.19, as documented upstream).
+ */
+function operatorSecrets(resources: Registered[]): Map<string, Set<string>> {
+  const made = new Map<string, Set<string>>();
+  const cnpg = ['username', 'password', 'host', 'port', 'dbname', 'uri', 'jdbc-uri', 'fqdn-uri', 'fqdn-jdbc-uri', 'pgpass'];
+  for (const r of kubernetes(resources)) {
+    const object = r.inputs as { kind?: string; metadata?: { name?: string }; spec?: Record<string, unknown> };
+    const name = object.metadata?.name ?? '';
+    const spec = object.spec ?? {};
+    if (r.type === 'kubernetes:postgresql.cnpg.io/v1:Cluster') {
+      made.set(`${name}-app`, new Set(cnpg));
+      if (spec.enableSuperuserAccess) made.set(`${name}-superuser`, new Set(cnpg));
+    } else if (r.type === 'kubernetes:mongodbcommunity.mongodb.com/v1:MongoDBCommunity') {
+      for (const user of (spec.users ?? []) as Array<{ name: string; db: string; connectionStringSecretName?: string }>) {
+        made.set(user.connectionStringSecretName ?? `${name}-${user.db}-${user.name}`, new Set(['connectionString.standard', 'connectionString.standardSrv', 'username', 'password']));
+      }
+    } else if (r.type === 'kubernetes:kafka.strimzi.io/v1:KafkaUser' || r.type === 'kubernetes:kafka.strimzi.io/v1beta2:KafkaUser') {
+      const tls = (spec.authentication as { type?: string } | undefined)?.type === 'tls';
+      made.set(name, new Set(tls ? ['ca.crt', 'user.crt', 'user.key', 'user.p12', 'user.password'] : ['password', 'sasl.jaas.config']));
+    } else if (r.type === 'kubernetes:kafka.strimzi.io/v1:Kafka' || r.type === 'kubernetes:kafka.strimzi.io/v1beta2:Kafka') {
+      made.set(`${name}-cluster-ca-cert`, new Set(['ca.crt', 'ca.p12', 'ca.password']));
+    } else if (r.type === 'kubernetes:cert-manager.io/v1:Certificate') {
+      made.set(String(spec.secretName), new Set(['tls.crt', 'tls.key', 'ca.crt']));
+    }
+  }
+  return made;
+}
+
+/** The Secrets a run registers itself, with their keys (`stringData` arrives in Pulumi's secret envelope). */
+function registeredSecrets(resources: Registered[]): Map<string, Set<string>> {
+  return new Map(
+    resources
+      .filter((r) => r.type === 'kubernetes:core/v1:Secret')
+      .map((r) => {
+        const stringData = r.inputs.stringData as { value?: Record<string, unknown> } | Record<string, unknown> | undefined;
+        const data = (stringData && 'value' in stringData ? stringData.value : stringData) ?? {};
+        const keys = [...Object.keys(data as Record<string, unknown>), ...Object.keys((r.inputs.data as Record<string, unknown> | undefined) ?? {})];
+        return [String((r.inputs.metadata as { name: string }).name), new Set(keys)] as const;
+      }),
+  );
+}
+
+/** Every Secret key (or whole Secret) that a pod spec anywhere in a run's objects reads, with where it is read. */
+function secretReads(resources: Registered[]): Array<{ at: string; secret: string; key?: string }> {
+  const reads: Array<{ at: string; secret: string; key?: string }> = [];
+  const visit = (value: unknown, at: string): void => {
+    if (Array.isArray(value)) return value.forEach((v, i) => visit(v, `${at}[${i}]`));
+    if (typeof value !== 'object' || value === null) return;
+    const node = value as Record<string, unknown>;
+    const keyRef = node.secretKeyRef as { name: string; key: string; optional?: boolean } | undefined;
+    if (keyRef && !keyRef.optional) reads.push({ at, secret: keyRef.name, key: keyRef.key });
+    const envFrom = node.secretRef as { name: string; optional?: boolean } | undefined;
+    if (envFrom && !envFrom.optional) reads.push({ at, secret: envFrom.name });
+    const volume = node.secret as { secretName?: string; name?: string; items?: Array<{ key: string }>; optional?: boolean } | undefined;
+    if (volume && !volume.optional && (volume.secretName ?? volume.name)) {
+      const secret = (volume.secretName ?? volume.name)!;
+      if (volume.items) volume.items.forEach((item) => reads.push({ at, secret, key: item.key }));
+      else reads.push({ at, secret });
+    }
+    for (const [key, child] of Object.entries(node)) visit(child, `${at}.${key}`);
+  };
+  for (const r of kubernetes(resources).filter((r) => r.type !== 'kubernetes:core/v1:Secret')) visit(r.inputs.spec, r.name);
+  return reads;
+}
+
+/** The Services the local target's operators make for the objects of a run (CloudNativePG, Strimzi, MongoDB). */
+function operatorServices(resources: Registered[]): Set<string> {
+  const made = new Set<string>();
+  for (const r of kubernetes(resources)) {
+    const name = String((r.inputs.metadata as { name?: string } | undefined)?.name);
+    if (r.type === 'kubernetes:postgresql.cnpg.io/v1:Cluster') ['rw', 'ro', 'r'].forEach((s) => made.add(`${name}-${s}`));
+    if (r.type === 'kubernetes:kafka.strimzi.io/v1:Kafka') ['kafka-bootstrap', 'kafka-brokers'].forEach((s) => made.add(`${name}-${s}`));
+    if (r.type === 'kubernetes:mongodbcommunity.mongodb.com/v1:MongoDBCommunity') made.add(`${name}-svc`);
+  }
+  return made;
+}
+
+/** Every host a container is given as a literal value (an environment variable named `*HOST`), with where. */
+function literalHosts(resources: Registered[]): Array<{ at: string; host: string }> {
+  const hosts: Array<{ at: string; host: string }> = [];
+  const visit = (value: unknown, at: string): void => {
+    if (Array.isArray(value)) return value.forEach((v, i) => visit(v, `${at}[${i}]`));
+    if (typeof value !== 'object' || value === null) return;
+    const node = value as Record<string, unknown>;
+    if (Array.isArray(node.env)) {
+      for (const e of node.env as Array<{ name: string; value?: string }>) if (/HOST$/.test(e.name) && e.value !== undefined) hosts.push({ at: `${at}.env.${e.name}`, host: e.value });
+    }
+    for (const [key, child] of Object.entries(node)) if (key !== 'env') visit(child, `${at}.${key}`);
+  };
+  for (const r of kubernetes(resources)) visit(r.inputs.spec, r.name);
+  return hosts;
+}
+
+/** The literal hosts of a run that name no Service the stack or its operators make (a name or its cluster DNS name). */
+function unresolvedHosts(resources: Registered[]): string[] {
+  const services = new Set([...operatorServices(resources), ...kubernetes(resources).filter((r) => r.type === 'kubernetes:core/v1:Service').map((r) => String((r.inputs.metadata as { name: string }).name))]);
+  return literalHosts(resources)
+    .filter(({ host }) => !services.has(host.split('.')[0]))
+    .map(({ at, host }) => `${at}: ${host}`);
+}
+
+/** The Secret reads of a run that no Secret of the stack or its operators answers, with what is written. */
+function unresolvedSecretReads(resources: Registered[]): string[] {
+  const written = new Map([...operatorSecrets(resources), ...registeredSecrets(resources)]);
+  return secretReads(resources)
+    .filter(({ secret, key }) => !written.has(secret) || (key !== undefined && !written.get(secret)!.has(key)))
+    .map(({ at, secret, key }) => `${at}: ${secret}${key ? `/${key}` : ''} (written: ${written.has(secret) ? [...written.get(secret)!].join(', ') : 'no such Secret'})`);
+}
+
+describe('Pulumi program, Secret references', () => {
+  test.each(Object.keys(TARGETS).flatMap((target) => PHASES.map((phase) => [target, phase] as const)))(
+    '%s phase %i: every host a container is given is a Service the stack or its operators make',
+    (target, phase) => {
+      expect(unresolvedHosts(runs.get(`${target}/${phase}`)!.resources)).toEqual([]);
+    },
+  );
+
+  test('aws: a literal host of a CloudNativePG Service, which aws does not have, is found', () => {
+    const { resources } = runs.get('aws/3')!;
+    const job = resources.find((r) => r.name === 'job:career-copilot/event-store-schema')!;
+    // The schema Job as it was: PGHOST the local target's Service name.
+    const planted = JSON.parse(JSON.stringify(job)) as Registered;
+    const container = (planted.inputs.spec as { template: { spec: { containers: Array<{ env: Array<{ name: string; value?: string }> }> } } }).template.spec.containers[0];
+    container.env = [...container.env.filter((e) => e.name !== 'PGHOST'), { name: 'PGHOST', value: 'event-store-rw' }];
+    expect(unresolvedHosts([...resources.filter((r) => r !== job), planted])).toEqual(['job:career-copilot/event-store-schema.template.spec.containers[0].env.PGHOST: event-store-rw']);
+  });
+
+  test.each(Object.keys(TARGETS))('%s: the event store schema Job finds its host and port in the Secret', (target) => {
+    const reads = secretReads(runs.get(`${target}/3`)!.resources).filter((r) => r.at.startsWith('job:career-copilot/event-store-schema'));
+    expect(reads.map((r) => r.key)).toEqual(expect.arrayContaining(['username', 'host', 'port']));
+  });
+
+  test.each(Object.keys(TARGETS).flatMap((target) => PHASES.map((phase) => [target, phase] as const)))(
+    '%s phase %i: every Secret key a pod reads is one the stack or its operators write',
+    (target, phase) => {
+      const { resources } = runs.get(`${target}/${phase}`)!;
+      // From phase 0 on, the monolith reads its database's and its cache's Secrets.
+      expect(secretReads(resources).length).toBeGreaterThan(0);
+      expect(unresolvedSecretReads(resources)).toEqual([]);
+    },
+  );
+
+  test('aws: a key the auth split reads, removed from the Secret that the stack writes, is found', () => {
+    const { resources } = runs.get('aws/1')!;
+    const secret = resources.find((r) => r.type === 'kubernetes:core/v1:Secret' && r.name === 'auth-db-app')!;
+    const planted = JSON.parse(JSON.stringify(secret)) as Registered;
+    delete (planted.inputs.stringData as { value: Record<string, unknown> }).value.host;
+    expect(unresolvedSecretReads([...resources.filter((r) => r !== secret), planted])).toEqual([
+      expect.stringMatching(/^job:career-copilot\/auth-data-split\.template\.spec\.containers\[0\]\.env\[\d+\]\.valueFrom: auth-db-app\/host \(written: /),
+    ]);
   });
 });
 

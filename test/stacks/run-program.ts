@@ -61,7 +61,7 @@ export async function runProgram(config: Record<string, string>, previous: Recor
           if (args.type === 'pulumi:pulumi:StackReference') return { id: args.name, state: { outputs: previous, name: args.inputs.name } };
           // A RandomPassword's `result` is what the provider would generate: a stand-in value, so that what is built from it can be checked.
           if (args.type === 'random:index/randomPassword:RandomPassword') return { id: `${args.name}-id`, state: { ...args.inputs, result: `generated-${args.name}` } };
-          return { id: `${args.name}-id`, state: args.inputs };
+          return { id: `${args.name}-id`, state: { ...args.inputs, ...managedServiceOutputs(args.type, args.name) } };
         },
         call: (args) => args.inputs,
       },
@@ -144,4 +144,24 @@ async function containsSecret(value: unknown): Promise<boolean> {
     for (const child of Object.values(value)) if (await containsSecret(child)) return true;
   }
   return false;
+}
+
+/**
+ * What AWS returns for a managed data service beside its inputs (endpoints and ports), in the shapes AWS uses, so
+ * that what the program builds from them (the `<store>-app` Secrets) can be checked.
+ */
+function managedServiceOutputs(type: string, name: string): Record<string, unknown> {
+  const domain = 'cqxample.eu-west-1';
+  switch (type) {
+    case 'aws:rds/instance:Instance':
+      return { address: `${name}.${domain}.rds.amazonaws.com`, port: 5432, endpoint: `${name}.${domain}.rds.amazonaws.com:5432` };
+    case 'aws:docdb/cluster:Cluster':
+      return { endpoint: `${name}.cluster-${domain}.docdb.amazonaws.com`, readerEndpoint: `${name}.cluster-ro-${domain}.docdb.amazonaws.com`, port: 27017 };
+    case 'aws:elasticache/replicationGroup:ReplicationGroup':
+      return { primaryEndpointAddress: `master.${name}.${domain}.cache.amazonaws.com`, readerEndpointAddress: `replica.${name}.${domain}.cache.amazonaws.com` };
+    case 'aws:msk/cluster:Cluster':
+      return { bootstrapBrokersSaslScram: [1, 2, 3].map((b) => `b-${b}.${name}.${domain}.kafka.amazonaws.com:9096`).join(',') };
+    default:
+      return {};
+  }
 }
