@@ -1,10 +1,11 @@
 import { ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from '@pulumi/policy';
+import { AWS_RULES, AwsRule } from '../aws-rules';
 import { isRecord, kindKey, PlainObject } from '../located';
 import { formatViolation, NAMESPACE_RULES, ObjectRule, ruleAppliesToStack, SECURITY_RULES } from '../security-rules';
 
 /**
- * The policies of the `career-copilot-security` pack: one resource policy per object rule and one stack policy
- * per namespace rule, all mandatory. Kept apart from `index.ts` so that tests can call them without a Pulumi
+ * The policies of the `career-copilot-security` pack: one resource policy per object rule, one stack policy per
+ * namespace rule and one resource policy per rule for the aws target's managed data services, all mandatory. Kept apart from `index.ts` so that tests can call them without a Pulumi
  * engine.
  */
 
@@ -73,8 +74,21 @@ function stackPolicy(rule: (typeof NAMESPACE_RULES)[number]): StackValidationPol
   };
 }
 
+function awsPolicy(rule: AwsRule): ResourceValidationPolicy {
+  return {
+    name: rule.id,
+    description: rule.description,
+    enforcementLevel: 'mandatory',
+    validateResource: (args, reportViolation: ReportViolation) => {
+      if (!rule.appliesTo.includes(args.type)) return;
+      for (const finding of rule.check({ type: args.type, props: args.props, protect: args.opts.protect })) reportViolation(`${finding.path}: ${finding.message}`);
+    },
+  };
+}
+
 /** Every policy of the pack. */
 export const SECURITY_POLICIES: ReadonlyArray<ResourceValidationPolicy | StackValidationPolicy> = [
   ...SECURITY_RULES.map(resourcePolicy),
   ...NAMESPACE_RULES.map(stackPolicy),
+  ...AWS_RULES.map(awsPolicy),
 ];

@@ -5,6 +5,8 @@ import { kubernetesObject, parentType, SECRET_WRITERS, SECURITY_POLICIES, stackO
 import { SUPPORT_IMAGE_NAMES, SUPPORT_IMAGES } from '../../../constructs/support-images';
 import { allWorkloads } from '../../../phases/model/check-model';
 import { NAMESPACE_RULES, SECURITY_RULES } from '../../../policy/security-rules';
+import { AWS_DATA_STORES, AWS_RULES } from '../../../policy/aws-rules';
+import { Registered, runProgram } from '../../stacks/run-program';
 
 /**
  * The pack's policies called as the Pulumi engine calls them, with plain argument objects: no `pulumi` binary is
@@ -20,6 +22,8 @@ interface Resource {
   readonly type: string;
   readonly props: Record<string, unknown>;
   readonly parent?: string;
+  /** @default false */
+  readonly protect?: boolean;
 }
 
 function typeToken(document: { apiVersion: string; kind: string }): string {
@@ -35,7 +39,7 @@ function resourceArgs(resource: Resource, stack = STACK): ResourceValidationArgs
     props: resource.props,
     urn: `${stack}::${resource.type}::r`,
     name: 'r',
-    opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [], ...(resource.parent ? { parent: resource.parent } : {}) },
+    opts: { protect: resource.protect ?? false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [], ...(resource.parent ? { parent: resource.parent } : {}) },
     stackTags: new Map(),
     isType: () => false,
     asType: () => undefined,
@@ -75,7 +79,7 @@ async function validateStack(resources: readonly Resource[]): Promise<string[]> 
 
 describe('the career-copilot-security policy pack', () => {
   test('has one mandatory policy per rule, named after it', () => {
-    expect(SECURITY_POLICIES.map((p) => p.name)).toEqual([...SECURITY_RULES.map((r) => r.id), ...NAMESPACE_RULES.map((r) => r.id)]);
+    expect(SECURITY_POLICIES.map((p) => p.name)).toEqual([...SECURITY_RULES.map((r) => r.id), ...NAMESPACE_RULES.map((r) => r.id), ...AWS_RULES.map((r) => r.id)]);
     expect(SECURITY_POLICIES.every((p) => p.enforcementLevel === 'mandatory')).toBe(true);
   });
 
@@ -146,5 +150,61 @@ describe('the career-copilot-security policy pack', () => {
     expect(kubernetesObject('kubernetes:kafka.strimzi.io/v1:KafkaNodePool', {})).toMatchObject({ apiVersion: 'kafka.strimzi.io/v1', kind: 'KafkaNodePool' });
     expect(kubernetesObject('random:index/randomPassword:RandomPassword', {})).toBeUndefined();
     expect(parentType(`${STACK}::career-copilot:platform:Component$career-copilot:local:GeneratedCredentials::c`)).toBe('career-copilot:local:GeneratedCredentials');
+  });
+
+  describe('on the aws target', () => {
+    // The resources the program registers for the aws target at phase 3 (every managed store and MSK), under mocks.
+    let managed: Resource[];
+    beforeAll(async () => {
+      const AWS = { target: 'aws', vpcId: 'vpc-0abc', privateSubnetIds: '["subnet-0a1","subnet-0b2"]', clusterCidr: '10.20.0.0/16', tlsClusterIssuer: 'letsencrypt' };
+      const run = await runProgram({ ...AWS, phase: '3' }, { phase: 2, highestPhase: 2 });
+      managed = run.resources.filter((r: Registered) => r.type.startsWith('aws:')).map((r) => ({ type: r.type, props: r.inputs, protect: r.protect }));
+    });
+    const aws = (messages: string[]) => messages.filter((m) => m.startsWith('aws-'));
+    const planted = (type: string, change: (props: Record<string, unknown>) => Record<string, unknown>, protect = true): Resource[] => {
+      const target = managed.find((r) => r.type === type && r.props.replicateSourceDb === undefined)!;
+      return [...managed.filter((r) => r !== target), { ...target, props: change(JSON.parse(JSON.stringify(target.props))), protect }];
+    };
+
+    test('every managed data store of the stack passes, and each kind is there to be checked', async () => {
+      for (const type of AWS_DATA_STORES) expect(managed.some((r) => r.type === type)).toBe(true);
+      expect(aws(await validateResources(managed))).toEqual([]);
+    });
+
+    test('an unencrypted RDS instance is refused', async () => {
+      expect(aws(await validateResources(planted('aws:rds/instance:Instance', (p) => ({ ...p, storageEncrypted: false }))))).toEqual([
+        'aws-encrypted-at-rest: storageEncrypted: is false, must be true: the data, its backups and snapshots are readable by whoever gets the disks otherwise',
+      ]);
+    });
+
+    test('a DocumentDB cluster the stack does not protect, without deletion protection, is refused', async () => {
+      expect(aws(await validateResources(planted('aws:docdb/cluster:Cluster', (p) => ({ ...p, deletionProtection: false }), false)))).toEqual([
+        'aws-deletion-protected: deletionProtection: is false, must be true: AWS deletes the database and its automated backups otherwise',
+        'aws-deletion-protected: protect: is false, must be true: a change of the program would delete it with its data',
+      ]);
+    });
+
+    test('a public RDS instance without backups or a final snapshot is refused', async () => {
+      const { backupRetentionPeriod: _days, finalSnapshotIdentifier: _snapshot, ...rest } = managed.find((r) => r.type === 'aws:rds/instance:Instance' && r.props.replicateSourceDb === undefined)!.props;
+      expect(aws(await validateResources(planted('aws:rds/instance:Instance', () => ({ ...rest, publiclyAccessible: true, skipFinalSnapshot: true }))))).toEqual([
+        'aws-no-public-access: publiclyAccessible: is true, must be false: the instance gets a public address otherwise',
+        'aws-backed-up: backupRetentionPeriod: is not set, must be 1 day or more: there is nothing to restore from otherwise',
+        'aws-backed-up: skipFinalSnapshot: is true, must be false: deleting it loses the data since the last backup otherwise',
+        'aws-backed-up: finalSnapshotIdentifier: is not set: the final snapshot needs a name',
+      ]);
+    });
+
+    test('Redis without a token or TLS, and Kafka open to unauthenticated clients, are refused', async () => {
+      const redis = planted('aws:elasticache/replicationGroup:ReplicationGroup', ({ authToken: _token, ...p }) => ({ ...p, transitEncryptionEnabled: false }));
+      expect(aws(await validateResources(redis))).toEqual([
+        'aws-encrypted-in-transit: transitEncryptionEnabled: is false, must be true: credentials and data cross the VPC in plain text otherwise',
+        'aws-authenticated-clients: authToken: is not set: any client in the VPC can read and write the cache otherwise',
+      ]);
+      const kafka = planted('aws:msk/cluster:Cluster', (p) => ({ ...p, clientAuthentication: { unauthenticated: true } }));
+      expect(aws(await validateResources(kafka))).toEqual([
+        'aws-authenticated-clients: clientAuthentication.unauthenticated: is true, must be false: any client in the VPC can use every topic otherwise',
+        'aws-authenticated-clients: clientAuthentication.sasl: enables neither SCRAM nor IAM: clients prove nothing about who they are otherwise',
+      ]);
+    });
   });
 });
