@@ -26,6 +26,8 @@ export interface PhaseTransition {
   /** Phase 0 in the same environment: the monolith's baseline that the cost objective compares with. */
   readonly baseline: PhaseState;
   readonly diff: ManifestDiff;
+  /** The environment both phases are synthesized for (`TransitionOptions.environment`). */
+  readonly environment: EnvironmentOptions;
 }
 
 /** Options of `planTransition`. */
@@ -88,5 +90,6 @@ export function planTransition(from: PhaseNumber, to: PhaseNumber, options: Tran
     after,
     baseline,
     diff: diffManifests(before.manifests, after.manifests),
+    environment: options.environment ?? {},
   };
 }

@@ -206,11 +206,18 @@ function headSections(plan: PromotionPlan, options: PlanReportOptions): string {
     '### Topics, databases and policies',
     '',
   );
-  const appear = (label: string, a: { added: readonly string[]; removed: readonly string[] }) => [
-    ...(a.added.length ? [`- ${label} appear: ${a.added.join(', ')}`] : []),
-    ...(a.removed.length ? [`- ${label} go: ${a.removed.join(', ')}`] : []),
+  const appear = (label: string, a: { added: readonly string[]; removed: readonly string[] }, note = '') => [
+    ...(a.added.length ? [`- ${label} appear${note}: ${a.added.join(', ')}`] : []),
+    ...(a.removed.length ? [`- ${label} go${note}: ${a.removed.join(', ')}`] : []),
   ];
-  const moves = [...appear('Databases', plan.databases), ...appear('Topics', plan.topics), ...appear('Policies', plan.policies)];
+  // On the aws target the stores are managed services, and the topics are MSK's, which this stack does not create.
+  const managed = plan.managedServices;
+  const moves = [
+    ...appear('Databases', plan.databases),
+    ...(managed ? appear('Managed services (aws)', managed) : []),
+    ...appear('Topics', plan.topics, managed ? " on MSK (not created by this stack: Strimzi's topic operator is not deployed against it)" : ''),
+    ...appear('Policies', plan.policies),
+  ];
   lines.push(moves.length ? moves.join('\n') : '- none appear or go', '');
 
   lines.push('### After `pulumi up`: what the controllers do', '', list(plan.controllerActions, 'no Job, Rollout or operator resource to act on'), '');

@@ -3,6 +3,7 @@ import { dataBearingReason } from '../constructs/data-bearing';
 import { eventTopicName } from '../constructs/event-bus';
 import { Manifest } from '../constructs/synthesize';
 import { RouteStatus } from '../phases/model/endpoint';
+import { managedServices } from '../stacks/aws/managed-services';
 import { formatPath } from './field-diff';
 import { gatewayLimits, GatewayLimits } from './gateway-limits';
 import { objectLabel } from './manifest-diff';
@@ -58,6 +59,11 @@ export interface PromotionPlan {
   readonly trafficStops: ReadonlyArray<{ readonly workload: string; readonly from: readonly string[] }>;
   readonly topics: Appearing;
   readonly databases: Appearing;
+  /**
+   * The managed services (RDS, DocumentDB, ElastiCache, MSK) that the step adds or removes, when the stores run
+   * outside the cluster (the aws target); undefined in-cluster.
+   */
+  readonly managedServices?: Appearing;
   readonly policies: Appearing;
   readonly dataBearing: {
     /** Deleted, renamed or replaced: each a violation of the transition rules. */
@@ -110,6 +116,7 @@ export function promotionPlan(transition: PhaseTransition): PromotionPlan {
 
   const topicNames = (t: PhaseTransition['before']) => t.plan.topics.map((topic) => eventTopicName(topic.context, topic.event));
   const storeNames = (t: PhaseTransition['before']) => t.plan.dataStores.map((s) => `${s.name} (${s.engine})`);
+  const managedLabels = (t: PhaseTransition['before']) => managedServices(t.plan.dataStores, t.plan.eventBus).map((s) => s.label);
   const policyNames = (manifests: readonly Manifest[]) =>
     manifests.filter((m) => POLICY_KINDS[m.document.kind]).map((m) => `${POLICY_KINDS[m.document.kind]} ${m.document.metadata.name}`);
 
@@ -129,6 +136,7 @@ export function promotionPlan(transition: PhaseTransition): PromotionPlan {
     trafficStops,
     topics: appearing(topicNames(before), topicNames(after)),
     databases: appearing(storeNames(before), storeNames(after)),
+    ...(transition.environment.inClusterData === false ? { managedServices: appearing(managedLabels(before), managedLabels(after)) } : {}),
     policies: appearing(policyNames(before.manifests), policyNames(after.manifests)),
     dataBearing: {
       lost: violations.filter((v) => lostRules.has(v.rule)),

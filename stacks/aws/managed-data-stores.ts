@@ -4,6 +4,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { connectionSecretName } from '../../constructs/data-store-connection';
 import { DataEngine, DataStoreSpec } from '../../phases/model/data-store';
+import { documentDbInstances, ELASTICACHE_NODES, MSK_CLUSTER_NAME, rdsReplicaNames } from './managed-services';
 
 /** Args of `ManagedDataStores`. */
 export interface ManagedDataStoresArgs {
@@ -36,8 +37,6 @@ const POSTGRES_MAJOR_VERSION = '16';
  * service is still to come.
  */
 const MASTER_USERNAME = 'app';
-/** DocumentDB instances per cluster at least: the primary and one replica to fail over to. */
-const MIN_DOCUMENTDB_INSTANCES = 2;
 
 /**
  * The aws target's stateful parts as managed services in the cluster's VPC: RDS PostgreSQL (with read replicas),
@@ -120,10 +119,10 @@ export class ManagedDataStores extends pulumi.ComponentResource {
             finalSnapshotIdentifier: `${store.name}-final`,
           }, keep);
           this.dataBearing.push(primary);
-          for (let i = 1; i <= store.readReplicas; i++) {
-            this.dataBearing.push(new aws.rds.Instance(`${store.name}-replica-${i}`, {
+          for (const replica of rdsReplicaNames(store)) {
+            this.dataBearing.push(new aws.rds.Instance(replica, {
               ...common,
-              identifier: `${store.name}-replica-${i}`,
+              identifier: replica,
               replicateSourceDb: primary.identifier,
               // RDS takes no final snapshot of a read replica (it refuses the identifier): the primary's is the one.
               skipFinalSnapshot: true,
@@ -150,7 +149,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
           }, keep);
           this.dataBearing.push(cluster);
           // A failover needs a second instance to go to: at least two, whatever the model's read replicas.
-          for (let i = 0; i < Math.max(MIN_DOCUMENTDB_INSTANCES, 1 + store.readReplicas); i++) {
+          for (let i = 0; i < documentDbInstances(store); i++) {
             new aws.docdb.ClusterInstance(`${store.name}-${i}`, { clusterIdentifier: cluster.id, instanceClass: 'db.t4g.medium' }, child);
           }
           endpoint = { host: cluster.endpoint, port: cluster.port.apply((port) => port ?? PORTS.mongodb) };
@@ -164,7 +163,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
             engine: 'redis',
             engineVersion: '7.1',
             nodeType: 'cache.t4g.small',
-            numCacheClusters: 2,
+            numCacheClusters: ELASTICACHE_NODES,
             automaticFailoverEnabled: true,
             multiAzEnabled: true,
             atRestEncryptionEnabled: true,
@@ -188,8 +187,8 @@ export class ManagedDataStores extends pulumi.ComponentResource {
     if (args.eventBus) {
       // MSK needs a broker count that is a multiple of its subnets.
       const brokers = Math.ceil(args.kafkaBrokers / subnets.length) * subnets.length;
-      const kafka = new aws.msk.Cluster('event-bus', {
-        clusterName: 'event-bus',
+      const kafka = new aws.msk.Cluster(MSK_CLUSTER_NAME, {
+        clusterName: MSK_CLUSTER_NAME,
         kafkaVersion: '3.7.x',
         numberOfBrokerNodes: brokers,
         brokerNodeGroupInfo: {

@@ -148,6 +148,19 @@ test('a stack file gives the environment: dev runs one replica and one broker in
   expect(() => readStackEnvironment('qa')).toThrow(/--stack: "qa" has no Pulumi.qa.yaml; stacks are .*dev/);
 });
 
+test('the plan of an aws stack names the managed services a step adds, and that its topics are not created', () => {
+  const prod = readStackEnvironment('prod').environment;
+  const report = renderPlanReport(promotionPlan(planTransition(2, 3, { environment: prod })));
+  expect(report).toContain('- Managed services (aws) appear: RDS PostgreSQL event-store (Multi-AZ), RDS PostgreSQL integration-db (Multi-AZ), MSK event-bus\n');
+  expect(report).toMatch(/^- Topics appear on MSK \(not created by this stack: Strimzi's topic operator is not deployed against it\): user\.user-registered, /m);
+  // A rollback keeps them, with their data (the stack keeps the stores of the highest phase it ran); in-cluster
+  // stacks have none.
+  expect(promotionPlan(planTransition(3, 2, { environment: prod })).managedServices).toEqual({ added: [], removed: [] });
+  const dev = renderPlanReport(promotionPlan(planTransition(2, 3, { environment: readStackEnvironment('dev').environment })));
+  expect(dev).not.toContain('Managed services');
+  expect(dev).toMatch(/^- Topics appear: user\.user-registered, /m);
+});
+
 describe('the pulumi preview summary', () => {
   // The fixture is hand-made in the shape of `pulumi preview --json`: the engine's preview digest (PreviewDigest
   // and PreviewStep in pulumi/pulumi pkg/display/json.go: `steps` of `op`, `urn`, `oldState`/`newState` as

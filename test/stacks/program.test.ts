@@ -3,6 +3,7 @@ import { Manifest, synthesizePhase } from '../../constructs/synthesize';
 import { podTemplates } from '../../policy/pod-templates';
 import { logicalName } from '../../stacks/kubernetes-resource';
 import { careerCopilot, PhaseNumber, PHASES, selectPhase, superuserStores } from '../../phases';
+import { documentDbInstances, managedServices } from '../../stacks/aws/managed-services';
 import { ProgramError, ProgramRun, Registered, runProgram } from './run-program';
 
 const AWS = { target: 'aws', vpcId: 'vpc-0abc', privateSubnetIds: '["subnet-0a1","subnet-0b2"]', clusterCidr: '10.20.0.0/16', tlsClusterIssuer: 'letsencrypt' };
@@ -150,6 +151,15 @@ describe('Pulumi program, data', () => {
     const ingress = group.inputs.ingress as Array<{ cidrBlocks: string[] }>;
     expect(new Set(ingress.flatMap((i) => i.cidrBlocks))).toEqual(new Set(['10.20.0.0/16']));
     expect(resources.filter((r) => ['Cluster', 'MongoDBCommunity', 'Kafka'].includes(String(r.inputs.kind)))).toEqual([]);
+  });
+
+  test.each(PHASES.map((p) => [p]))('aws phase %i: the managed services are those the offline plan names', (phase) => {
+    const { resources } = runs.get(`aws/${phase}`)!;
+    const plan = selectPhase(model, phase);
+    const listed = managedServices(plan.dataStores, plan.eventBus);
+    expect(resources.filter((r) => MANAGED_DATA_TYPES.includes(r.type)).map((r) => `${r.type} ${r.name}`).sort()).toEqual(listed.map((s) => `${s.type} ${s.name}`).sort());
+    const instances = resources.filter((r) => r.type === 'aws:docdb/clusterInstance:ClusterInstance').length;
+    expect(instances).toBe(plan.dataStores.filter((s) => s.engine === 'mongodb').reduce((n, s) => n + documentDbInstances(s), 0));
   });
 
   test('aws: credentials are generated, kept secret in the Secrets and in the one output that carries them', () => {
