@@ -49,6 +49,14 @@ const USER_AUTHENTICATION: Record<ClientAuthentication, KafkaUserSpecAuthenticat
   'scram-sha-512': KafkaUserSpecAuthenticationType.SCRAM_HYPHEN_SHA_HYPHEN_512,
 };
 
+/**
+ * The Secret with a service's SCRAM credentials for a managed Kafka (MSK) that the stack writes, with the keys of
+ * Strimzi's SCRAM users (`password`, `sasl.jaas.config`), so a service reads them the same way on both targets.
+ */
+export function managedKafkaCredentialsSecretName(service: string): string {
+  return `${service}-kafka`;
+}
+
 /** Port of the TLS listener; `bootstrapServers` points at it. */
 export const TLS_LISTENER_PORT = 9093;
 

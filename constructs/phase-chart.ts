@@ -7,7 +7,7 @@ import { ApiGateway, GATEWAY_METRICS_PORT, GATEWAY_METRICS_PORT_NAME } from './a
 import { DEFAULT_LATENCY_BUCKETS_SECONDS } from './gateway-metrics-program';
 import { AuthDataSplitJob } from './auth-data-split-job';
 import { connectionEnv } from './data-store-connection';
-import { EventBus, eventTopicName } from './event-bus';
+import { EventBus, eventTopicName, managedKafkaCredentialsSecretName } from './event-bus';
 import { EventStoreSchemaJob } from './event-store-schema-job';
 import { FeatureFlags } from './feature-flags';
 import { Microservice, MicroserviceProps, NamedMount } from './microservice';
@@ -296,8 +296,12 @@ export class PhaseChart extends Chart {
         config.KAFKA_USER_PATH = KAFKA_USER_PATH;
         secretMounts.push({ name: this.eventBus.clusterCaSecretName, mountPath: KAFKA_CA_PATH }, { name: this.eventBus.credentialsSecretName(spec.name), mountPath: KAFKA_USER_PATH });
       } else {
-        // A managed Kafka (MSK): its address comes from the Secret the stack writes.
+        // A managed Kafka (MSK): its address and the service's SCRAM credentials come from the Secrets the stack
+        // writes; its brokers' certificates are signed by a public CA, which the image trusts.
         secretEnv.push({ env: 'KAFKA_BOOTSTRAP_SERVERS', secretName: `${EVENT_BUS_NAME}-app`, key: 'bootstrapServers' });
+        config.KAFKA_SASL_MECHANISM = 'SCRAM-SHA-512';
+        config.KAFKA_USER_PATH = KAFKA_USER_PATH;
+        secretMounts.push({ name: managedKafkaCredentialsSecretName(spec.name), mountPath: KAFKA_USER_PATH });
       }
     }
     const replicas = environment.replicas ?? spec.replicas;

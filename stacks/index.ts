@@ -78,6 +78,7 @@ async function deploy() {
       stores: plan.dataStores,
       superuserStores: superuserStores(plan),
       eventBus: plan.eventBus,
+      eventClients: plan.eventClients.map((c) => c.service),
       kafkaBrokers: config.kafkaBrokers,
       vpcId: config.vpcId,
       privateSubnetIds: config.privateSubnetIds,

@@ -3,6 +3,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { connectionSecretName } from '../../constructs/data-store-connection';
+import { managedKafkaCredentialsSecretName } from '../../constructs/event-bus';
 import { DataEngine, DataStoreSpec } from '../../phases/model/data-store';
 import { documentDbInstances, ELASTICACHE_NODES, MSK_CLUSTER_NAME, rdsReplicaNames } from './managed-services';
 
@@ -16,6 +17,8 @@ export interface ManagedDataStoresArgs {
   readonly superuserStores?: readonly string[];
   /** Whether to run MSK for the event bus. */
   readonly eventBus: boolean;
+  /** The services that use the event bus: each gets SCRAM credentials of its own. @default [] */
+  readonly eventClients?: readonly string[];
   readonly kafkaBrokers: number;
   readonly vpcId: string;
   readonly privateSubnetIds: readonly string[];
@@ -30,6 +33,8 @@ export interface ManagedDataStoresArgs {
 
 const PORTS: Record<DataEngine, number> = { postgresql: 5432, mongodb: 27017, redis: 6379 };
 const KAFKA_SCRAM_TLS_PORT = 9096;
+/** MSK takes only the Secrets Manager secrets whose names start so. */
+const MSK_SCRAM_SECRET_PREFIX = 'AmazonMSK_';
 /** RDS PostgreSQL's major version; the minor one is AWS's to upgrade. */
 const POSTGRES_MAJOR_VERSION = '16';
 /**
@@ -202,6 +207,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
       }, keep);
       this.dataBearing.push(kafka);
       this.kafkaBootstrapBrokers = kafka.bootstrapBrokersSaslScram;
+      this.kafkaClients(kafka, args);
       new k8s.core.v1.Secret('event-bus-app', {
         metadata: { name: 'event-bus-app', namespace: args.namespace },
         stringData: { bootstrapServers: kafka.bootstrapBrokersSaslScram },
@@ -209,6 +215,44 @@ export class ManagedDataStores extends pulumi.ComponentResource {
     }
     this.databaseUrls = pulumi.secret(pulumi.all(urls));
     this.registerOutputs({ kafkaBootstrapBrokers: this.kafkaBootstrapBrokers, databaseUrls: this.databaseUrls });
+  }
+
+  /**
+   * SCRAM credentials per event client, as MSK takes them: a Secrets Manager secret named `AmazonMSK_<service>`,
+   * encrypted with a customer-managed KMS key (MSK refuses the default key), associated with the cluster; and the
+   * same credentials in the `<service>-kafka` Secret the service mounts, with the keys of Strimzi's SCRAM users.
+   * Not protected: a client's credentials go with the phase that has the client, and a new password is harmless.
+   */
+  private kafkaClients(kafka: aws.msk.Cluster, args: ManagedDataStoresArgs): void {
+    const clients = args.eventClients ?? [];
+    if (clients.length === 0) return;
+    const child = { parent: this };
+    const key = new aws.kms.Key('event-bus-scram', {
+      description: 'Career Copilot: the SCRAM credentials of the event bus clients (MSK)',
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+    }, child);
+    for (const service of clients) {
+      const password = new random.RandomPassword(`${service}-kafka-password`, { length: 32, special: false }, child).result;
+      const secret = new aws.secretsmanager.Secret(`${service}-kafka`, {
+        name: `${MSK_SCRAM_SECRET_PREFIX}${service}`,
+        kmsKeyId: key.arn,
+        recoveryWindowInDays: 7,
+      }, child);
+      new aws.secretsmanager.SecretVersion(`${service}-kafka`, {
+        secretId: secret.id,
+        secretString: pulumi.secret(pulumi.jsonStringify({ username: service, password })),
+      }, child);
+      new aws.msk.SingleScramSecretAssociation(`${service}-kafka`, { clusterArn: kafka.arn, secretArn: secret.arn }, child);
+      const name = managedKafkaCredentialsSecretName(service);
+      new k8s.core.v1.Secret(name, {
+        metadata: { name, namespace: args.namespace },
+        stringData: pulumi.secret({
+          password,
+          'sasl.jaas.config': pulumi.interpolate`org.apache.kafka.common.security.scram.ScramLoginModule required username="${service}" password="${password}";`,
+        }),
+      }, { parent: this, provider: args.kubernetes, dependsOn: [args.namespaceResource] });
+    }
   }
 
   /**

@@ -60,10 +60,11 @@ describe.each(Object.keys(TARGETS))('Pulumi program, %s target', (target) => {
     const credentials = resources.filter((r) => r.type === 'random:index/randomPassword:RandomPassword' || r.type === 'kubernetes:core/v1:Secret');
     // Phase 0 already has the monolith's cache (Redis), which needs a generated password on both targets.
     expect(credentials.length).toBeGreaterThan(0);
-    // All but a store's superuser Secret (aws), which goes with the phases whose steps need it; its password stays
-    // in the protected RandomPassword.
+    // All but a store's superuser Secret (aws), which goes with the phases whose steps need it (its password stays
+    // in the protected RandomPassword), and the event clients' Kafka credentials on MSK, which open no store.
     const superuser = (r: Registered) => r.type === 'kubernetes:core/v1:Secret' && r.name.endsWith('-superuser');
-    for (const r of credentials) expect({ type: r.type, name: r.name, protect: r.protect }).toEqual({ type: r.type, name: r.name, protect: !superuser(r) });
+    const kafkaClient = (r: Registered) => target === 'aws' && (r.name.endsWith('-kafka') || r.name.endsWith('-kafka-password'));
+    for (const r of credentials) expect({ type: r.type, name: r.name, protect: r.protect }).toEqual({ type: r.type, name: r.name, protect: !superuser(r) && !kafkaClient(r) });
     const expected = target === 'aws' ? superuserStores(selectPhase(model, phase)).map((s) => `${s}-superuser`) : [];
     expect(credentials.filter(superuser).map((r) => r.name)).toEqual(expected);
   });
@@ -160,6 +161,34 @@ describe('Pulumi program, data', () => {
     expect(resources.filter((r) => MANAGED_DATA_TYPES.includes(r.type)).map((r) => `${r.type} ${r.name}`).sort()).toEqual(listed.map((s) => `${s.type} ${s.name}`).sort());
     const instances = resources.filter((r) => r.type === 'aws:docdb/clusterInstance:ClusterInstance').length;
     expect(instances).toBe(plan.dataStores.filter((s) => s.engine === 'mongodb').reduce((n, s) => n + documentDbInstances(s), 0));
+  });
+
+  test.each([3, 4])('aws phase %i: every event client has SCRAM credentials of its own on MSK, encrypted with a key of the stack, and mounts them', (phase) => {
+    const { resources, withSecretInputs } = runs.get(`aws/${phase}`)!;
+    const clients = selectPhase(model, phase as PhaseNumber).eventClients.map((c) => c.service).sort();
+    expect(clients.length).toBeGreaterThan(0);
+    const key = resources.find((r) => r.type === 'aws:kms/key:Key')!;
+    expect(key.inputs).toMatchObject({ enableKeyRotation: true });
+    const secrets = resources.filter((r) => r.type === 'aws:secretsmanager/secret:Secret');
+    expect(secrets.map((r) => r.inputs.name).sort()).toEqual(clients.map((c) => `AmazonMSK_${c}`));
+    for (const secret of secrets) expect(secret.inputs.kmsKeyId).toBe(`arn:aws:kms:eu-west-1:123456789012:key/${key.name}`);
+    // The password is a Pulumi secret wherever it goes: in Secrets Manager and in the Kubernetes Secret.
+    for (const c of clients) {
+      expect(withSecretInputs.has(`aws:secretsmanager/secretVersion:SecretVersion::${c}-kafka`)).toBe(true);
+      expect(withSecretInputs.has(`kubernetes:core/v1:Secret::${c}-kafka`)).toBe(true);
+    }
+    const associations = resources.filter((r) => r.type === 'aws:msk/singleScramSecretAssociation:SingleScramSecretAssociation');
+    expect(associations.map((r) => [r.name, r.inputs.clusterArn, r.inputs.secretArn]).sort()).toEqual(
+      clients.map((c) => [`${c}-kafka`, 'arn:aws:kafka:eu-west-1:123456789012:cluster/event-bus', `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${c}-kafka`]),
+    );
+    for (const c of clients) {
+      const deployment = resources.find((r) => r.name === `deployment:career-copilot/${c}`)!;
+      const pod = (deployment.inputs.spec as { template: { spec: { containers: Array<{ volumeMounts: Array<{ name: string; mountPath: string }> }>; volumes: Array<{ name: string; secret?: { secretName: string } }> } } }).template.spec;
+      const volume = pod.volumes.find((v) => v.secret?.secretName === `${c}-kafka`)!;
+      const config = resources.find((r) => r.name === `configmap:career-copilot/${c}-config`)!.inputs.data as Record<string, string>;
+      expect(config).toMatchObject({ KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512' });
+      expect(pod.containers[0].volumeMounts).toContainEqual(expect.objectContaining({ name: volume.name, mountPath: config.KAFKA_USER_PATH }));
+    }
   });
 
   test('aws: credentials are generated, kept secret in the Secrets and in the one output that carries them', () => {

@@ -147,11 +147,12 @@ async function containsSecret(value: unknown): Promise<boolean> {
 }
 
 /**
- * What AWS returns for a managed data service beside its inputs (endpoints and ports), in the shapes AWS uses, so
- * that what the program builds from them (the `<store>-app` Secrets) can be checked.
+ * What AWS returns for a managed data service beside its inputs (endpoints, ports, ARNs), in the shapes AWS uses,
+ * so that what the program builds from them (the `<store>-app` Secrets, the SCRAM associations) can be checked.
  */
 function managedServiceOutputs(type: string, name: string): Record<string, unknown> {
   const domain = 'cqxample.eu-west-1';
+  const arn = 'arn:aws';
   switch (type) {
     case 'aws:rds/instance:Instance':
       return { address: `${name}.${domain}.rds.amazonaws.com`, port: 5432, endpoint: `${name}.${domain}.rds.amazonaws.com:5432` };
@@ -160,7 +161,11 @@ function managedServiceOutputs(type: string, name: string): Record<string, unkno
     case 'aws:elasticache/replicationGroup:ReplicationGroup':
       return { primaryEndpointAddress: `master.${name}.${domain}.cache.amazonaws.com`, readerEndpointAddress: `replica.${name}.${domain}.cache.amazonaws.com` };
     case 'aws:msk/cluster:Cluster':
-      return { bootstrapBrokersSaslScram: [1, 2, 3].map((b) => `b-${b}.${name}.${domain}.kafka.amazonaws.com:9096`).join(',') };
+      return { arn: `${arn}:kafka:eu-west-1:123456789012:cluster/${name}`, bootstrapBrokersSaslScram: [1, 2, 3].map((b) => `b-${b}.${name}.${domain}.kafka.amazonaws.com:9096`).join(',') };
+    case 'aws:kms/key:Key':
+      return { arn: `${arn}:kms:eu-west-1:123456789012:key/${name}` };
+    case 'aws:secretsmanager/secret:Secret':
+      return { arn: `${arn}:secretsmanager:eu-west-1:123456789012:secret:${name}` };
     default:
       return {};
   }
