@@ -40,9 +40,11 @@ const schema = () =>
 beforeAll(async () => {
   server = await LocalPostgres.start(store.name);
   owner = await server.createOwnedDatabase(store.database, store.database);
-  const objects = emitted((scope) => new EventStoreSchemaJob(scope, 'event-store-schema', { store: store.name, database: store.database, partOf: plan.product, port: server.port }));
-  // The Secret's password key is mounted as a file; the Job's first step puts it in psql's password file.
-  job = (password = owner.password) => runJob(objects, { secrets: { [`${store.name}-app`]: { username: owner.user, password } }, hosts: { [`${store.name}-rw`]: '127.0.0.1' } });
+  const objects = emitted((scope) => new EventStoreSchemaJob(scope, 'event-store-schema', { store: store.name, database: store.database, partOf: plan.product }));
+  // Host and port come from the Secret, as CloudNativePG (its `-rw` Service) and the aws target (the RDS endpoint)
+  // write them; its password key is mounted as a file, which the Job's first step puts in psql's password file.
+  job = (password = owner.password) =>
+    runJob(objects, { secrets: { [`${store.name}-app`]: { username: owner.user, password, host: '127.0.0.1', port: String(server.port) } } });
 }, 60_000);
 
 afterAll(async () => {
