@@ -38,6 +38,9 @@ export function runPsql(login: PostgresLogin, sql: string): Promise<PsqlResult> 
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout: stdout.trim(), stderr: stderr.trim() }));
+    // psql that cannot connect (a server still starting) exits before it reads its input: the write then fails
+    // with EPIPE, and its exit code and message are the result.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(sql);
   });
 }
