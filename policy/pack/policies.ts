@@ -1,7 +1,7 @@
-import { ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from '@pulumi/policy';
+import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from '@pulumi/policy';
 import { AWS_RULES, AwsRule } from '../aws-rules';
 import { isRecord, kindKey, PlainObject } from '../located';
-import { formatViolation, NAMESPACE_RULES, ObjectRule, ruleAppliesToStack, SECURITY_RULES } from '../security-rules';
+import { formatViolation, NAMESPACE_RULES, ObjectRule, ruleAppliesToStack, RuleFinding, SECURITY_RULES } from '../security-rules';
 
 /**
  * The policies of the `career-copilot-security` pack: one resource policy per object rule, one stack policy per
@@ -46,18 +46,25 @@ export function parentType(parentUrn: string | undefined): string | undefined {
   return qualifiedType.split('$').pop();
 }
 
-function resourcePolicy(rule: ObjectRule): ResourceValidationPolicy {
+/** A mandatory resource policy named after `rule`, which reports each of `findings` as `path: message`. */
+function mandatoryResourcePolicy(rule: { readonly id: string; readonly description: string }, findings: (args: ResourceValidationArgs) => RuleFinding[]): ResourceValidationPolicy {
   return {
     name: rule.id,
     description: rule.description,
     enforcementLevel: 'mandatory',
     validateResource: (args, reportViolation: ReportViolation) => {
-      const object = kubernetesObject(args.type, args.props);
-      if (object === undefined || !rule.appliesTo.includes(kindKey(object)) || !ruleAppliesToStack(rule, stackOf(args.urn))) return;
-      if (rule.id === 'secret-no-literal-data' && SECRET_WRITERS[parentType(args.opts.parent) ?? ''] !== undefined) return;
-      for (const finding of rule.check(object)) reportViolation(`${finding.path}: ${finding.message}`);
+      for (const finding of findings(args)) reportViolation(`${finding.path}: ${finding.message}`);
     },
   };
+}
+
+function resourcePolicy(rule: ObjectRule): ResourceValidationPolicy {
+  return mandatoryResourcePolicy(rule, (args) => {
+    const object = kubernetesObject(args.type, args.props);
+    if (object === undefined || !rule.appliesTo.includes(kindKey(object)) || !ruleAppliesToStack(rule, stackOf(args.urn))) return [];
+    if (rule.id === 'secret-no-literal-data' && SECRET_WRITERS[parentType(args.opts.parent) ?? ''] !== undefined) return [];
+    return rule.check(object);
+  });
 }
 
 function stackPolicy(rule: (typeof NAMESPACE_RULES)[number]): StackValidationPolicy {
@@ -75,15 +82,7 @@ function stackPolicy(rule: (typeof NAMESPACE_RULES)[number]): StackValidationPol
 }
 
 function awsPolicy(rule: AwsRule): ResourceValidationPolicy {
-  return {
-    name: rule.id,
-    description: rule.description,
-    enforcementLevel: 'mandatory',
-    validateResource: (args, reportViolation: ReportViolation) => {
-      if (!rule.appliesTo.includes(args.type)) return;
-      for (const finding of rule.check({ type: args.type, props: args.props, protect: args.opts.protect })) reportViolation(`${finding.path}: ${finding.message}`);
-    },
-  };
+  return mandatoryResourcePolicy(rule, (args) => (rule.appliesTo.includes(args.type) ? rule.check({ type: args.type, props: args.props, protect: args.opts.protect }) : []));
 }
 
 /** Every policy of the pack. */
