@@ -134,7 +134,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
             }, keep));
           }
           endpoint = { host: primary.address, port: primary.port };
-          url = pulumi.interpolate`postgresql://app:${password}@${primary.address}:${primary.port}/${store.database}?sslmode=require`;
+          url = pulumi.interpolate`postgresql://${MASTER_USERNAME}:${password}@${primary.address}:${primary.port}/${store.database}?sslmode=require`;
           break;
         }
         case 'mongodb': {
@@ -158,7 +158,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
             new aws.docdb.ClusterInstance(`${store.name}-${i}`, { clusterIdentifier: cluster.id, instanceClass: 'db.t4g.medium' }, child);
           }
           endpoint = { host: cluster.endpoint, port: cluster.port.apply((port) => port ?? PORTS.mongodb) };
-          url = pulumi.interpolate`mongodb://app:${password}@${cluster.endpoint}:${cluster.port}/${store.database}?tls=true&replicaSet=rs0&retryWrites=false`;
+          url = pulumi.interpolate`mongodb://${MASTER_USERNAME}:${password}@${cluster.endpoint}:${cluster.port}/${store.database}?tls=true&replicaSet=rs0&retryWrites=false`;
           break;
         }
         case 'redis': {
