@@ -1,3 +1,4 @@
+import { DOCDB_CLUSTER, ELASTICACHE_GROUP, MANAGED_DATA_TYPES, MSK_CLUSTER, RDS_INSTANCE } from '../stacks/aws/managed-services';
 import { RuleFinding } from './security-rules';
 
 /**
@@ -22,12 +23,6 @@ export interface AwsRule {
   check(resource: AwsResource): RuleFinding[];
 }
 
-export const RDS_INSTANCE = 'aws:rds/instance:Instance';
-export const DOCDB_CLUSTER = 'aws:docdb/cluster:Cluster';
-export const ELASTICACHE_GROUP = 'aws:elasticache/replicationGroup:ReplicationGroup';
-export const MSK_CLUSTER = 'aws:msk/cluster:Cluster';
-/** Every type that holds data. */
-export const AWS_DATA_STORES: readonly string[] = [RDS_INSTANCE, DOCDB_CLUSTER, ELASTICACHE_GROUP, MSK_CLUSTER];
 
 /** A finding at `path` unless the input there is `expected`. */
 function expectInput(resource: AwsResource, path: string, expected: unknown, why: string): RuleFinding[] {
@@ -62,7 +57,7 @@ export const AWS_RULES: readonly AwsRule[] = [
   {
     id: 'aws-deletion-protected',
     description: 'A database cannot be deleted by one API call: deletion protection on, and `protect` in the stack',
-    appliesTo: AWS_DATA_STORES,
+    appliesTo: MANAGED_DATA_TYPES,
     check: (r) => [
       ...(r.type === RDS_INSTANCE || r.type === DOCDB_CLUSTER ? expectInput(r, 'deletionProtection', true, 'AWS deletes the database and its automated backups otherwise') : []),
       ...(r.protect ? [] : [{ path: 'protect', message: 'is false, must be true: a change of the program would delete it with its data' }]),

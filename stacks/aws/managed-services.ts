@@ -16,6 +16,13 @@ export interface ManagedService {
   readonly label: string;
 }
 
+/** The Pulumi type tokens of the managed services that hold data. */
+export const RDS_INSTANCE = 'aws:rds/instance:Instance';
+export const DOCDB_CLUSTER = 'aws:docdb/cluster:Cluster';
+export const ELASTICACHE_GROUP = 'aws:elasticache/replicationGroup:ReplicationGroup';
+export const MSK_CLUSTER = 'aws:msk/cluster:Cluster';
+export const MANAGED_DATA_TYPES: readonly string[] = [RDS_INSTANCE, DOCDB_CLUSTER, ELASTICACHE_GROUP, MSK_CLUSTER];
+
 /** DocumentDB instances per cluster at least: the primary and one replica to fail over to. */
 export const MIN_DOCUMENTDB_INSTANCES = 2;
 /** ElastiCache Redis nodes per replication group: a primary and a replica in another zone. */
@@ -39,14 +46,14 @@ export function managedServices(stores: readonly DataStoreSpec[], eventBus: bool
     switch (store.engine) {
       case 'postgresql':
         return [
-          { type: 'aws:rds/instance:Instance', name: store.name, label: `RDS PostgreSQL ${store.name} (Multi-AZ)` },
-          ...rdsReplicaNames(store).map((name) => ({ type: 'aws:rds/instance:Instance', name, label: `RDS read replica ${name}` })),
+          { type: RDS_INSTANCE, name: store.name, label: `RDS PostgreSQL ${store.name} (Multi-AZ)` },
+          ...rdsReplicaNames(store).map((name) => ({ type: RDS_INSTANCE, name, label: `RDS read replica ${name}` })),
         ];
       case 'mongodb':
-        return [{ type: 'aws:docdb/cluster:Cluster', name: store.name, label: `DocumentDB ${store.name} (${documentDbInstances(store)} instances)` }];
+        return [{ type: DOCDB_CLUSTER, name: store.name, label: `DocumentDB ${store.name} (${documentDbInstances(store)} instances)` }];
       case 'redis':
-        return [{ type: 'aws:elasticache/replicationGroup:ReplicationGroup', name: store.name, label: `ElastiCache Redis ${store.name} (${ELASTICACHE_NODES} nodes, Multi-AZ)` }];
+        return [{ type: ELASTICACHE_GROUP, name: store.name, label: `ElastiCache Redis ${store.name} (${ELASTICACHE_NODES} nodes, Multi-AZ)` }];
     }
   });
-  return eventBus ? [...services, { type: 'aws:msk/cluster:Cluster', name: MSK_CLUSTER_NAME, label: `MSK ${MSK_CLUSTER_NAME}` }] : services;
+  return eventBus ? [...services, { type: MSK_CLUSTER, name: MSK_CLUSTER_NAME, label: `MSK ${MSK_CLUSTER_NAME}` }] : services;
 }

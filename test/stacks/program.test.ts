@@ -3,12 +3,11 @@ import { Manifest, synthesizePhase } from '../../constructs/synthesize';
 import { podTemplates } from '../../policy/pod-templates';
 import { logicalName } from '../../stacks/kubernetes-resource';
 import { careerCopilot, PhaseNumber, PHASES, selectPhase, superuserStores } from '../../phases';
-import { documentDbInstances, managedServices } from '../../stacks/aws/managed-services';
+import { documentDbInstances, MANAGED_DATA_TYPES, managedServices } from '../../stacks/aws/managed-services';
 import { ProgramError, ProgramRun, Registered, runProgram } from './run-program';
 
 const AWS = { target: 'aws', vpcId: 'vpc-0abc', privateSubnetIds: '["subnet-0a1","subnet-0b2"]', clusterCidr: '10.20.0.0/16', tlsClusterIssuer: 'letsencrypt' };
 const TARGETS: Record<string, Record<string, string>> = { local: {}, aws: AWS };
-const MANAGED_DATA_TYPES = ['aws:rds/instance:Instance', 'aws:docdb/cluster:Cluster', 'aws:elasticache/replicationGroup:ReplicationGroup', 'aws:msk/cluster:Cluster'];
 
 /** One run per phase and target, each as a promotion from the phase before. */
 const runs = new Map<string, ProgramRun>();

@@ -5,7 +5,8 @@ import { kubernetesObject, parentType, SECRET_WRITERS, SECURITY_POLICIES, stackO
 import { SUPPORT_IMAGE_NAMES, SUPPORT_IMAGES } from '../../../constructs/support-images';
 import { allWorkloads } from '../../../phases/model/check-model';
 import { NAMESPACE_RULES, SECURITY_RULES } from '../../../policy/security-rules';
-import { AWS_DATA_STORES, AWS_RULES } from '../../../policy/aws-rules';
+import { AWS_RULES } from '../../../policy/aws-rules';
+import { MANAGED_DATA_TYPES } from '../../../stacks/aws/managed-services';
 import { Registered, runProgram } from '../../stacks/run-program';
 
 /**
@@ -167,7 +168,7 @@ describe('the career-copilot-security policy pack', () => {
     };
 
     test('every managed data store of the stack passes, and each kind is there to be checked', async () => {
-      for (const type of AWS_DATA_STORES) expect(managed.some((r) => r.type === type)).toBe(true);
+      for (const type of MANAGED_DATA_TYPES) expect(managed.some((r) => r.type === type)).toBe(true);
       expect(aws(await validateResources(managed))).toEqual([]);
     });
 
