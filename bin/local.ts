@@ -18,7 +18,8 @@ import { clusterEnvironment, clusterIdentity, CLUSTER_SCRIPT, ensureControlPlane
 import { resumeInterruptedUpdate } from '../local/interrupted-update';
 import { dataBearingUids, listOurObjects, workloadStates } from '../local/live-objects';
 import { CHANGE_VERBS, PulumiStack, ResourceChanges, ResourceStep } from '../local/pulumi-stack';
-import { parseLocalArguments, promotionPath } from '../local/promotion-path';
+import { parseLocalArguments } from '../local/promotion-path';
+import { promotionPath } from '../phases/phase-step';
 import { careerCopilot, isPhaseNumber, PhaseNumber, selectPhase } from '../phases';
 
 const PLATFORM = careerCopilot();

@@ -11,7 +11,8 @@
 import * as fs from 'fs';
 import { parseArgs } from 'util';
 import { ValidationError } from '../phases/model/validation-error';
-import { phaseOption, planTransition } from '../review/phase-transition';
+import { parsePhase } from '../phases/phase-step';
+import { planTransition } from '../review/phase-transition';
 import { renderPlanReport } from '../review/plan-report';
 import { parsePreview, renderPreviewSummary, summarisePreview } from '../review/preview-summary';
 import { promotionPlan } from '../review/promotion-plan';
@@ -38,8 +39,8 @@ function main(): void {
     return;
   }
   if (values.from === undefined || values.to === undefined) throw new ValidationError(values.from === undefined ? '--from' : '--to', `is required; ${USAGE}`);
-  const from = phaseOption('--from', values.from);
-  const to = phaseOption('--to', values.to);
+  const from = parsePhase('--from', values.from);
+  const to = parsePhase('--to', values.to);
   const stack = values.stack === undefined ? undefined : readStackEnvironment(values.stack);
   const transition = planTransition(from, to, {
     allowSkip: values['allow-skip'],

@@ -12,4 +12,5 @@ export * from './model/workload';
 export * from './model/image-ref';
 export * from './career-copilot';
 export * from './phase-plan';
+export * from './phase-step';
 export * from './select-phase';

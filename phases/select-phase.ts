@@ -6,6 +6,7 @@ import { PHASES, PhaseNumber, isPhaseNumber } from './model/phase-spec';
 import { PlatformModel } from './model/platform-model';
 import { notOneOf, showValue, ValidationError } from './model/validation-error';
 import { WorkloadSpec } from './model/workload';
+import { retainedPhase } from './phase-step';
 import { EdgeAuthenticationPlan, EventClientPlan, FeatureFlagPlan, PhasePlan, RoutePlan, TopicPlan, UnlistedRoutePlan, WorkloadPlan } from './phase-plan';
 
 /** The context that reads every other context's data product (the seed's self-serve analytics). */
@@ -59,7 +60,7 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
     throw new ValidationError('retainDataOfPhase', notOneOf(options.retainDataOfPhase, PHASES));
   }
   // The phase whose data exists: this one, or a later one the environment has run before a rollback.
-  const dataSpec = model.phases[Math.max(phase, options.retainDataOfPhase ?? phase)];
+  const dataSpec = model.phases[retainedPhase(phase, options.retainDataOfPhase)];
   const overrides = options.routesToMonolith ?? [];
   const overrideField = options.routesToMonolithField ?? 'routesToMonolith';
 

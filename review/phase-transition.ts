@@ -1,10 +1,10 @@
 import { EnvironmentOptions } from '../constructs/phase-chart';
 import { Manifest, synthesizePhase } from '../constructs/synthesize';
 import { careerCopilot } from '../phases/career-copilot';
-import { isPhaseNumber, PHASES, PhaseNumber } from '../phases/model/phase-spec';
+import { PhaseNumber } from '../phases/model/phase-spec';
 import { PlatformModel } from '../phases/model/platform-model';
-import { notOneOf, ValidationError } from '../phases/model/validation-error';
 import { PhasePlan } from '../phases/phase-plan';
+import { checkPhaseStep, parsePhase, retainedPhase } from '../phases/phase-step';
 import { PhaseSelection, selectPhase } from '../phases/select-phase';
 import { diffManifests, ManifestDiff } from './manifest-diff';
 
@@ -48,13 +48,6 @@ export interface TransitionOptions {
   readonly allowSkip?: boolean;
 }
 
-/** Checks `value` is a phase, naming the option (`--from`) in the error. */
-export function phaseOption(field: string, value: unknown): PhaseNumber {
-  const number = typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : value;
-  if (!isPhaseNumber(number)) throw new ValidationError(field, notOneOf(value, PHASES));
-  return number;
-}
-
 function state(model: PlatformModel, phase: PhaseNumber, retainDataOfPhase: PhaseNumber, options: TransitionOptions): PhaseState {
   const plan = selectPhase(model, phase, { ...options.selection, retainDataOfPhase });
   return { plan, manifests: synthesizePhase(plan, options.environment ?? {}) };
@@ -62,22 +55,15 @@ function state(model: PlatformModel, phase: PhaseNumber, retainDataOfPhase: Phas
 
 /**
  * Builds the step `from` -> `to` as the stack would deploy it. Refuses a step of more than one phase unless
- * `allowSkip`, with the same wording as the stack's guard.
+ * `allowSkip`, in the stack's words (phases/phase-step.ts).
  */
 export function planTransition(from: PhaseNumber, to: PhaseNumber, options: TransitionOptions = {}): PhaseTransition {
-  phaseOption('from', from);
-  phaseOption('to', to);
-  const distance = Math.abs(to - from);
-  if (distance > 1 && !options.allowSkip) {
-    const next = to > from ? from + 1 : from - 1;
-    throw new ValidationError(
-      'to',
-      `${to} is ${distance} phases from ${from}; ${to > from ? 'promote' : 'roll back'} one phase at a time (--to ${next}), or pass --allow-skip to review the skip on purpose`,
-    );
-  }
+  parsePhase('from', from);
+  parsePhase('to', to);
+  if (!options.allowSkip) checkPhaseStep(from, to, { field: 'to', askFor: (next) => `--to ${next}`, allowSkip: 'pass --allow-skip to review the skip on purpose' });
   const model = options.model ?? careerCopilot();
-  const highest = Math.max(from, options.highestPhase ?? from) as PhaseNumber;
-  const retainDataOfPhase = Math.max(highest, to) as PhaseNumber;
+  const highest = retainedPhase(from, options.highestPhase);
+  const retainDataOfPhase = retainedPhase(to, highest);
   const before = state(model, from, highest, options);
   const after = state(model, to, retainDataOfPhase, options);
   const baseline = from === 0 && highest === 0 ? before : state(model, 0, 0, options);

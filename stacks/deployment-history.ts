@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { PhaseNumber, isPhaseNumber } from '../phases/model/phase-spec';
+import { checkPhaseStep } from '../phases/phase-step';
 import { ValidationError } from '../phases/model/validation-error';
 
 /** What the stack deployed last, read back from its own outputs. */
@@ -30,20 +31,15 @@ export async function readDeploymentHistory(): Promise<DeploymentHistory> {
 }
 
 /**
- * Refuses a step of more than one phase (up or down) from the last deployed phase, unless `allowPhaseSkip`.
- * One phase at a time is what the promotion plan reviews and what the transition tests prove safe.
+ * Refuses a step of more than one phase (up or down) from the last deployed phase, unless `allowPhaseSkip`
+ * (phases/phase-step.ts), and a history that cannot be read.
  */
-export function checkPhaseStep(history: DeploymentHistory, phase: PhaseNumber, allowPhaseSkip: boolean): void {
+export function checkDeployedStep(history: DeploymentHistory, phase: PhaseNumber, allowPhaseSkip: boolean): void {
+  if (allowPhaseSkip) return;
   // Fail closed: a history that cannot be read could hide any step, a skip or a rollback past the data's phase.
-  if (history.unreadable && !allowPhaseSkip) {
+  if (history.unreadable) {
     const shown = Object.entries(history.unreadable).map(([key, value]) => `${key} ${JSON.stringify(value)}`).join(' and ');
     throw new ValidationError('phase', `cannot be checked against the stack's history: its last outputs record ${shown}, which is not a phase 0-4; set allowPhaseSkip to true to deploy phase ${phase} anyway`);
   }
-  const last = history.lastPhase;
-  if (last === undefined || allowPhaseSkip || Math.abs(phase - last) <= 1) return;
-  const next = phase > last ? last + 1 : last - 1;
-  throw new ValidationError(
-    'phase',
-    `${phase} is ${Math.abs(phase - last)} phases from the deployed phase ${last}; ${phase > last ? 'promote' : 'roll back'} one phase at a time (set phase to ${next}), or set allowPhaseSkip to true`,
-  );
+  checkPhaseStep(history.lastPhase, phase, { field: 'phase', askFor: (next) => `set phase to ${next}`, allowSkip: 'set allowPhaseSkip to true' });
 }

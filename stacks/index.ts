@@ -11,11 +11,11 @@ import * as pulumi from '@pulumi/pulumi';
 import { dataBearingReason } from '../constructs/data-bearing';
 import { MESH_COMPONENT } from '../constructs/phase-chart';
 import { Manifest, synthesizePhase } from '../constructs/synthesize';
-import { careerCopilot, PhaseNumber, selectPhase, superuserStores } from '../phases';
+import { careerCopilot, PhaseNumber, retainedPhase, selectPhase, superuserStores } from '../phases';
 import { ValidationError } from '../phases/model/validation-error';
 import { ManagedDataStores } from './aws/managed-data-stores';
 import { GeneratedCredentials } from './local/generated-credentials';
-import { checkPhaseStep, readDeploymentHistory } from './deployment-history';
+import { checkDeployedStep, readDeploymentHistory } from './deployment-history';
 import { checkImageDigests } from './image-digests';
 import { PhaseComponent } from './phase-component';
 import { registerRolloutHandover, rolloutHandovers } from './rollout-handover';
@@ -37,21 +37,22 @@ async function deploy() {
   const model = careerCopilot();
   const environment = environmentOf(config);
   const options = phaseSelectionOf(config);
-  // Everything the phase would deploy is built (and so validated) before the stack is touched.
-  const phasePlan = selectPhase(model, config.phase, options);
-  const phaseManifests = synthesizePhase(phasePlan, environment);
-  // The prod stack runs only images pinned by digest.
+  // The phase's objects, built with the data of `retained` (a higher phase the stack ran before a rollback), and in
+  // prod checked to run only images pinned by digest.
   const digestInputs = { stack: pulumi.getStack(), model, imageOverrides: options.images ?? {}, supportImages: environment.supportImages };
-  checkImageDigests({ ...digestInputs, plan: phasePlan, manifests: phaseManifests });
-
+  const build = (retained: PhaseNumber) => {
+    const plan = selectPhase(model, config.phase, { ...options, retainDataOfPhase: retained });
+    const manifests = synthesizePhase(plan, environment);
+    checkImageDigests({ ...digestInputs, plan, manifests });
+    return { plan, manifests };
+  };
+  // Everything the phase deploys is built, and so validated, before the stack is touched: its history is a read
+  // of the stack's own outputs, and only a rollback (data of a higher phase kept) builds the phase a second time.
+  const asAsked = build(config.phase);
   const history = await readDeploymentHistory();
-  checkPhaseStep(history, config.phase, config.allowPhaseSkip);
-  const highestPhase = Math.max(config.phase, history.highestPhase ?? config.phase) as PhaseNumber;
-  // After a rollback the data of the highest phase stays: the phase is built again with it; otherwise it is the same.
-  const plan = highestPhase > config.phase ? selectPhase(model, config.phase, { ...options, retainDataOfPhase: highestPhase }) : phasePlan;
-  const manifests = highestPhase > config.phase ? synthesizePhase(plan, environment) : phaseManifests;
-  // A rollback keeps the data of a higher phase, and with it that phase's Jobs (an image the phase alone has not).
-  if (manifests !== phaseManifests) checkImageDigests({ ...digestInputs, plan, manifests });
+  checkDeployedStep(history, config.phase, config.allowPhaseSkip);
+  const highestPhase = retainedPhase(config.phase, history.highestPhase);
+  const { plan, manifests } = highestPhase === config.phase ? asAsked : build(highestPhase);
 
   const provider = new k8s.Provider('kubernetes', {
     ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),

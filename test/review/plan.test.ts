@@ -209,7 +209,7 @@ describe('npm run plan', () => {
   test('refuses a skipped phase without --allow-skip', () => {
     const result = run('--from', '1', '--to', '3');
     expect(result.status).toBe(1);
-    expect(result.out).toContain('to: 3 is 2 phases from 1; promote one phase at a time (--to 2), or pass --allow-skip');
+    expect(result.out).toContain('to: 3 is 2 phases from the deployed phase 1; promote one phase at a time (--to 2), or pass --allow-skip');
   });
 
   test('summarises a preview file', () => {
