@@ -3,7 +3,7 @@ import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ResourceRequirements } from '../phases/model/workload';
-import { ValidationError } from '../phases/model/validation-error';
+import { notOneOf, ValidationError } from '../phases/model/validation-error';
 import { componentLabels, selectorLabels } from './labels';
 import { checkDnsLabel, checkEnvName, checkInteger, checkPinnedImage } from './prop-checks';
 import { cpuMillis, memoryMebibytes, parseCpu, parseMemory } from './quantities';
@@ -14,6 +14,16 @@ export interface SecretEnvRef {
   readonly env: string;
   readonly secretName: string;
   readonly key: string;
+}
+
+/**
+ * An environment variable composed from others by Kubernetes' `$(NAME)` expansion, such as a connection URL built
+ * from a Secret's username and password: the manifest holds only the references, the kubelet the values.
+ */
+export interface ComposedEnvVar {
+  readonly env: string;
+  /** The value, whose every `$(NAME)` names a variable of `config` or `secretEnv`. Never a secret itself. */
+  readonly value: string;
 }
 
 /** Horizontal autoscaling of a microservice. */
@@ -53,6 +63,8 @@ export interface MicroserviceProps {
   readonly config?: Record<string, string>;
   /** Credentials, as references to Secret keys; never inline values. @default [] */
   readonly secretEnv?: readonly SecretEnvRef[];
+  /** Variables composed from `config` and `secretEnv`, set after them (expansion reads only earlier ones). @default [] */
+  readonly composedEnv?: readonly ComposedEnvVar[];
   /** Liveness and startup probe path. @default '/health' */
   readonly healthPath?: string;
   /** Readiness probe path. @default '/ready' */
@@ -226,6 +238,7 @@ export class Microservice extends Construct {
       const secret = kplus.Secret.fromSecretName(this, `Secret-${ref.env}`, ref.secretName);
       this.deployment.containers[0].env.addVariable(ref.env, kplus.EnvValue.fromSecretValue({ secret, key: ref.key }));
     }
+    for (const composed of props.composedEnv ?? []) this.deployment.containers[0].env.addVariable(composed.env, kplus.EnvValue.fromValue(composed.value));
 
     this.service = new kplus.Service(this, 'Service', {
       metadata,
@@ -347,6 +360,15 @@ function validate(
     checkDnsLabel(`secretEnv[${i}].secretName`, ref.secretName);
     if (props.config && ref.env in props.config) {
       throw new ValidationError(`secretEnv[${i}].env`, `${ref.env} is also set in config; a variable comes from one place`);
+    }
+  });
+  const defined = [...Object.keys(props.config ?? {}), ...(props.secretEnv ?? []).map((ref) => ref.env)];
+  (props.composedEnv ?? []).forEach((composed, i) => {
+    checkEnvName(`composedEnv[${i}].env`, composed.env);
+    if (defined.includes(composed.env)) throw new ValidationError(`composedEnv[${i}].env`, `${composed.env} is also set in config or secretEnv; a variable comes from one place`);
+    // An unknown $(NAME) is left as it is by the kubelet: the service would get the literal text.
+    for (const [, name] of composed.value.matchAll(/\$\(([^)]*)\)/g)) {
+      if (!defined.includes(name)) throw new ValidationError(`composedEnv[${i}].value`, `$(${name}) ${notOneOf(name, defined).replace(/^"[^"]*" /, '')}: it must name a variable of config or secretEnv`);
     }
   });
   if (props.files && !/^\/[a-z0-9/_.-]*$/.test(props.files.mountPath)) {

@@ -6,7 +6,7 @@ import { PhasePlan, superuserStores, WorkloadPlan } from '../phases/phase-plan';
 import { ApiGateway, GATEWAY_METRICS_PORT, GATEWAY_METRICS_PORT_NAME } from './api-gateway';
 import { DEFAULT_LATENCY_BUCKETS_SECONDS } from './gateway-metrics-program';
 import { AuthDataSplitJob } from './auth-data-split-job';
-import { connectionEnv } from './data-store-connection';
+import { connectionEnv, readConnectionEnv } from './data-store-connection';
 import { EventBus, eventTopicName, managedKafkaCredentialsSecretName } from './event-bus';
 import { EventStoreSchemaJob } from './event-store-schema-job';
 import { FeatureFlags } from './feature-flags';
@@ -79,8 +79,6 @@ const KAFKA_USER_PATH = '/etc/kafka/user';
  * around them.
  */
 export class PhaseChart extends Chart {
-  /** The microservices of this phase, by name. */
-  public readonly services: ReadonlyMap<string, Microservice>;
   /** The Kafka cluster, when the phase has one in the cluster. */
   public readonly eventBus?: EventBus;
   private readonly featureFlagsConfigMap: string;
@@ -125,11 +123,9 @@ export class PhaseChart extends Chart {
     });
     this.featureFlagsConfigMap = flags.configMapName;
 
-    const services = new Map<string, Microservice>();
     const canaries = new Map<string, ProgressiveRelease>();
     for (const workload of plan.workloads) {
       const service = this.workload(plan, workload, environment, flags, images.mtail);
-      services.set(workload.spec.name, service);
       // Observability and releases belong to the workload's component.
       const component = service.node.scope === this ? service : service.node.scope!;
       new ServiceObservability(component, 'Observability', {
@@ -157,7 +153,6 @@ export class PhaseChart extends Chart {
         if (release.canaryRouting) canaries.set(workload.spec.name, release);
       }
     }
-    this.services = services;
 
     if (plan.platform.mesh) {
       const gateway = plan.workloads.find((w) => w.role === 'gateway')!;
@@ -284,6 +279,8 @@ export class PhaseChart extends Chart {
     if (workload.role === 'context-service') config.DUAL_WRITE = String(workload.dualWrite);
     const secretMounts: NamedMount[] = [];
     const secretEnv = workload.dataStores.map(connectionEnv);
+    const read = workload.readModel ? readConnectionEnv(workload.readModel, { inCluster: environment.inClusterData ?? true, namespace: plan.namespace }) : undefined;
+    secretEnv.push(...(read?.secretEnv ?? []));
     const client = plan.eventClients.find((c) => c.service === spec.name);
     if (client) {
       const topicOf = new Map(plan.topics.map((t) => [t.event, eventTopicName(t.context, t.event)]));
@@ -317,6 +314,7 @@ export class PhaseChart extends Chart {
       templateOfRollout: workload.release !== 'rolling',
       config,
       secretEnv,
+      composedEnv: read?.composedEnv ?? [],
       secretMounts,
       configMapMounts: [{ name: this.featureFlagsConfigMap, mountPath: '/etc/feature-flags' }],
       // Istio's subsets and telemetry read `version`; it is on every pod in every phase, so the mesh's arrival

@@ -22,6 +22,8 @@ export interface WorkloadPlan {
   readonly calls: readonly string[];
   /** Whether the workload also writes to the monolith's database while its context's data moves. */
   readonly dualWrite: boolean;
+  /** The store whose read replica serves the workload's queries (a CQRS read model). @default - none */
+  readonly readModel?: DataStoreSpec;
 }
 
 /** Where the gateway sends one endpoint in this phase. */

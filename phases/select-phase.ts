@@ -107,6 +107,7 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
       dataStores: [context.dataStore, ...(dualWrite ? [model.monolith.database] : [])],
       calls: [...context.dependsOn.filter((d) => spec.services.includes(d)).map((d) => serviceOf.get(d)!), ...configServerCalls],
       dualWrite,
+      ...(spec.readModels.includes(context.name) ? { readModel: context.dataStore } : {}),
     });
   }
   if (spec.platform.sagaOrchestrator) {

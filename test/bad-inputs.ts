@@ -209,6 +209,11 @@ const modelRows: ModelRow[] = [
   { what: '100,000 replicas', mutate: (m) => (m.contexts[0].service.replicas = 100_000), error: 'contexts[0].service.replicas: 100000 is above the maximum 100' },
   { what: 'NaN replicas', mutate: (m) => (m.contexts[0].service.replicas = NaN), error: 'contexts[0].service.replicas: NaN is not an integer' },
   { what: 'Infinity storage', mutate: (m) => (m.contexts[0].dataStore.storageGi = Infinity), error: 'contexts[0].dataStore.storageGi: Infinity is not an integer' },
+  {
+    what: 'a read model without a read replica',
+    mutate: (m) => (m.contexts[contextIndex(m, 'applications')].dataStore.readReplicas = 0),
+    error: 'phases[2].readModels[0]: "applications" keeps a read model, but its store "applications-db" (postgresql, 0 read replicas) has no PostgreSQL read replica to serve it; give the store readReplicas 1 or more',
+  },
   { what: '1,000 read replicas', mutate: (m) => (m.contexts[0].dataStore.readReplicas = 1000), error: 'contexts[0].dataStore.readReplicas: 1000 is above the maximum 15' },
   { what: '100,000 partitions', mutate: (m) => (m.contexts[0].publishes[0].partitions = 100_000), error: 'contexts[0].publishes[0].partitions: 100000 is above the maximum 1000' },
   { what: 'ten years of topic retention', mutate: (m) => (m.contexts[0].publishes[0].retentionHours = 87_600), error: 'contexts[0].publishes[0].retentionHours: 87600 is above the maximum 8760' },
@@ -252,6 +257,16 @@ export const badModelInputs: BadModelInput[] = modelRows.map((row) => ({ input: 
 
 const propsRows: Array<Omit<Extract<BadInput, { input: 'props' }>, 'input'>> = [
   { what: 'a service image tagged latest', build: () => emitted((s) => new Microservice(s, 'x', { ...service, image: 'career-copilot/user-service:latest' })), error: 'image: "career-copilot/user-service:latest" is not pinned' },
+  {
+    what: 'a composed variable that names no variable',
+    build: () => emitted((s) => new Microservice(s, 'x', { ...service, secretEnv: [{ env: 'DB_USER', secretName: 'user-db-app', key: 'username' }], composedEnv: [{ env: 'DB_URL', value: 'postgresql://$(DB_USERNAME)@user-db-ro/user_service' }] })),
+    error: 'composedEnv[0].value: $(DB_USERNAME) is not one of DB_USER: it must name a variable of config or secretEnv',
+  },
+  {
+    what: 'a composed variable set twice',
+    build: () => emitted((s) => new Microservice(s, 'x', { ...service, config: { DB_URL: 'x' }, composedEnv: [{ env: 'DB_URL', value: 'y' }] })),
+    error: 'composedEnv[0].env: DB_URL is also set in config or secretEnv; a variable comes from one place',
+  },
   { what: 'a service with zero replicas', build: () => emitted((s) => new Microservice(s, 'x', { ...service, replicas: 0 })), error: 'replicas: 0 is not an integer of at least 1' },
   { what: 'a gateway route to nowhere', build: () => emitted((s) => new ApiGateway(s, 'x', { ...gateway, upstreams: ['backend'] })), error: 'routes[0].service: /api/v1/jobs routes to "jobs-service", which is not deployed: "jobs-service" is not one of backend' },
   { what: 'a gateway route status that does not exist', build: () => emitted((s) => new ApiGateway(s, 'x', { ...gateway, routes: [{ ...gatewayRoute, status: 'migrating' as never }] })), error: 'routes[0].status: "migrating" is not one of monolith, shadow, hybrid, migrated' },

@@ -3,12 +3,14 @@ extracted service, so that a promotion can be proven with real pods under traffi
 
 It runs as the platform runs every workload: the port and its name from the `<workload>-config` ConfigMap (PORT,
 SERVICE_NAME), its database from the Secret the platform gives it (`*_DB_URL`: its own store's, else the
-monolith's), a read-only root file system, an unprivileged user. It answers
+monolith's; a CQRS read model's `*_READ_URL` for its reads), a read-only root file system, an unprivileged user.
+It answers
 
   GET /health            200 while the process runs
-  GET /ready             200 once its database answers (503 before, and from SIGTERM on, so it leaves the
-                         Service's endpoints before it stops)
-  GET, HEAD <any path>   200 {"service", "path", "requestId", "writes"}: `writes` is read from its database
+  GET /ready             200 once its database (and its read model's, if it has one) answers (503 before, and from
+                         SIGTERM on, so it leaves the Service's endpoints before it stops)
+  GET, HEAD <any path>   200 {"service", "path", "requestId", "writes", "readsFrom"}: `writes` is read from its
+                         database, or from its read model's replicas (`readsFrom`: "read-model", else "primary")
   POST, PUT, PATCH,
   DELETE <any path>      201 {"service", "path", "requestId", "applied": true}: one record per write applied, in its
                          database (PostgreSQL: a row of `reference_writes`; Redis: an entry of the list
@@ -51,6 +53,12 @@ def database_url():
     return os.environ.get("MONOLITH_DB_URL") or None
 
 
+def read_model_url():
+    """A CQRS read model's URL (`<STORE>_READ_URL`: its store's read replicas), else none."""
+    urls = sorted(v for k, v in os.environ.items() if re.fullmatch(r"[A-Z0-9_]+_READ_URL", k) and v)
+    return urls[0] if urls else None
+
+
 class RedisStore:
     """A service whose own store is Redis: a write is an entry of the list `reference_writes`."""
 
@@ -87,8 +95,10 @@ class MongoStore:
 class Store:
     """The service's PostgreSQL database: a small thread-safe pool, the writes table created on first contact."""
 
-    def __init__(self, url):
+    def __init__(self, url, owner=True):
         self.url = url
+        # A read replica's client creates nothing: the replica refuses writes.
+        self.owner = owner
         self.pool = None
         self.lock = threading.Lock()
         # A request waits for a free connection instead of failing when all are in use (the pool itself raises).
@@ -98,8 +108,9 @@ class Store:
         with self.lock:
             if self.pool is None:
                 pool = psycopg2.pool.ThreadedConnectionPool(1, POOL_SIZE, self.url, connect_timeout=3, application_name=SERVICE)
-                self._run(pool, "CREATE TABLE IF NOT EXISTS reference_writes (id bigserial PRIMARY KEY, request_id text NOT NULL, "
-                          "service text NOT NULL, method text NOT NULL, path text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
+                if self.owner:
+                    self._run(pool, "CREATE TABLE IF NOT EXISTS reference_writes (id bigserial PRIMARY KEY, request_id text NOT NULL, "
+                              "service text NOT NULL, method text NOT NULL, path text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
                 self.pool = pool
             return self.pool
 
@@ -148,6 +159,8 @@ def open_store(url):
 
 
 STORE = open_store(database_url())
+# Reads go to the read model when the service has one (a PostgreSQL store's replicas), else to its store.
+READER = Store(read_model_url(), owner=False) if read_model_url() and isinstance(STORE, Store) else STORE
 STORE_ERRORS = (psycopg2.Error, redis.RedisError, pymongo.errors.PyMongoError)
 STOPPING = threading.Event()
 
@@ -185,16 +198,19 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 if STORE is not None:
                     STORE.ping()
+                if READER is not STORE:
+                    READER.ping()
             except STORE_ERRORS as error:
                 return self.reply(503, {"status": "database unavailable", "service": SERVICE, "error": str(error).strip()})
             return self.reply(200, {"status": "ready", "service": SERVICE})
         writes = None
-        if STORE is not None:
+        if READER is not None:
             try:
-                writes = STORE.count()
+                writes = READER.count()
             except STORE_ERRORS as error:
                 return self.reply(503, {"service": SERVICE, "error": str(error).strip()})
-        self.reply(200, {"service": SERVICE, "path": path, "requestId": self.request_id(), "writes": writes})
+        reads_from = "read-model" if READER is not STORE else "primary"
+        self.reply(200, {"service": SERVICE, "path": path, "requestId": self.request_id(), "writes": writes, "readsFrom": reads_from})
 
     def write(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -226,7 +242,7 @@ def main():
         threading.Thread(target=later, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
-    sys.stderr.write("%s listening on :%d, database %s\n" % (SERVICE, PORT, "yes" if STORE else "none"))
+    sys.stderr.write("%s listening on :%d, database %s, read model %s\n" % (SERVICE, PORT, "yes" if STORE else "none", "yes" if READER is not STORE else "none"))
     server.serve_forever()
     server.server_close()
 

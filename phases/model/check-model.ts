@@ -192,7 +192,14 @@ export function checkModel(model: PlatformModel): void {
     spec.services.forEach((s, j) => checkKnown(`${at}.services[${j}]`, s, contextNames, 'context'));
     spec.dataStores.forEach((s, j) => checkKnown(`${at}.dataStores[${j}]`, s, storeNames, 'data store'));
     spec.dualWrite.forEach((s, j) => checkKnown(`${at}.dualWrite[${j}]`, s, spec.services, 'context service in this phase'));
-    spec.readModels.forEach((s, j) => checkKnown(`${at}.readModels[${j}]`, s, spec.services, 'context service in this phase'));
+    spec.readModels.forEach((s, j) => {
+      checkKnown(`${at}.readModels[${j}]`, s, spec.services, 'context service in this phase');
+      // Its queries go to a streaming replica of the context's own store: PostgreSQL's, which has one.
+      const store = model.contexts.find((c) => c.name === s)!.dataStore;
+      if (store.engine !== 'postgresql' || store.readReplicas < 1) {
+        throw new ValidationError(`${at}.readModels[${j}]`, `${showValue(s)} keeps a read model, but its store ${showValue(store.name)} (${store.engine}, ${store.readReplicas} read replicas) has no PostgreSQL read replica to serve it; give the store readReplicas 1 or more`);
+      }
+    });
     for (const name of Object.keys(spec.releases)) {
       checkKnown(`${at}.releases[${JSON.stringify(name)}]`, name, spec.services, 'context service in this phase');
     }

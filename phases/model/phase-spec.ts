@@ -55,7 +55,10 @@ export const PhaseSpec = Type.Object(
     platform: PlatformComponents,
     /** Contexts whose service writes to both its own store and the monolith's while data moves. */
     dualWrite: Type.Array(DnsLabel),
-    /** Contexts that keep a CQRS read model (a read replica that queries use). */
+    /**
+     * Contexts that keep a CQRS read model: their service gets a read-only URL of its store's streaming replica
+     * (`<STORE>_READ_URL`) for its queries. Each names a PostgreSQL store with a read replica.
+     */
     readModels: Type.Array(DnsLabel),
     /** Release strategy per context service; a service not named here rolls. */
     releases: Type.Record(Type.String(), StringEnum(RELEASE_STRATEGIES)),

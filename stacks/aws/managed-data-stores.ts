@@ -2,7 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { connectionSecretName } from '../../constructs/data-store-connection';
+import { connectionSecretName, READ_URL_KEY } from '../../constructs/data-store-connection';
 import { managedKafkaCredentialsSecretName } from '../../constructs/event-bus';
 import { DataEngine, DataStoreSpec } from '../../phases/model/data-store';
 import { documentDbInstances, ELASTICACHE_NODES, MSK_CLUSTER_NAME, rdsReplicaNames } from './managed-services';
@@ -124,16 +124,19 @@ export class ManagedDataStores extends pulumi.ComponentResource {
             finalSnapshotIdentifier: `${store.name}-final`,
           }, keep);
           this.dataBearing.push(primary);
-          for (const replica of rdsReplicaNames(store)) {
-            this.dataBearing.push(new aws.rds.Instance(replica, {
+          const replicas = rdsReplicaNames(store).map((replica) => {
+            const instance = new aws.rds.Instance(replica, {
               ...common,
               identifier: replica,
               replicateSourceDb: primary.identifier,
               // RDS takes no final snapshot of a read replica (it refuses the identifier): the primary's is the one.
               skipFinalSnapshot: true,
-            }, keep));
-          }
-          endpoint = { host: primary.address, port: primary.port };
+            }, keep);
+            this.dataBearing.push(instance);
+            return instance;
+          });
+          // RDS has no reader endpoint for instances: a read model's queries go to the first replica.
+          endpoint = { host: primary.address, port: primary.port, ...(replicas.length > 0 ? { readHost: replicas[0].address } : {}) };
           url = pulumi.interpolate`postgresql://${MASTER_USERNAME}:${password}@${primary.address}:${primary.port}/${store.database}?sslmode=require`;
           break;
         }
@@ -263,8 +266,11 @@ export class ManagedDataStores extends pulumi.ComponentResource {
    */
   private connectionSecrets(store: DataStoreSpec, url: pulumi.Output<string>, password: pulumi.Output<string>, endpoint: Endpoint, args: ManagedDataStoresArgs): void {
     const postgres = { username: pulumi.output(MASTER_USERNAME), password, host: endpoint.host, port: pulumi.interpolate`${endpoint.port}`, dbname: pulumi.output(store.database), uri: url };
+    const readUrl: Record<string, pulumi.Output<string>> = endpoint.readHost
+      ? { [READ_URL_KEY]: pulumi.interpolate`postgresql://${MASTER_USERNAME}:${password}@${endpoint.readHost}:${endpoint.port}/${store.database}?sslmode=require` }
+      : {};
     const keys: Record<DataEngine, Record<string, pulumi.Output<string>>> = {
-      postgresql: postgres,
+      postgresql: { ...postgres, ...readUrl },
       mongodb: { 'connectionString.standard': url, username: pulumi.output(MASTER_USERNAME), password },
       redis: { url, password },
     };
@@ -283,4 +289,6 @@ export class ManagedDataStores extends pulumi.ComponentResource {
 interface Endpoint {
   readonly host: pulumi.Output<string>;
   readonly port: pulumi.Output<number>;
+  /** A read replica's host, for the read models' `readUri`. */
+  readonly readHost?: pulumi.Output<string>;
 }

@@ -247,6 +247,12 @@ describeOnNode('live promotion on a real node under traffic', () => {
     const report = await stepUnderTraffic('1 -> 2 (through the gateway)', gateway, 2);
     expect(report.failures).toEqual([]);
     expect(report.sent).toBeGreaterThan(100);
+    // The applications context keeps a read model from phase 2: its service reads through the replicas' URL that the
+    // kubelet composed from its store's Secret (a URL left with its $(...) references would never be ready).
+    const service = model.contexts.find((c) => c.name === 'applications')!.service.name;
+    const read = await fetch(`${gateway()}/api/v1/applications`, { headers: { ...TRAFFIC.headers, 'x-request-id': 'live-read-model', 'x-forwarded-for': '203.0.113.200' } });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ service, requestId: 'live-read-model', readsFrom: 'read-model' });
   });
 
   test("phase 2: a hybrid route's service pod deleted, then the service down, under load: the monolith answers, nothing fails", async () => {

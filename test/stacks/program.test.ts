@@ -315,7 +315,7 @@ function operatorServices(resources: Registered[]): Set<string> {
   return made;
 }
 
-/** Every host a container is given as a literal value (an environment variable named `*HOST`), with where. */
+/** Every host a container is given as a literal value (an environment variable named `*HOST`, or a URL's), with where. */
 function literalHosts(resources: Registered[]): Array<{ at: string; host: string }> {
   const hosts: Array<{ at: string; host: string }> = [];
   const visit = (value: unknown, at: string): void => {
@@ -323,7 +323,13 @@ function literalHosts(resources: Registered[]): Array<{ at: string; host: string
     if (typeof value !== 'object' || value === null) return;
     const node = value as Record<string, unknown>;
     if (Array.isArray(node.env)) {
-      for (const e of node.env as Array<{ name: string; value?: string }>) if (/HOST$/.test(e.name) && e.value !== undefined) hosts.push({ at: `${at}.env.${e.name}`, host: e.value });
+      for (const e of node.env as Array<{ name: string; value?: string }>) {
+        if (e.value === undefined) continue;
+        if (/HOST$/.test(e.name)) hosts.push({ at: `${at}.env.${e.name}`, host: e.value });
+        // A URL composed from Secret keys by $(NAME) expansion (a read model's): its host is literal.
+        const url = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?([^:/?#]+)/.exec(e.value);
+        if (url) hosts.push({ at: `${at}.env.${e.name}`, host: url[1] });
+      }
     }
     for (const [key, child] of Object.entries(node)) if (key !== 'env') visit(child, `${at}.${key}`);
   };
@@ -363,6 +369,33 @@ describe('Pulumi program, Secret references', () => {
     const container = (planted.inputs.spec as { template: { spec: { containers: Array<{ env: Array<{ name: string; value?: string }> }> } } }).template.spec.containers[0];
     container.env = [...container.env.filter((e) => e.name !== 'PGHOST'), { name: 'PGHOST', value: 'event-store-rw' }];
     expect(unresolvedHosts([...resources.filter((r) => r !== job), planted])).toEqual(['job:career-copilot/event-store-schema.template.spec.containers[0].env.PGHOST: event-store-rw']);
+  });
+
+  test.each(Object.keys(TARGETS))('%s: the read model of applications reads a URL of its store\'s replicas', (target) => {
+    const deployment = runs.get(`${target}/2`)!.resources.find((r) => r.name === 'deployment:career-copilot/applications-service')!;
+    const env = (deployment.inputs.spec as { template: { spec: { containers: Array<{ env: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { key: string } } }> }> } } }).template.spec.containers[0].env;
+    const read = env.find((e) => e.name === 'APPLICATIONS_DB_READ_URL')!;
+    if (target === 'local') expect(read.value).toMatch(/^postgresql:\/\/\$\(APPLICATIONS_DB_READ_USERNAME\):\$\(APPLICATIONS_DB_READ_PASSWORD\)@applications-db-ro\./);
+    else expect(read.valueFrom!.secretKeyRef.key).toBe('readUri');
+  });
+
+  test('local: a read model URL on a Service nobody makes is found', () => {
+    const { resources } = runs.get('local/2')!;
+    const deployment = resources.find((r) => r.name === 'deployment:career-copilot/applications-service')!;
+    const planted = JSON.parse(JSON.stringify(deployment).replace(/applications-db-ro\./g, 'applications-db-replica.')) as Registered;
+    expect(unresolvedHosts([...resources.filter((r) => r !== deployment), planted])).toEqual([
+      'deployment:career-copilot/applications-service.template.spec.containers[0].env.APPLICATIONS_DB_READ_URL: applications-db-replica.career-copilot.svc.cluster.local',
+    ]);
+  });
+
+  test('aws: the read replica URL removed from the Secret the stack writes is found', () => {
+    const { resources } = runs.get('aws/2')!;
+    const secret = resources.find((r) => r.type === 'kubernetes:core/v1:Secret' && r.name === 'applications-db-app')!;
+    const planted = JSON.parse(JSON.stringify(secret)) as Registered;
+    delete (planted.inputs.stringData as { value: Record<string, unknown> }).value.readUri;
+    expect(unresolvedSecretReads([...resources.filter((r) => r !== secret), planted])).toEqual([
+      expect.stringMatching(/^deployment:career-copilot\/applications-service\.template\.spec\.containers\[0\]\.env\[\d+\]\.valueFrom: applications-db-app\/readUri \(written: /),
+    ]);
   });
 
   test.each(Object.keys(TARGETS))('%s: the event store schema Job finds its host and port in the Secret', (target) => {
