@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { ResourceRequirements } from '../phases/model/workload';
 import { notOneOf, showValue, ValidationError } from '../phases/model/validation-error';
 import { ROUTE_STATUSES } from '../phases/model/endpoint';
+import { clusterHost } from './cluster-dns';
 import { DEFAULT_LATENCY_BUCKETS_SECONDS, renderGatewayMetricsProgram } from './gateway-metrics-program';
 import { Microservice, MicroserviceAutoscaling } from './microservice';
 import {
@@ -96,7 +97,7 @@ export interface ApiGatewayProps {
 }
 
 /** kube-dns's Service name, which CoreDNS keeps in every conformant cluster (kubeadm, EKS, GKE, kind). */
-export const DEFAULT_CLUSTER_DNS = 'kube-dns.kube-system.svc.cluster.local';
+export const DEFAULT_CLUSTER_DNS = clusterHost('kube-dns', 'kube-system');
 
 /**
  * The strangler-fig API gateway: NGINX, configured from the model's per-endpoint status, with an mtail sidecar
@@ -121,7 +122,7 @@ export class ApiGateway extends Construct {
     validate(props, upstreamPort, containerPort, buckets);
     this.nginxConfig = renderNginxConfig(props.routes, {
       listenPort: containerPort,
-      upstreamAddress: (service) => `${service}.${props.namespace}.svc.cluster.local:${upstreamPort}`,
+      upstreamAddress: (service) => `${clusterHost(service, props.namespace)}:${upstreamPort}`,
       timeouts: props.timeouts,
       unlistedRoute: props.unlistedRoute,
       trustedProxyCidrs: props.trustedProxyCidrs,

@@ -1,4 +1,5 @@
 import { DataEngine, DataStoreSpec } from '../phases/model/data-store';
+import { clusterHost } from './cluster-dns';
 import { ComposedEnvVar, SecretEnvRef } from './microservice';
 
 /**
@@ -57,7 +58,7 @@ export function readConnectionEnv(store: DataStoreSpec, options: ReadConnectionO
     ],
     composedEnv: [{
       env: `${prefix}_URL`,
-      value: `postgresql://$(${prefix}_USERNAME):$(${prefix}_PASSWORD)@${store.name}-ro.${options.namespace}.svc.cluster.local:5432/${store.database}`,
+      value: `postgresql://$(${prefix}_USERNAME):$(${prefix}_PASSWORD)@${clusterHost(`${store.name}-ro`, options.namespace)}:5432/${store.database}`,
     }],
   };
 }

@@ -273,11 +273,6 @@ export class Microservice extends Construct {
     }
   }
 
-  /** In-cluster URL of this service. */
-  public get url(): string {
-    return `http://${this.name}${this.servicePort === 80 ? '' : `:${this.servicePort}`}`;
-  }
-
   private container(props: MicroserviceProps, port: number, resources: ResourceRequirements): kplus.ContainerProps {
     const http = (path: string, failureThreshold: number) =>
       kplus.Probe.fromHttpGet(path, { port, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(2), failureThreshold });

@@ -1,11 +1,12 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { DataStoreSpec } from '../phases/model/data-store';
+import { DataEngine, DataStoreSpec } from '../phases/model/data-store';
 import { imageReference } from '../phases/model/image-ref';
-import { PhasePlan, superuserStores, WorkloadPlan } from '../phases/phase-plan';
+import { PhasePlan, superuserStores, WorkloadPlan, WorkloadRole } from '../phases/phase-plan';
 import { ApiGateway, GATEWAY_METRICS_PORT, GATEWAY_METRICS_PORT_NAME } from './api-gateway';
 import { DEFAULT_LATENCY_BUCKETS_SECONDS } from './gateway-metrics-program';
 import { AuthDataSplitJob } from './auth-data-split-job';
+import { serviceUrl } from './cluster-dns';
 import { connectionEnv, readConnectionEnv } from './data-store-connection';
 import { EventBus, eventTopicName, managedKafkaCredentialsSecretName } from './event-bus';
 import { EventStoreSchemaJob } from './event-store-schema-job';
@@ -23,10 +24,33 @@ import { ServiceMesh } from './service-mesh';
 import { ServiceObservability } from './service-observability';
 import { SupportImage, supportImageReferences } from './support-images';
 
-/** What differs between environments of the same phase: sizing, flags, where data lives. */
 /** The component that holds the mesh's objects (Gateway, VirtualServices, policies). */
 export const MESH_COMPONENT = 'service-mesh';
 
+/**
+ * What a component of a phase is, as a preview names it (the Pulumi type `career-copilot:platform:<kind>` of its
+ * component resource). A component has one kind in every phase where it exists.
+ */
+export const COMPONENT_KINDS = [
+  'Namespace', 'PostgresDatabase', 'MongoDatabase', 'RedisStore', 'EventBus', 'AuthDataSplit', 'EventStoreSchema', 'FeatureFlags',
+  'Monolith', 'Frontend', 'ApiGateway', 'ContextService', 'SagaOrchestrator', 'ConfigServer', 'ServiceMesh', 'NetworkPolicies',
+] as const;
+export type ComponentKind = (typeof COMPONENT_KINDS)[number];
+
+/** The kind of a workload's component, by its role: the compiler names a new role here. */
+const WORKLOAD_KINDS: Record<WorkloadRole, ComponentKind> = {
+  'monolith': 'Monolith',
+  'frontend': 'Frontend',
+  'gateway': 'ApiGateway',
+  'context-service': 'ContextService',
+  'saga-orchestrator': 'SagaOrchestrator',
+  'config-server': 'ConfigServer',
+};
+
+/** The kind of a data store's component, by its engine. */
+const DATA_STORE_KINDS: Record<DataEngine, ComponentKind> = { postgresql: 'PostgresDatabase', mongodb: 'MongoDatabase', redis: 'RedisStore' };
+
+/** What differs between environments of the same phase: sizing, flags, where data lives. */
 export interface EnvironmentOptions {
   /** Replicas at rest of every service. @default - each workload's replicas in the model */
   readonly replicas?: number;
@@ -82,6 +106,7 @@ export class PhaseChart extends Chart {
   /** The Kafka cluster, when the phase has one in the cluster. */
   public readonly eventBus?: EventBus;
   private readonly featureFlagsConfigMap: string;
+  private readonly kinds = new Map<string, ComponentKind>();
 
   constructor(scope: Construct, id: string, props: PhaseChartProps) {
     const { plan } = props;
@@ -90,12 +115,14 @@ export class PhaseChart extends Chart {
     const images = supportImageReferences(environment.supportImages);
     super(scope, id, { namespace: plan.namespace, disableResourceNameHashes: true });
 
+    this.kinds.set('namespace', 'Namespace');
     new PlatformNamespace(this, 'namespace', { name: plan.namespace, partOf: plan.product, meshInjection: plan.platform.mesh });
 
     if (inClusterData) {
       for (const store of plan.dataStores) this.dataStore(plan, store, images.redis);
     }
     if (plan.eventBus && inClusterData) {
+      this.kinds.set(EVENT_BUS_NAME, 'EventBus');
       this.eventBus = new EventBus(this, EVENT_BUS_NAME, {
         name: EVENT_BUS_NAME,
         partOf: plan.product,
@@ -106,15 +133,18 @@ export class PhaseChart extends Chart {
     }
     const jobs: Array<{ name: string; stores: string[] }> = [];
     if (plan.authDataSplit) {
+      this.kinds.set('auth-data-split', 'AuthDataSplit');
       const job = new AuthDataSplitJob(this, 'auth-data-split', { monolithStore: plan.authDataSplit.monolith.name, authStore: plan.authDataSplit.auth.name, partOf: plan.product, image: images.psql });
       jobs.push({ name: job.name, stores: [plan.authDataSplit.monolith.name, plan.authDataSplit.auth.name] });
     }
     if (plan.eventStore) {
+      this.kinds.set('event-store-schema', 'EventStoreSchema');
       const job = new EventStoreSchemaJob(this, 'event-store-schema', { store: plan.eventStore.name, database: plan.eventStore.database, partOf: plan.product, image: images.psql });
       jobs.push({ name: job.name, stores: [plan.eventStore.name] });
     }
 
     // Flags are a ConfigMap in every phase; from phase 4 the config server also serves them.
+    this.kinds.set('feature-flags', 'FeatureFlags');
     const flags = new FeatureFlags(this, 'feature-flags', {
       flags: plan.featureFlags,
       partOf: plan.product,
@@ -125,6 +155,7 @@ export class PhaseChart extends Chart {
 
     const canaries = new Map<string, ProgressiveRelease>();
     for (const workload of plan.workloads) {
+      this.kinds.set(workload.spec.name, WORKLOAD_KINDS[workload.role]);
       const service = this.workload(plan, workload, environment, flags, images.mtail);
       // Observability and releases belong to the workload's component.
       const component = service.node.scope === this ? service : service.node.scope!;
@@ -159,6 +190,7 @@ export class PhaseChart extends Chart {
       const frontend = plan.workloads.find((w) => w.role === 'frontend');
       const host = environment.domain ?? 'api.career-copilot.local';
       const auth = plan.edgeAuthentication;
+      this.kinds.set(MESH_COMPONENT, 'ServiceMesh');
       new ServiceMesh(this, MESH_COMPONENT, {
         namespace: plan.namespace,
         // istiod fetches the signing keys through the public edge: the auth service's public endpoint.
@@ -192,6 +224,7 @@ export class PhaseChart extends Chart {
           }),
       });
     }
+    this.kinds.set('network-policies', 'NetworkPolicies');
     new NetworkPolicies(this, 'network-policies', {
       workloads: networkWorkloads(plan, {
         inClusterData,
@@ -206,8 +239,16 @@ export class PhaseChart extends Chart {
     });
   }
 
+  /** The kind of the component `id` (a top-level construct of the chart). */
+  public componentKind(id: string): ComponentKind {
+    const kind = this.kinds.get(id);
+    if (kind === undefined) throw new Error(`component ${JSON.stringify(id)} of the phase chart has no kind; components: ${[...this.kinds.keys()].join(', ')}`);
+    return kind;
+  }
+
   private dataStore(plan: PhasePlan, store: DataStoreSpec, redisImage: string): void {
     const common = { name: store.name, storageGi: store.storageGi, partOf: plan.product };
+    this.kinds.set(store.name, DATA_STORE_KINDS[store.engine]);
     switch (store.engine) {
       case 'postgresql':
         new PostgresDatabase(this, store.name, {
@@ -275,7 +316,7 @@ export class PhaseChart extends Chart {
       PORT: String(spec.port),
       LOG_LEVEL: 'info',
     };
-    for (const callee of workload.calls) config[`${envName(callee)}_URL`] = `http://${callee}.${plan.namespace}.svc.cluster.local`;
+    for (const callee of workload.calls) config[`${envName(callee)}_URL`] = serviceUrl(callee, plan.namespace);
     if (workload.role === 'context-service') config.DUAL_WRITE = String(workload.dualWrite);
     const secretMounts: NamedMount[] = [];
     const secretEnv = workload.dataStores.map(connectionEnv);

@@ -1,10 +1,12 @@
 import { ApiObject, App } from 'cdk8s';
 import { PhasePlan } from '../phases/phase-plan';
-import { EnvironmentOptions, PhaseChart } from './phase-chart';
+import { ComponentKind, EnvironmentOptions, PhaseChart } from './phase-chart';
 
 /** One Kubernetes object of a phase and the component (top-level construct) it belongs to. */
 export interface Manifest {
   readonly component: string;
+  /** What the component is (`ContextService`, `PostgresDatabase`). */
+  readonly componentKind: ComponentKind;
   readonly document: KubernetesObject;
 }
 
@@ -31,8 +33,8 @@ export function synthesizePhase(plan: PhasePlan, environment: EnvironmentOptions
   return chart.node
     .findAll()
     .filter((c): c is ApiObject => c instanceof ApiObject)
-    .map((object) => ({
-      component: object.node.scopes[2].node.id,
-      document: object.toJson() as KubernetesObject,
-    }));
+    .map((object) => {
+      const component = object.node.scopes[2].node.id;
+      return { component, componentKind: chart.componentKind(component), document: object.toJson() as KubernetesObject };
+    });
 }

@@ -8,6 +8,7 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { serviceUrl } from '../constructs/cluster-dns';
 import { dataBearingReason } from '../constructs/data-bearing';
 import { MESH_COMPONENT } from '../constructs/phase-chart';
 import { Manifest, synthesizePhase } from '../constructs/synthesize';
@@ -119,14 +120,13 @@ async function deploy() {
     registerRolloutHandover(handover, { parent: owner, provider, dependsOn: owner?.deploymentNamed(handover.deployment) }, config.skipAwait);
   }
 
-  const serviceUrl = (name: string) => `http://${name}.${plan.namespace}.svc.cluster.local`;
   const gateway = plan.workloads.find((w) => w.role === 'gateway');
   return {
     phase: plan.phase,
     highestPhase,
     target: config.target,
-    gatewayEndpoint: gateway ? `https://${config.domain}` : serviceUrl(model.monolith.backend.name),
-    serviceEndpoints: Object.fromEntries(plan.workloads.map((w) => [w.spec.name, serviceUrl(w.spec.name)])),
+    gatewayEndpoint: gateway ? `https://${config.domain}` : serviceUrl(model.monolith.backend.name, plan.namespace),
+    serviceEndpoints: Object.fromEntries(plan.workloads.map((w) => [w.spec.name, serviceUrl(w.spec.name, plan.namespace)])),
     routes: plan.routes.map((r) => ({ path: r.path, status: r.status, service: r.status === 'migrated' ? r.service : r.monolith, overridden: r.overridden })),
     dataStores: plan.dataStores.map((s) => s.name),
     // aws only (an undefined output is a warning on every run). Connection URLs embed the generated passwords:

@@ -1,6 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { dataBearingReason } from '../constructs/data-bearing';
+import { ComponentKind } from '../constructs/phase-chart';
 import { Manifest } from '../constructs/synthesize';
 import { podTemplates } from '../policy/pod-templates';
 import { kubernetesResource } from './kubernetes-resource';
@@ -8,8 +9,20 @@ import { kubernetesResource } from './kubernetes-resource';
 /** What a component's pods read: mounted files, environment, credentials. */
 const CONFIGURATION_KINDS: ReadonlySet<string> = new Set(['ConfigMap', 'Secret']);
 
+/**
+ * The type every component had before each got its kind's (`career-copilot:platform:ContextService`): an alias,
+ * so that a stack deployed before keeps every URN and nothing is replaced.
+ */
+export const LEGACY_COMPONENT_TYPE = 'career-copilot:platform:Component';
+
+/** `ContextService` -> `career-copilot:platform:ContextService`: the type a preview shows beside the component's name. */
+export function componentType(kind: ComponentKind): string {
+  return `career-copilot:platform:${kind}`;
+}
+
 /** Args of `PhaseComponent`. */
 export interface PhaseComponentArgs {
+  /** The component's objects, all of one component (and so of one kind). */
   readonly manifests: readonly Manifest[];
   readonly provider: k8s.Provider;
   /** Resources that must exist first (the namespace, the custom resource definitions' operators). @default [] */
@@ -25,24 +38,22 @@ export interface PhaseComponentArgs {
 }
 
 /**
- * One component of a phase (a service, the gateway, a database) as a Pulumi component, so that a preview
- * groups its objects. The component's name is the model's name: its URN, and its children's, never carry the
- * phase. Objects that hold data are protected: no promotion, rollback or destroy can delete them.
+ * One component of a phase (a service, the gateway, a database) as a Pulumi component of its kind, so that a
+ * preview groups its objects under what they are. The component's name is the model's name: its URN, and its
+ * children's, never carry the phase. Objects that hold data are protected: no promotion, rollback or destroy can
+ * delete them. Outputs: `objects` (`Kind/name` of each child) and `protectedObjects`.
  */
 export class PhaseComponent extends pulumi.ComponentResource {
-  public readonly resources: pulumi.CustomResource[];
-  private readonly manifests: readonly Manifest[];
-  /** The protected children. */
-  public readonly dataBearing: pulumi.CustomResource[];
+  private readonly deployments = new Map<string, pulumi.CustomResource>();
 
   constructor(name: string, args: PhaseComponentArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('career-copilot:platform:Component', name, {}, opts);
-    this.dataBearing = [];
-    this.manifests = args.manifests;
+    const kinds = [...new Set(args.manifests.map((m) => m.componentKind))];
+    if (kinds.length !== 1) throw new Error(`component ${name}: its objects must be of one component kind, not ${kinds.join(', ') || 'none'}`);
+    super(componentType(kinds[0]), name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: LEGACY_COMPONENT_TYPE }] });
     const register = (m: Manifest, dependsOn: pulumi.Resource[]) => {
       const protect = dataBearingReason(m.document) !== undefined;
       const resource = kubernetesResource(m.document, { parent: this, provider: args.provider, dependsOn, protect }, { skipAwait: args.skipAwait });
-      if (protect) this.dataBearing.push(resource);
+      if (m.document.kind === 'Deployment') this.deployments.set(m.document.metadata.name, resource);
       return resource;
     };
     const dependsOn = args.dependsOn ?? [];
@@ -55,13 +66,16 @@ export class PhaseComponent extends pulumi.ComponentResource {
     const afterConfiguration = [...dependsOn, ...configuration.values()];
     const first = new Map(args.manifests.filter((m) => !isRollout(m)).map((m) => [m, configuration.get(m) ?? register(m, makesPods(m) ? afterConfiguration : dependsOn)]));
     const rolloutDependsOn = [...dependsOn, ...first.values(), ...(args.rolloutDependsOn ?? [])];
-    this.resources = args.manifests.map((m) => first.get(m) ?? register(m, rolloutDependsOn));
-    this.registerOutputs({});
+    for (const m of args.manifests.filter(isRollout)) register(m, rolloutDependsOn);
+    const label = (m: Manifest) => `${m.document.kind}/${m.document.metadata.name}`;
+    this.registerOutputs({
+      objects: args.manifests.map(label),
+      protectedObjects: args.manifests.filter((m) => dataBearingReason(m.document) !== undefined).map(label),
+    });
   }
 
   /** The Deployment of that name among the children, if any. */
   public deploymentNamed(name: string): pulumi.CustomResource | undefined {
-    const index = this.manifests.findIndex((m) => m.document.kind === 'Deployment' && m.document.metadata.name === name);
-    return index < 0 ? undefined : this.resources[index];
+    return this.deployments.get(name);
   }
 }

@@ -51,8 +51,6 @@ const MASTER_USERNAME = 'app';
  * receive their endpoints through the same `<store>-app` Secrets that the local target's operators create.
  */
 export class ManagedDataStores extends pulumi.ComponentResource {
-  /** Every resource that holds data, for tests and outputs. */
-  public readonly dataBearing: pulumi.Resource[] = [];
   public readonly kafkaBootstrapBrokers?: pulumi.Output<string>;
   /** Connection URL of each store, with its password: a Pulumi secret. */
   public readonly databaseUrls: pulumi.Output<Record<string, string>>;
@@ -63,7 +61,11 @@ export class ManagedDataStores extends pulumi.ComponentResource {
     const keep = { parent: this, protect: true };
     const urls: Record<string, pulumi.Output<string>> = {};
 
-    const securityGroup = new aws.ec2.SecurityGroup('data-stores', {
+    // The children shared by the stores of an engine are named after the component, so that a second one does not
+    // clash; each keeps its earlier name as an alias (its AWS name, generated once from that name, stays).
+    const sharedName = (suffix: string) => `${name}-${suffix}`;
+    const shared = (previous: string): pulumi.CustomResourceOptions => ({ ...child, aliases: [{ name: previous }] });
+    const securityGroup = new aws.ec2.SecurityGroup(name, {
       vpcId: args.vpcId,
       description: 'Career Copilot data services: reachable from the cluster only',
       ingress: [...new Set([...args.stores.map((s) => PORTS[s.engine]), ...(args.eventBus ? [KAFKA_SCRAM_TLS_PORT] : [])])].sort().map((port) => ({
@@ -78,14 +80,14 @@ export class ManagedDataStores extends pulumi.ComponentResource {
     }, child);
     const subnets = [...args.privateSubnetIds];
     const engines = new Set(args.stores.map((s) => s.engine));
-    const rdsSubnets = engines.has('postgresql') ? new aws.rds.SubnetGroup('postgresql', { subnetIds: subnets }, child) : undefined;
-    const docdbSubnets = engines.has('mongodb') ? new aws.docdb.SubnetGroup('mongodb', { subnetIds: subnets }, child) : undefined;
-    const cacheSubnets = engines.has('redis') ? new aws.elasticache.SubnetGroup('redis', { subnetIds: subnets }, child) : undefined;
+    const rdsSubnets = engines.has('postgresql') ? new aws.rds.SubnetGroup(sharedName('postgresql'), { subnetIds: subnets }, shared('postgresql')) : undefined;
+    const docdbSubnets = engines.has('mongodb') ? new aws.docdb.SubnetGroup(sharedName('mongodb'), { subnetIds: subnets }, shared('mongodb')) : undefined;
+    const cacheSubnets = engines.has('redis') ? new aws.elasticache.SubnetGroup(sharedName('redis'), { subnetIds: subnets }, shared('redis')) : undefined;
     const forceTls = engines.has('postgresql')
-      ? new aws.rds.ParameterGroup('postgresql-tls', { family: 'postgres16', parameters: [{ name: 'rds.force_ssl', value: '1' }] }, child)
+      ? new aws.rds.ParameterGroup(sharedName('postgresql-tls'), { family: 'postgres16', parameters: [{ name: 'rds.force_ssl', value: '1' }] }, shared('postgresql-tls'))
       : undefined;
     const docdbTls = engines.has('mongodb')
-      ? new aws.docdb.ClusterParameterGroup('mongodb-tls', { family: 'docdb5.0', parameters: [{ name: 'tls', value: 'enabled' }] }, child)
+      ? new aws.docdb.ClusterParameterGroup(sharedName('mongodb-tls'), { family: 'docdb5.0', parameters: [{ name: 'tls', value: 'enabled' }] }, shared('mongodb-tls'))
       : undefined;
 
     for (const store of args.stores) {
@@ -123,7 +125,6 @@ export class ManagedDataStores extends pulumi.ComponentResource {
             skipFinalSnapshot: false,
             finalSnapshotIdentifier: `${store.name}-final`,
           }, keep);
-          this.dataBearing.push(primary);
           const replicas = rdsReplicaNames(store).map((replica) => {
             const instance = new aws.rds.Instance(replica, {
               ...common,
@@ -132,7 +133,6 @@ export class ManagedDataStores extends pulumi.ComponentResource {
               // RDS takes no final snapshot of a read replica (it refuses the identifier): the primary's is the one.
               skipFinalSnapshot: true,
             }, keep);
-            this.dataBearing.push(instance);
             return instance;
           });
           // RDS has no reader endpoint for instances: a read model's queries go to the first replica.
@@ -155,7 +155,6 @@ export class ManagedDataStores extends pulumi.ComponentResource {
             dbClusterParameterGroupName: docdbTls!.name,
             vpcSecurityGroupIds: [securityGroup.id],
           }, keep);
-          this.dataBearing.push(cluster);
           // A failover needs a second instance to go to: at least two, whatever the model's read replicas.
           for (let i = 0; i < documentDbInstances(store); i++) {
             new aws.docdb.ClusterInstance(`${store.name}-${i}`, { clusterIdentifier: cluster.id, instanceClass: 'db.t4g.medium' }, child);
@@ -182,7 +181,6 @@ export class ManagedDataStores extends pulumi.ComponentResource {
             subnetGroupName: cacheSubnets!.name,
             securityGroupIds: [securityGroup.id],
           }, keep);
-          this.dataBearing.push(group);
           endpoint = { host: group.primaryEndpointAddress, port: pulumi.output(PORTS.redis) };
           url = pulumi.interpolate`rediss://:${password}@${group.primaryEndpointAddress}:6379/0`;
           break;
@@ -208,7 +206,6 @@ export class ManagedDataStores extends pulumi.ComponentResource {
         encryptionInfo: { encryptionInTransit: { clientBroker: 'TLS', inCluster: true } },
         clientAuthentication: { sasl: { scram: true } },
       }, keep);
-      this.dataBearing.push(kafka);
       this.kafkaBootstrapBrokers = kafka.bootstrapBrokersSaslScram;
       this.kafkaClients(kafka, args);
       new k8s.core.v1.Secret('event-bus-app', {

@@ -1,6 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
+import { clusterHost } from '../../constructs/cluster-dns';
 import { connectionSecretName } from '../../constructs/data-store-connection';
 import { REDIS_AUTH_CONFIG_KEY } from '../../constructs/redis-store';
 import { DataStoreSpec } from '../../phases/model/data-store';
@@ -33,7 +34,7 @@ export class GeneratedCredentials extends pulumi.ComponentResource {
         store.engine === 'redis'
           ? {
               password,
-              url: pulumi.interpolate`redis://:${password}@${store.name}.${args.namespace}.svc.cluster.local:6379/0`,
+              url: pulumi.interpolate`redis://:${password}@${clusterHost(store.name, args.namespace)}:6379/0`,
               [REDIS_AUTH_CONFIG_KEY]: pulumi.interpolate`requirepass ${password}\n`,
             }
           : { password };

@@ -42,6 +42,7 @@ describe('checkImageDigests', () => {
   test('any other image of a pod template is refused as the policy pack would, by object and path', () => {
     const pod: Manifest = {
       component: 'debug',
+      componentKind: 'ContextService',
       document: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'debug', namespace: 'career-copilot' }, spec: { containers: [{ name: 'shell', image: 'busybox:1.36' }] } },
     };
     const base = inputs('prod', pinnedModel, { supportImages });

@@ -2,6 +2,7 @@ import { dataBearingReason } from '../../constructs/data-bearing';
 import { Manifest, synthesizePhase } from '../../constructs/synthesize';
 import { podTemplates } from '../../policy/pod-templates';
 import { logicalName } from '../../stacks/kubernetes-resource';
+import { componentType, LEGACY_COMPONENT_TYPE } from '../../stacks/phase-component';
 import { careerCopilot, PhaseNumber, PHASES, selectPhase, superuserStores } from '../../phases';
 import { documentDbInstances, MANAGED_DATA_TYPES, managedServices } from '../../stacks/aws/managed-services';
 import { ProgramError, ProgramRun, Registered, runProgram } from './run-program';
@@ -33,37 +34,50 @@ function manifestsOf(target: string, phase: PhaseNumber): Manifest[] {
 }
 const kubernetes = (resources: Registered[]) => resources.filter((r) => r.type.startsWith('kubernetes:') && r.type !== 'pulumi:providers:kubernetes');
 
+const isCredential = (r: Registered) => r.type === 'random:index/randomPassword:RandomPassword' || r.type === 'kubernetes:core/v1:Secret';
+const superuser = (r: Registered) => r.type === 'kubernetes:core/v1:Secret' && r.name.endsWith('-superuser');
+/**
+ * A generated credential that opens a store: protected as the store is. All but a store's superuser Secret (aws),
+ * which goes with the phases whose steps need it (its password stays in the protected RandomPassword), and the
+ * event clients' Kafka credentials on MSK, which open no store.
+ */
+const openingCredential = (target: string, r: Registered) =>
+  isCredential(r) && !superuser(r) && !(target === 'aws' && (r.name.endsWith('-kafka') || r.name.endsWith('-kafka-password')));
+
 describe.each(Object.keys(TARGETS))('Pulumi program, %s target', (target) => {
   test.each(PHASES.map((p) => [p]))('phase %i registers every object of the phase, typed, under its component', (phase) => {
     const { resources } = runs.get(`${target}/${phase}`)!;
     const expected = manifestsOf(target, phase).map((m) => logicalName(m.document));
     const registered = kubernetes(resources).map((r) => r.name);
     expect(registered).toEqual(expect.arrayContaining(expected));
-    const components = resources.filter((r) => r.type === 'career-copilot:platform:Component').map((r) => r.name);
-    expect(components).toContain('namespace');
+    // Each component is registered as its kind, with the type it had before as an alias (so nothing deployed moves).
+    const kinds = new Map(manifestsOf(target, phase).map((m) => [m.component, m.componentKind]));
+    expect(kinds.get('namespace')).toBe('Namespace');
+    for (const [component, kind] of kinds) {
+      const registeredAs = resources.filter((r) => r.name === component && r.type.startsWith('career-copilot:platform:'));
+      expect(registeredAs.map((r) => ({ type: r.type, aliases: r.aliases }))).toEqual([{ type: componentType(kind), aliases: [{ type: LEGACY_COMPONENT_TYPE }] }]);
+    }
     expect(resources.find((r) => r.name === 'deployment:career-copilot/frontend')?.type).toBe('kubernetes:apps/v1:Deployment');
   });
 
-  test.each(PHASES.map((p) => [p]))('phase %i protects every data-bearing resource and nothing else', (phase) => {
+  test.each(PHASES.map((p) => [p]))('phase %i protects every data-bearing resource and the credentials that open one, and nothing else', (phase) => {
     const { resources } = runs.get(`${target}/${phase}`)!;
-    for (const r of kubernetes(resources)) {
-      const holdsData = dataBearingReason({ apiVersion: String(r.inputs.apiVersion), kind: String(r.inputs.kind) }) !== undefined;
-      if (holdsData) expect({ name: r.name, protect: r.protect }).toEqual({ name: r.name, protect: true });
-    }
-    for (const r of resources.filter((r) => MANAGED_DATA_TYPES.includes(r.type))) expect({ name: r.name, protect: r.protect }).toEqual({ name: r.name, protect: true });
-    expect(resources.filter((r) => r.protect && r.type === 'kubernetes:apps/v1:Deployment')).toEqual([]);
+    // Every resource of every kind (the components, the providers, the stack itself included): a protected
+    // Deployment or NetworkPolicy would block the step that must change or remove it.
+    const shouldProtect = (r: Registered) =>
+      (kubernetes(resources).includes(r) && dataBearingReason({ apiVersion: String(r.inputs.apiVersion), kind: String(r.inputs.kind) }) !== undefined) ||
+      MANAGED_DATA_TYPES.includes(r.type) ||
+      openingCredential(target, r);
+    expect(resources.length).toBeGreaterThan(40);
+    expect(resources.filter((r) => r.protect !== shouldProtect(r)).map((r) => `${r.type} ${r.name}: protect ${r.protect}`)).toEqual([]);
   });
 
   test.each(PHASES.map((p) => [p]))('phase %i protects the generated credentials as the stores they open', (phase) => {
     const { resources } = runs.get(`${target}/${phase}`)!;
-    const credentials = resources.filter((r) => r.type === 'random:index/randomPassword:RandomPassword' || r.type === 'kubernetes:core/v1:Secret');
+    const credentials = resources.filter(isCredential);
     // Phase 0 already has the monolith's cache (Redis), which needs a generated password on both targets.
     expect(credentials.length).toBeGreaterThan(0);
-    // All but a store's superuser Secret (aws), which goes with the phases whose steps need it (its password stays
-    // in the protected RandomPassword), and the event clients' Kafka credentials on MSK, which open no store.
-    const superuser = (r: Registered) => r.type === 'kubernetes:core/v1:Secret' && r.name.endsWith('-superuser');
-    const kafkaClient = (r: Registered) => target === 'aws' && (r.name.endsWith('-kafka') || r.name.endsWith('-kafka-password'));
-    for (const r of credentials) expect({ type: r.type, name: r.name, protect: r.protect }).toEqual({ type: r.type, name: r.name, protect: !superuser(r) && !kafkaClient(r) });
+    for (const r of credentials) expect({ type: r.type, name: r.name, protect: r.protect }).toEqual({ type: r.type, name: r.name, protect: openingCredential(target, r) });
     const expected = target === 'aws' ? superuserStores(selectPhase(model, phase)).map((s) => `${s}-superuser`) : [];
     expect(credentials.filter(superuser).map((r) => r.name)).toEqual(expected);
   });
@@ -124,6 +138,14 @@ describe('Pulumi program, data', () => {
       const data = (run.resources.find((r) => r.type === 'kubernetes:core/v1:Secret' && r.name === name)!.inputs.stringData as { value: Record<string, string> }).value;
       expect(data['redis-auth.conf']).toBe(`requirepass ${data.password}\n`);
     }
+  });
+
+  test('aws: the children every store of an engine shares are named after their component, their earlier names aliased', () => {
+    const { resources } = runs.get('aws/4')!;
+    const shared = resources.filter((r) => /SubnetGroup$|ParameterGroup$/.test(r.type));
+    expect(shared.map((r) => ({ name: r.name, aliases: r.aliases })).sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+      ['mongodb', 'mongodb-tls', 'postgresql', 'postgresql-tls', 'redis'].map((engine) => ({ name: `data-stores-${engine}`, aliases: [{ name: engine }] })),
+    );
   });
 
   test('aws: stores become encrypted, private, deletion-protected managed services that admit only the cluster', () => {
@@ -216,7 +238,7 @@ describe('Pulumi program, data', () => {
         spec: { replicas: 2 },
       });
       // Under the service's component, like its Deployment: the URN never carries the phase.
-      expect(urns.get(`kubernetes:apps/v1:DeploymentPatch::${patch.name}`)).toMatch(/career-copilot:platform:Component\$kubernetes:apps\/v1:DeploymentPatch::rollout-handover/);
+      expect(urns.get(`kubernetes:apps/v1:DeploymentPatch::${patch.name}`)).toMatch(/career-copilot:platform:ContextService\$kubernetes:apps\/v1:DeploymentPatch::rollout-handover/);
     }
     // Still there one phase lower (unchanged, nothing applied again); none on a stack that never reached phase 4.
     const lower = await runProgram({ phase: '1' }, { phase: 2, highestPhase: 4 });

@@ -11,6 +11,8 @@ export interface Registered {
   readonly protect: boolean;
   /** Names of the resources it was given in `dependsOn`. */
   readonly dependsOn: readonly string[];
+  /** Its `aliases` (what it was registered as before), with their plain type and name. */
+  readonly aliases: ReadonlyArray<{ readonly type?: string; readonly name?: string }>;
 }
 
 /** An error from the program, with what it had registered by then. */
@@ -41,6 +43,7 @@ export async function runProgram(config: Record<string, string>, previous: Recor
   const dependencies = new Map<string, string[]>();
   const urns = new Map<string, string>();
   const withSecretInputs = new Set<string>();
+  const aliases = new Map<string, Array<{ type?: string; name?: string }>>();
   const listenersBefore = { exit: process.listeners('exit'), beforeExit: process.listeners('beforeExit') };
   // Pulumi takes a whole stack trace for each resource and each of its promises, which jest source-maps frame by
   // frame: a third of a run's time. During the run, traces are formatted as V8 does (positions in the transpiled
@@ -57,7 +60,7 @@ export async function runProgram(config: Record<string, string>, previous: Recor
     await runtime.setMocks(
       {
         newResource: (args) => {
-          resources.push({ type: args.type, name: args.name, urn: `urn:pulumi:${stack}::${project}::${args.type}::${args.name}`, inputs: args.inputs, protect: false, dependsOn: [] });
+          resources.push({ type: args.type, name: args.name, urn: `urn:pulumi:${stack}::${project}::${args.type}::${args.name}`, inputs: args.inputs, protect: false, dependsOn: [], aliases: [] });
           if (args.type === 'pulumi:pulumi:StackReference') return { id: args.name, state: { outputs: previous, name: args.inputs.name } };
           // A RandomPassword's `result` is what the provider would generate: a stand-in value, so that what is built from it can be checked.
           if (args.type === 'random:index/randomPassword:RandomPassword') return { id: `${args.name}-id`, state: { ...args.inputs, result: `generated-${args.name}` } };
@@ -79,6 +82,9 @@ export async function runProgram(config: Record<string, string>, previous: Recor
     await runtime.runInPulumiStack(async () => {
       runtime.registerStackTransformation((args) => {
         if (args.opts.protect) protectedNames.add(`${args.type}::${args.name}`);
+        const plain = (value: unknown) => (typeof value === 'string' ? value : undefined);
+        const given = (args.opts.aliases ?? []).flatMap((a) => (typeof a === 'object' && a !== null && !pulumi.Output.isInstance(a) ? [a as pulumi.Alias] : []));
+        if (given.length > 0) aliases.set(`${args.type}::${args.name}`, given.map((a) => JSON.parse(JSON.stringify({ type: plain(a.type), name: plain(a.name) }))));
         pending.push(dependencyNames(args.opts.dependsOn).then((names) => void dependencies.set(`${args.type}::${args.name}`, names)));
         pending.push(
           containsSecret(args.props).then((secret) => {
@@ -127,7 +133,7 @@ export async function runProgram(config: Record<string, string>, previous: Recor
     for (const listener of process.listeners('exit')) if (!listenersBefore.exit.includes(listener)) process.removeListener('exit', listener);
     for (const listener of process.listeners('beforeExit')) if (!listenersBefore.beforeExit.includes(listener)) process.removeListener('beforeExit', listener);
   }
-  return { urns, withSecretInputs, resources: resources.map((r) => ({ ...r, protect: protectedNames.has(`${r.type}::${r.name}`), dependsOn: dependencies.get(`${r.type}::${r.name}`) ?? [] })), outputs, secretOutputs };
+  return { urns, withSecretInputs, resources: resources.map((r) => ({ ...r, protect: protectedNames.has(`${r.type}::${r.name}`), dependsOn: dependencies.get(`${r.type}::${r.name}`) ?? [], aliases: aliases.get(`${r.type}::${r.name}`) ?? [] })), outputs, secretOutputs };
 }
 
 /** The names of the resources a `dependsOn` option names (the program passes plain resources, or arrays of them). */

@@ -17,7 +17,7 @@ import { Registered, runProgram } from '../../stacks/run-program';
 
 const model = careerCopilot();
 const STACK = 'urn:pulumi:dev::career-copilot';
-const COMPONENT_URN = `${STACK}::career-copilot:platform:Component::user-service`;
+const COMPONENT_URN = `${STACK}::career-copilot:platform:ContextService::user-service`;
 
 interface Resource {
   readonly type: string;
