@@ -1,3 +1,4 @@
+import { DATA_ENGINE_PROFILES } from './data-engines';
 import { KubernetesObject } from './synthesize';
 
 /**
@@ -7,9 +8,8 @@ import { KubernetesObject } from './synthesize';
 export const DATA_BEARING_KINDS: Readonly<Record<string, string>> = {
   'v1/Namespace': 'deleting it deletes every volume claim in it',
   'v1/PersistentVolumeClaim': 'holds a volume',
-  'apps/v1/StatefulSet': 'owns volume claims (Redis data)',
-  'postgresql.cnpg.io/v1/Cluster': 'a PostgreSQL cluster and its volumes',
-  'mongodbcommunity.mongodb.com/v1/MongoDBCommunity': 'a MongoDB replica set and its volumes',
+  // Each data-store engine's own (a CloudNativePG Cluster, Redis's StatefulSet).
+  ...Object.assign({}, ...Object.values(DATA_ENGINE_PROFILES).map((profile) => profile.dataBearingKinds)),
   'kafka.strimzi.io/v1/Kafka': 'the Kafka cluster',
   'kafka.strimzi.io/v1/KafkaNodePool': "the Kafka brokers' volumes",
   'kafka.strimzi.io/v1/KafkaTopic': 'a topic and its events',

@@ -1,17 +1,7 @@
-import { DataEngine, DataStoreSpec } from '../phases/model/data-store';
+import { DataStoreSpec } from '../phases/model/data-store';
 import { clusterHost } from './cluster-dns';
+import { DATA_ENGINE_PROFILES } from './data-engines';
 import { ComposedEnvVar, SecretEnvRef } from './microservice';
-
-/**
- * The Secret key that holds a connection URL, per engine. PostgreSQL follows CloudNativePG's `<cluster>-app`
- * secret; the MongoDB operator and the Redis credentials are given the same secret name so that every
- * consumer reads `<store>-app`.
- */
-const URL_KEY: Record<DataEngine, string> = {
-  postgresql: 'uri',
-  mongodb: 'connectionString.standard',
-  redis: 'url',
-};
 
 /** The key of `<store>-app` with the read replicas' URL, where the stack writes the Secret (the aws target). */
 export const READ_URL_KEY = 'readUri';
@@ -31,7 +21,8 @@ export function connectionEnv(store: DataStoreSpec): SecretEnvRef {
   return {
     env: `${envPrefix(store)}_URL`,
     secretName: connectionSecretName(store),
-    key: URL_KEY[store.engine],
+    // CloudNativePG's `<cluster>-app`; the MongoDB operator and the Redis credentials get the same name.
+    key: DATA_ENGINE_PROFILES[store.engine].urlKey,
   };
 }
 

@@ -1,37 +1,18 @@
 import { DataEngine, DataStoreSpec } from '../phases/model/data-store';
 import { PhasePlan } from '../phases/phase-plan';
 import { GATEWAY_METRICS_PORT } from './api-gateway';
-import { NamespaceIngress, NetworkWorkload } from './network-policies';
+import { DATA_ENGINE_PROFILES, EngineNetwork } from './data-engines';
+import { NetworkWorkload } from './network-policies';
 
-/** How each engine's pods are reached, labelled and managed in the cluster. */
-interface EngineNetwork {
+/** How a store's pods are reached: its engine's network rules (constructs/data-engines.ts) and its port. */
+interface StoreNetwork extends EngineNetwork {
   readonly port: number;
-  /** Ports the store's own pods use among themselves. */
-  readonly peerPorts: readonly number[];
-  /** Pod labels the operator (or our StatefulSet) puts on the store's pods. */
-  readonly podSelector?: (name: string) => Record<string, string>;
-  /** The operator's own connections into the pods. */
-  readonly operator?: NamespaceIngress;
-  /** The pods' instance manager talks to the Kubernetes API. */
-  readonly apiServerEgress: boolean;
 }
 
-const ENGINES: Record<DataEngine, EngineNetwork> = {
-  // CloudNativePG: streaming replication and the instance manager's status port, polled by the operator.
-  postgresql: {
-    port: 5432,
-    peerPorts: [5432, 8000],
-    podSelector: (name) => ({ 'cnpg.io/cluster': name }),
-    operator: { namespace: 'cnpg-system', podSelector: { 'app.kubernetes.io/name': 'cloudnative-pg' }, ports: [8000, 5432] },
-    apiServerEgress: true,
-  },
-  // MongoDB community: replica set members talk to each other; the agent's readiness probe patches its pod.
-  mongodb: { port: 27017, peerPorts: [27017], apiServerEgress: true },
-  redis: { port: 6379, peerPorts: [], apiServerEgress: false },
-};
+const engineNetwork = (engine: DataEngine): StoreNetwork => ({ port: DATA_ENGINE_PROFILES[engine].port, ...DATA_ENGINE_PROFILES[engine].network });
 
 /** Strimzi labels every pod of a cluster (brokers, controllers, entity operator) with `strimzi.io/cluster`. */
-const KAFKA: EngineNetwork = {
+const KAFKA: StoreNetwork = {
   port: 9093,
   // 9090 controller quorum, 9091 replication and the operators' connections, 9093 TLS clients.
   peerPorts: [9090, 9091, 9093],
@@ -74,15 +55,15 @@ export function networkWorkloads(plan: PhasePlan, options: NetworkWorkloadsOptio
   const hasGateway = plan.workloads.some((w) => w.role === 'gateway');
 
   for (const w of plan.workloads) port.set(w.spec.name, w.spec.port);
-  const storeNetworks = new Map<string, EngineNetwork>();
+  const storeNetworks = new Map<string, StoreNetwork>();
   if (options.inClusterData) {
-    for (const store of plan.dataStores) storeNetworks.set(store.name, ENGINES[store.engine]);
+    for (const store of plan.dataStores) storeNetworks.set(store.name, engineNetwork(store.engine));
     if (options.eventBus) storeNetworks.set(options.eventBusName, KAFKA);
   }
   for (const [name, network] of storeNetworks) port.set(name, network.port);
 
   const externalPorts = (stores: readonly DataStoreSpec[], kafka: boolean) =>
-    [...new Set([...stores.map((s) => ENGINES[s.engine].port), ...(kafka ? [9096] : [])])].sort((a, b) => a - b);
+    [...new Set([...stores.map((s) => DATA_ENGINE_PROFILES[s.engine].port), ...(kafka ? [9096] : [])])].sort((a, b) => a - b);
 
   for (const w of plan.workloads) {
     for (const callee of w.calls) edges.push({ from: w.spec.name, to: callee, port: port.get(callee)! });

@@ -1,24 +1,23 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { DataEngine, DataStoreSpec } from '../phases/model/data-store';
+import { DataStoreSpec } from '../phases/model/data-store';
 import { imageReference } from '../phases/model/image-ref';
-import { PhasePlan, superuserStores, WorkloadPlan, WorkloadRole } from '../phases/phase-plan';
+import { PhasePlan, superuserStores, WorkloadPlan } from '../phases/phase-plan';
 import { ApiGateway, GATEWAY_METRICS_PORT, GATEWAY_METRICS_PORT_NAME } from './api-gateway';
 import { DEFAULT_LATENCY_BUCKETS_SECONDS } from './gateway-metrics-program';
 import { AuthDataSplitJob } from './auth-data-split-job';
 import { serviceUrl } from './cluster-dns';
+import { ComponentKind, WORKLOAD_KINDS } from './component-kinds';
+import { DATA_ENGINE_PROFILES } from './data-engines';
 import { connectionEnv, readConnectionEnv } from './data-store-connection';
 import { EventBus, eventTopicName, managedKafkaCredentialsSecretName } from './event-bus';
 import { EventStoreSchemaJob } from './event-store-schema-job';
 import { FeatureFlags } from './feature-flags';
 import { Microservice, MicroserviceProps, NamedMount } from './microservice';
-import { MongoDatabase } from './mongo-database';
 import { PlatformNamespace } from './namespace';
 import { NetworkPolicies } from './network-policies';
 import { networkWorkloads, smokeTestName } from './network-workloads';
-import { PostgresDatabase } from './postgres-database';
 import { ProgressiveRelease } from './progressive-release';
-import { RedisStore } from './redis-store';
 import { SagaOrchestratorConfig } from './saga-orchestrator-config';
 import { ServiceMesh } from './service-mesh';
 import { ServiceObservability } from './service-observability';
@@ -26,29 +25,6 @@ import { SupportImage, supportImageReferences } from './support-images';
 
 /** The component that holds the mesh's objects (Gateway, VirtualServices, policies). */
 export const MESH_COMPONENT = 'service-mesh';
-
-/**
- * What a component of a phase is, as a preview names it (the Pulumi type `career-copilot:platform:<kind>` of its
- * component resource). A component has one kind in every phase where it exists.
- */
-export const COMPONENT_KINDS = [
-  'Namespace', 'PostgresDatabase', 'MongoDatabase', 'RedisStore', 'EventBus', 'AuthDataSplit', 'EventStoreSchema', 'FeatureFlags',
-  'Monolith', 'Frontend', 'ApiGateway', 'ContextService', 'SagaOrchestrator', 'ConfigServer', 'ServiceMesh', 'NetworkPolicies',
-] as const;
-export type ComponentKind = (typeof COMPONENT_KINDS)[number];
-
-/** The kind of a workload's component, by its role: the compiler names a new role here. */
-const WORKLOAD_KINDS: Record<WorkloadRole, ComponentKind> = {
-  'monolith': 'Monolith',
-  'frontend': 'Frontend',
-  'gateway': 'ApiGateway',
-  'context-service': 'ContextService',
-  'saga-orchestrator': 'SagaOrchestrator',
-  'config-server': 'ConfigServer',
-};
-
-/** The kind of a data store's component, by its engine. */
-const DATA_STORE_KINDS: Record<DataEngine, ComponentKind> = { postgresql: 'PostgresDatabase', mongodb: 'MongoDatabase', redis: 'RedisStore' };
 
 /** What differs between environments of the same phase: sizing, flags, where data lives. */
 export interface EnvironmentOptions {
@@ -247,24 +223,9 @@ export class PhaseChart extends Chart {
   }
 
   private dataStore(plan: PhasePlan, store: DataStoreSpec, redisImage: string): void {
-    const common = { name: store.name, storageGi: store.storageGi, partOf: plan.product };
-    this.kinds.set(store.name, DATA_STORE_KINDS[store.engine]);
-    switch (store.engine) {
-      case 'postgresql':
-        new PostgresDatabase(this, store.name, {
-          ...common,
-          database: store.database,
-          readReplicas: store.readReplicas,
-          enableSuperuserAccess: superuserStores(plan).includes(store.name),
-        });
-        break;
-      case 'mongodb':
-        new MongoDatabase(this, store.name, { ...common, database: store.database, members: 1 + store.readReplicas });
-        break;
-      case 'redis':
-        new RedisStore(this, store.name, { ...common, image: redisImage });
-        break;
-    }
+    const profile = DATA_ENGINE_PROFILES[store.engine];
+    this.kinds.set(store.name, profile.componentKind);
+    profile.build(this, store, { partOf: plan.product, superuser: superuserStores(plan).includes(store.name), redisImage });
   }
 
   private workload(plan: PhasePlan, workload: WorkloadPlan, environment: EnvironmentOptions, flags: FeatureFlags, metricsExporterImage: string): Microservice {

@@ -1,6 +1,7 @@
 import { ApiObject, App } from 'cdk8s';
 import { PhasePlan } from '../phases/phase-plan';
-import { ComponentKind, EnvironmentOptions, PhaseChart } from './phase-chart';
+import { ComponentKind } from './component-kinds';
+import { EnvironmentOptions, PhaseChart } from './phase-chart';
 
 /** One Kubernetes object of a phase and the component (top-level construct) it belongs to. */
 export interface Manifest {

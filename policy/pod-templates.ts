@@ -1,3 +1,4 @@
+import { DataEngine } from '../phases/model/data-store';
 import { at, elements, isRecord, kindKey, Located, PlainObject, root } from './located';
 
 /**
@@ -148,6 +149,16 @@ function strimziNodePool(object: Located): PodTemplate[] {
   }];
 }
 
+/**
+ * Where each data-store engine's custom resource keeps its pods (none: the engine's own StatefulSet, seen below).
+ * Keyed by engine, so that the compiler names this table for a new engine.
+ */
+const ENGINE_POD_TEMPLATES: Readonly<Record<DataEngine, Readonly<Record<string, (object: Located) => PodTemplate[]>>>> = {
+  postgresql: { 'postgresql.cnpg.io/Cluster': cloudNativePgCluster },
+  mongodb: { 'mongodbcommunity.mongodb.com/MongoDBCommunity': mongoDbCommunity },
+  redis: {},
+};
+
 /** For each kind that makes pods, where its pod templates are. */
 const POD_TEMPLATE_LOCATORS: Readonly<Record<string, (object: Located) => PodTemplate[]>> = {
   Pod: (o) => [podSpec(at(o, 'spec'))],
@@ -160,8 +171,7 @@ const POD_TEMPLATE_LOCATORS: Readonly<Record<string, (object: Located) => PodTem
   'argoproj.io/Rollout': (o) => (at(o, 'spec', 'template').value === undefined ? [] : [podSpec(at(o, 'spec', 'template', 'spec'))]),
   'argoproj.io/AnalysisTemplate': analysisJobs,
   'argoproj.io/ClusterAnalysisTemplate': analysisJobs,
-  'postgresql.cnpg.io/Cluster': cloudNativePgCluster,
-  'mongodbcommunity.mongodb.com/MongoDBCommunity': mongoDbCommunity,
+  ...Object.assign({}, ...Object.values(ENGINE_POD_TEMPLATES)),
   'kafka.strimzi.io/Kafka': strimziKafka,
   'kafka.strimzi.io/KafkaNodePool': strimziNodePool,
 };

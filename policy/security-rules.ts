@@ -1,3 +1,4 @@
+import { DataEngine } from '../phases/model/data-store';
 import { at, elements, firstDefined, isRecord, kindKey, Located, namespaceOf, objectRef, PlainObject, root } from './located';
 import { ContainerTemplate, POD_TEMPLATE_KINDS, PodTemplate, podTemplates } from './pod-templates';
 
@@ -43,14 +44,28 @@ export interface Violation {
 }
 
 /**
+ * The data-store engines whose pods mount a service-account token, by their custom resource's kind, and why.
+ * Keyed by engine, so that the compiler names this table for a new engine.
+ */
+const ENGINE_TOKEN_EXCEPTIONS: Readonly<Record<DataEngine, Readonly<Record<string, string>>>> = {
+  postgresql: {
+    'postgresql.cnpg.io/Cluster':
+      "CloudNativePG's instance manager runs in every PostgreSQL pod and talks to the API server (it watches its Cluster, elects the primary and writes status), so the operator mounts the token of the role it creates for the cluster",
+  },
+  mongodb: {
+    'mongodbcommunity.mongodb.com/MongoDBCommunity':
+      "the MongoDB agent and its readiness probe read the automation config and patch their own pod through the API server, with the narrow role the operator's service account has",
+  },
+  // Our StatefulSet's pods mount none.
+  redis: {},
+};
+
+/**
  * Pods that mount a service-account token, and why they must. A key is a kind (`group/Kind`: every object of it)
  * or `group/Kind namespace/name` (one object). Every other pod must set `automountServiceAccountToken: false`.
  */
 export const SERVICE_ACCOUNT_TOKEN_EXCEPTIONS: Readonly<Record<string, string>> = {
-  'postgresql.cnpg.io/Cluster':
-    "CloudNativePG's instance manager runs in every PostgreSQL pod and talks to the API server (it watches its Cluster, elects the primary and writes status), so the operator mounts the token of the role it creates for the cluster",
-  'mongodbcommunity.mongodb.com/MongoDBCommunity':
-    "the MongoDB agent and its readiness probe read the automation config and patch their own pod through the API server, with the narrow role the operator's service account has",
+  ...Object.assign({}, ...Object.values(ENGINE_TOKEN_EXCEPTIONS)),
   'kafka.strimzi.io/Kafka':
     "the entity operator's topic and user operators watch KafkaTopic and KafkaUser resources and write the users' Secrets through the API server",
   'kafka.strimzi.io/KafkaNodePool':

@@ -1,4 +1,5 @@
 import { memoryMebibytes } from '../constructs/quantities';
+import { DataEngine } from '../phases/model/data-store';
 import { FieldChange, formatPath } from './field-diff';
 
 /**
@@ -20,6 +21,29 @@ export interface ImmutableField {
 }
 
 const REPLACED = 'immutable: the API server refuses the update, so Pulumi deletes and re-creates the object';
+
+/**
+ * The immutable fields of each data-store engine's custom resource (Redis has none: its StatefulSet's are the built-in kind's).
+ * Keyed by engine, so that the compiler names this table for a new engine.
+ */
+const ENGINE_IMMUTABLE_FIELDS: Readonly<Record<DataEngine, readonly ImmutableField[]>> = {
+  postgresql: [
+    {
+      kind: 'postgresql.cnpg.io/v1/Cluster',
+      field: 'spec.bootstrap',
+      reason: 'read by CloudNativePG only when it creates the cluster: a changed bootstrap (another database or owner) no longer describes the running one, and a re-created cluster starts empty',
+    },
+    { kind: 'postgresql.cnpg.io/v1/Cluster', field: 'spec.storage.size', reason: 'CloudNativePG can expand volumes, never shrink them', mayGrow: true },
+  ],
+  mongodb: [
+    {
+      kind: 'mongodbcommunity.mongodb.com/v1/MongoDBCommunity',
+      field: 'spec.statefulSet.spec.volumeClaimTemplates',
+      reason: "the operator's StatefulSet cannot change its claim templates: the operator fails to reconcile, or re-creates the set on new, empty volumes",
+    },
+  ],
+  redis: [],
+};
 
 /**
  * The immutable fields of the kinds this project emits. Built-in kinds follow the API server's validation and
@@ -50,17 +74,7 @@ export const IMMUTABLE_FIELDS: readonly ImmutableField[] = [
   },
   { kind: 'v1/PersistentVolumeClaim', field: 'spec.resources.requests.storage', reason: 'a volume can be expanded, never shrunk', mayGrow: true },
   { kind: 'rbac.authorization.k8s.io/v1/RoleBinding', field: 'roleRef', reason: REPLACED },
-  {
-    kind: 'postgresql.cnpg.io/v1/Cluster',
-    field: 'spec.bootstrap',
-    reason: 'read by CloudNativePG only when it creates the cluster: a changed bootstrap (another database or owner) no longer describes the running one, and a re-created cluster starts empty',
-  },
-  { kind: 'postgresql.cnpg.io/v1/Cluster', field: 'spec.storage.size', reason: 'CloudNativePG can expand volumes, never shrink them', mayGrow: true },
-  {
-    kind: 'mongodbcommunity.mongodb.com/v1/MongoDBCommunity',
-    field: 'spec.statefulSet.spec.volumeClaimTemplates',
-    reason: "the operator's StatefulSet cannot change its claim templates: the operator fails to reconcile, or re-creates the set on new, empty volumes",
-  },
+  ...Object.values(ENGINE_IMMUTABLE_FIELDS).flat(),
   {
     kind: 'kafka.strimzi.io/v1/KafkaNodePool',
     field: 'spec.storage',

@@ -1,5 +1,6 @@
 import { cpuMillis, memoryMebibytes } from '../constructs/quantities';
 import { Manifest } from '../constructs/synthesize';
+import { DataEngine } from '../phases/model/data-store';
 
 /** CPU and memory requested, the way a scheduler reserves it. */
 export interface Requests {
@@ -86,6 +87,31 @@ const notInjected = (template: unknown) =>
   at(template, 'metadata', 'labels', 'sidecar.istio.io/inject') === 'false' || at(template, 'metadata', 'annotations', 'sidecar.istio.io/inject') === 'false';
 
 /**
+ * The pods each data-store engine's custom resource runs, by its kind (none: the engine's own StatefulSet, counted
+ * as one). Keyed by engine, so that the compiler names this table for a new engine.
+ */
+const ENGINE_POD_COUNTERS: Readonly<Record<DataEngine, Readonly<Record<string, Counter>>>> = {
+  postgresql: {
+    // CloudNativePG: one pod per instance (primary and replicas), each requesting `spec.resources`.
+    'postgresql.cnpg.io/v1/Cluster': (m) => ({
+      pods: (at(m.document, 'spec', 'instances') as number | undefined) ?? 1,
+      perPod: podRequests(`${m.document.metadata.name}.spec`, { containers: [{ resources: at(m.document, 'spec', 'resources') as Container['resources'] }] }),
+      // The operator copies `inheritedMetadata` onto the pods.
+      injectable: !notInjected(at(m.document, 'spec', 'inheritedMetadata') === undefined ? undefined : { metadata: at(m.document, 'spec', 'inheritedMetadata') }),
+    }),
+  },
+  mongodb: {
+    // MongoDB community: one pod per member, with the containers of the StatefulSet override (mongod, agent).
+    'mongodbcommunity.mongodb.com/v1/MongoDBCommunity': (m) => ({
+      pods: (at(m.document, 'spec', 'members') as number | undefined) ?? 1,
+      perPod: podRequests(`${m.document.metadata.name}.spec.statefulSet.spec.template.spec`, at(m.document, 'spec', 'statefulSet', 'spec', 'template', 'spec') as PodSpec),
+      injectable: !notInjected(at(m.document, 'spec', 'statefulSet', 'spec', 'template')),
+    }),
+  },
+  redis: {},
+};
+
+/**
  * How each kind runs pods at rest. Not counted: Jobs (they run once and finish) and Argo's smoke-test
  * analysis runs (only during a release). Operators' own pods run outside the namespace and are not counted.
  */
@@ -118,19 +144,7 @@ const POD_COUNTERS: Readonly<Record<string, Counter>> = {
       injectable: !notInjected(template),
     };
   },
-  // CloudNativePG: one pod per instance (primary and replicas), each requesting `spec.resources`.
-  'postgresql.cnpg.io/v1/Cluster': (m) => ({
-    pods: (at(m.document, 'spec', 'instances') as number | undefined) ?? 1,
-    perPod: podRequests(`${m.document.metadata.name}.spec`, { containers: [{ resources: at(m.document, 'spec', 'resources') as Container['resources'] }] }),
-    // The operator copies `inheritedMetadata` onto the pods.
-    injectable: !notInjected(at(m.document, 'spec', 'inheritedMetadata') === undefined ? undefined : { metadata: at(m.document, 'spec', 'inheritedMetadata') }),
-  }),
-  // MongoDB community: one pod per member, with the containers of the StatefulSet override (mongod, agent).
-  'mongodbcommunity.mongodb.com/v1/MongoDBCommunity': (m) => ({
-    pods: (at(m.document, 'spec', 'members') as number | undefined) ?? 1,
-    perPod: podRequests(`${m.document.metadata.name}.spec.statefulSet.spec.template.spec`, at(m.document, 'spec', 'statefulSet', 'spec', 'template', 'spec') as PodSpec),
-    injectable: !notInjected(at(m.document, 'spec', 'statefulSet', 'spec', 'template')),
-  }),
+  ...Object.assign({}, ...Object.values(ENGINE_POD_COUNTERS)),
   // Strimzi: the brokers are the node pool's replicas.
   'kafka.strimzi.io/v1/KafkaNodePool': (m) => ({
     pods: (at(m.document, 'spec', 'replicas') as number | undefined) ?? 1,

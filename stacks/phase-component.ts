@@ -1,7 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { dataBearingReason } from '../constructs/data-bearing';
-import { ComponentKind } from '../constructs/phase-chart';
+import { ComponentKind } from '../constructs/component-kinds';
 import { Manifest } from '../constructs/synthesize';
 import { podTemplates } from '../policy/pod-templates';
 import { kubernetesResource } from './kubernetes-resource';

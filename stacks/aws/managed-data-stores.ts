@@ -2,6 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
+import { DATA_ENGINE_PROFILES } from '../../constructs/data-engines';
 import { connectionSecretName, READ_URL_KEY } from '../../constructs/data-store-connection';
 import { managedKafkaCredentialsSecretName } from '../../constructs/event-bus';
 import { DataEngine, DataStoreSpec } from '../../phases/model/data-store';
@@ -31,7 +32,6 @@ export interface ManagedDataStoresArgs {
   readonly namespaceResource: pulumi.Resource;
 }
 
-const PORTS: Record<DataEngine, number> = { postgresql: 5432, mongodb: 27017, redis: 6379 };
 const KAFKA_SCRAM_TLS_PORT = 9096;
 /** MSK takes only the Secrets Manager secrets whose names start so. */
 const MSK_SCRAM_SECRET_PREFIX = 'AmazonMSK_';
@@ -68,7 +68,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
     const securityGroup = new aws.ec2.SecurityGroup(name, {
       vpcId: args.vpcId,
       description: 'Career Copilot data services: reachable from the cluster only',
-      ingress: [...new Set([...args.stores.map((s) => PORTS[s.engine]), ...(args.eventBus ? [KAFKA_SCRAM_TLS_PORT] : [])])].sort().map((port) => ({
+      ingress: [...new Set([...args.stores.map((s) => DATA_ENGINE_PROFILES[s.engine].port), ...(args.eventBus ? [KAFKA_SCRAM_TLS_PORT] : [])])].sort().map((port) => ({
         protocol: 'tcp',
         fromPort: port,
         toPort: port,
@@ -159,7 +159,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
           for (let i = 0; i < documentDbInstances(store); i++) {
             new aws.docdb.ClusterInstance(`${store.name}-${i}`, { clusterIdentifier: cluster.id, instanceClass: 'db.t4g.medium' }, child);
           }
-          endpoint = { host: cluster.endpoint, port: cluster.port.apply((port) => port ?? PORTS.mongodb) };
+          endpoint = { host: cluster.endpoint, port: cluster.port.apply((port) => port ?? DATA_ENGINE_PROFILES.mongodb.port) };
           url = pulumi.interpolate`mongodb://${MASTER_USERNAME}:${password}@${cluster.endpoint}:${cluster.port}/${store.database}?tls=true&replicaSet=rs0&retryWrites=false`;
           break;
         }
@@ -181,7 +181,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
             subnetGroupName: cacheSubnets!.name,
             securityGroupIds: [securityGroup.id],
           }, keep);
-          endpoint = { host: group.primaryEndpointAddress, port: pulumi.output(PORTS.redis) };
+          endpoint = { host: group.primaryEndpointAddress, port: pulumi.output(DATA_ENGINE_PROFILES.redis.port) };
           url = pulumi.interpolate`rediss://:${password}@${group.primaryEndpointAddress}:6379/0`;
           break;
         }

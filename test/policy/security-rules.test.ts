@@ -295,10 +295,19 @@ function secretsWithData(value: unknown): unknown[] {
   return [...own, ...Object.values(value).flatMap(secretsWithData)];
 }
 
+/** jest's snapshot files and the components' reviewed YAML (test/constructs/__component_snapshots__). */
 function snapshotFiles(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[])
-    .filter((f) => f.split(path.sep).includes('__snapshots__') && f.endsWith('.snap'))
+    .filter((f) => (f.split(path.sep).includes('__snapshots__') && f.endsWith('.snap')) || (f.split(path.sep).includes('__component_snapshots__') && f.endsWith('.yaml')))
     .map((f) => path.join(dir, f));
+}
+
+/** The snapshots a file holds, by name: a .snap file is a CommonJS module of strings; a .yaml file is one. */
+function snapshotsOf(file: string): Record<string, unknown> {
+  if (file.endsWith('.yaml')) return { [path.basename(file)]: fs.readFileSync(file, 'utf8') };
+  const exported: Record<string, unknown> = {};
+  new Function('exports', fs.readFileSync(file, 'utf8'))(exported);
+  return exported;
 }
 
 describe('no Secret with data in any manifest or snapshot', () => {
@@ -310,9 +319,7 @@ describe('no Secret with data in any manifest or snapshot', () => {
   test('there are snapshots to check', () => expect(files.length).toBeGreaterThan(0));
 
   test.each(files.map((f) => [path.relative(process.cwd(), f), f]))('%s', (_name, file) => {
-    const exported: Record<string, unknown> = {};
-    new Function('exports', fs.readFileSync(file, 'utf8'))(exported); // a .snap file is a CommonJS module of strings
-    for (const [name, serialized] of Object.entries(exported)) {
+    for (const [name, serialized] of Object.entries(snapshotsOf(file))) {
       const text = String(serialized).trim().replace(/^"|"$/g, '');
       const documents = parseAllDocuments(text);
       const parsed = Array.isArray(documents) && documents.every((d) => d.errors.length === 0);
