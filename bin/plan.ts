@@ -11,6 +11,7 @@
 import * as fs from 'fs';
 import { parseArgs } from 'util';
 import { ValidationError } from '../phases/model/validation-error';
+import { careerCopilot } from '../phases/career-copilot';
 import { parsePhase } from '../phases/phase-step';
 import { planTransition } from '../review/phase-transition';
 import { renderPlanReport } from '../review/plan-report';
@@ -43,6 +44,7 @@ function main(): void {
   const to = parsePhase('--to', values.to);
   const stack = values.stack === undefined ? undefined : readStackEnvironment(values.stack);
   const transition = planTransition(from, to, {
+    model: careerCopilot(),
     allowSkip: values['allow-skip'],
     ...(stack ? { environment: stack.environment, selection: stack.selection } : {}),
   });

@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
 import { DataEngine, DataStoreSpec } from '../phases/model/data-store';
 import { ComponentKind } from './component-kinds';
-import { MongoDatabase } from './mongo-database';
+import { MongoDatabase, mongoPasswordSecretName } from './mongo-database';
 import { NamespaceIngress } from './network-policies';
 import { PostgresDatabase } from './postgres-database';
 import { REDIS_AUTH_CONFIG_KEY, RedisStore } from './redis-store';
+import { connectionSecretName } from './store-secrets';
 
 /** How an engine's pods are reached, labelled and managed in the cluster. */
 export interface EngineNetwork {
@@ -93,7 +94,7 @@ export const DATA_ENGINE_PROFILES: Readonly<Record<DataEngine, DataEngineProfile
     // Replica set members talk to each other; the agent's readiness probe patches its pod.
     network: { peerPorts: [27017], apiServerEgress: true },
     // The operator reads the user's password from `<store>-password`.
-    generatedSecret: { secretName: (store) => `${store.name}-password`, keys: (password) => ({ password }) },
+    generatedSecret: { secretName: (store) => mongoPasswordSecretName(store.name), keys: (password) => ({ password }) },
     dataBearingKinds: { 'mongodbcommunity.mongodb.com/v1/MongoDBCommunity': 'a MongoDB replica set and its volumes' },
     build: (scope, store, context) =>
       new MongoDatabase(scope, store.name, { name: store.name, storageGi: store.storageGi, partOf: context.partOf, database: store.database, members: 1 + store.readReplicas }),
@@ -105,7 +106,7 @@ export const DATA_ENGINE_PROFILES: Readonly<Record<DataEngine, DataEngineProfile
     network: { peerPorts: [], apiServerEgress: false },
     // Our StatefulSet's server, the clients and the probes read `<store>-app`.
     generatedSecret: {
-      secretName: (store) => `${store.name}-app`,
+      secretName: connectionSecretName,
       keys: (password, host) => ({ password, url: `redis://:${password}@${host}:${REDIS_PORT}/0`, [REDIS_AUTH_CONFIG_KEY]: `requirepass ${password}\n` }),
     },
     dataBearingKinds: { 'apps/v1/StatefulSet': 'owns volume claims (Redis data)' },

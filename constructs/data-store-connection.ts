@@ -1,15 +1,13 @@
 import { DataStoreSpec } from '../phases/model/data-store';
 import { clusterHost } from './cluster-dns';
 import { DATA_ENGINE_PROFILES } from './data-engines';
+import { connectionSecretName } from './store-secrets';
 import { ComposedEnvVar, SecretEnvRef } from './microservice';
 
 /** The key of `<store>-app` with the read replicas' URL, where the stack writes the Secret (the aws target). */
 export const READ_URL_KEY = 'readUri';
 
-/** Name of the Secret that holds a data store's application credentials. */
-export function connectionSecretName(store: Pick<DataStoreSpec, 'name'>): string {
-  return `${store.name}-app`;
-}
+export { connectionSecretName };
 
 /** `user-db` -> `USER_DB`: the prefix of a store's variables. */
 function envPrefix(store: Pick<DataStoreSpec, 'name'>): string {

@@ -57,6 +57,11 @@ export function managedKafkaCredentialsSecretName(service: string): string {
   return `${service}-kafka`;
 }
 
+/** The Secret with a managed Kafka's (MSK's) bootstrap servers (key `bootstrapServers`), which the stack writes. */
+export const MANAGED_KAFKA_SECRET_NAME = 'event-bus-app';
+/** The key of `MANAGED_KAFKA_SECRET_NAME` with the bootstrap servers. */
+export const MANAGED_KAFKA_BOOTSTRAP_KEY = 'bootstrapServers';
+
 /** Port of the TLS listener; `bootstrapServers` points at it. */
 export const TLS_LISTENER_PORT = 9093;
 

@@ -7,6 +7,7 @@ import {
 import { ResourceRequirements } from '../phases/model/workload';
 import { showValue, ValidationError } from '../phases/model/validation-error';
 import { componentLabels, OUT_OF_MESH_LABELS } from './labels';
+import { connectionSecretName } from './store-secrets';
 import { checkDnsLabel, checkInteger } from './prop-checks';
 import { checkResources, PodIdentity, resourceQuantities, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './restricted-pod';
 
@@ -68,6 +69,11 @@ const INIT_CONTAINERS = ['mongod-posthook', 'mongodb-agent-readinessprobe'] as c
  * context for every container. The pods keep their service-account token: the operator's readiness probe
  * patches its own pod's annotations through the Kubernetes API.
  */
+/** The Secret with the application user's password (key `password`) that the operator reads: `<name>-password`. */
+export function mongoPasswordSecretName(name: string): string {
+  return `${name}-password`;
+}
+
 export class MongoDatabase extends Construct {
   public readonly name: string;
   public readonly database: string;
@@ -107,8 +113,8 @@ export class MongoDatabase extends Construct {
     this.name = props.name;
     this.database = props.database;
     this.userName = userName;
-    this.connectionSecretName = `${props.name}-app`;
-    this.passwordSecretName = `${props.name}-password`;
+    this.connectionSecretName = connectionSecretName(props);
+    this.passwordSecretName = mongoPasswordSecretName(props.name);
     this.serviceName = `${props.name}-svc`;
     const labels = componentLabels(props.name, props.component ?? 'database', props.partOf);
     const container = (name: string, requirements: ResourceRequirements) => ({

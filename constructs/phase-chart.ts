@@ -10,7 +10,7 @@ import { serviceUrl } from './cluster-dns';
 import { ComponentKind, WORKLOAD_KINDS } from './component-kinds';
 import { DATA_ENGINE_PROFILES } from './data-engines';
 import { connectionEnv, readConnectionEnv } from './data-store-connection';
-import { EventBus, eventTopicName, managedKafkaCredentialsSecretName } from './event-bus';
+import { EventBus, eventTopicName, MANAGED_KAFKA_BOOTSTRAP_KEY, MANAGED_KAFKA_SECRET_NAME, managedKafkaCredentialsSecretName } from './event-bus';
 import { EventStoreSchemaJob } from './event-store-schema-job';
 import { FeatureFlags } from './feature-flags';
 import { Microservice, MicroserviceProps, NamedMount } from './microservice';
@@ -297,7 +297,7 @@ export class PhaseChart extends Chart {
       } else {
         // A managed Kafka (MSK): its address and the service's SCRAM credentials come from the Secrets the stack
         // writes; its brokers' certificates are signed by a public CA, which the image trusts.
-        secretEnv.push({ env: 'KAFKA_BOOTSTRAP_SERVERS', secretName: `${EVENT_BUS_NAME}-app`, key: 'bootstrapServers' });
+        secretEnv.push({ env: 'KAFKA_BOOTSTRAP_SERVERS', secretName: MANAGED_KAFKA_SECRET_NAME, key: MANAGED_KAFKA_BOOTSTRAP_KEY });
         config.KAFKA_SASL_MECHANISM = 'SCRAM-SHA-512';
         config.KAFKA_USER_PATH = KAFKA_USER_PATH;
         secretMounts.push({ name: managedKafkaCredentialsSecretName(spec.name), mountPath: KAFKA_USER_PATH });

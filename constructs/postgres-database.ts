@@ -9,6 +9,7 @@ import {
 import { ResourceRequirements } from '../phases/model/workload';
 import { showValue, ValidationError } from '../phases/model/validation-error';
 import { componentLabels, OUT_OF_MESH_LABELS } from './labels';
+import { connectionSecretName } from './store-secrets';
 import { checkDnsLabel, checkInteger, checkPinnedImage } from './prop-checks';
 import { checkResources } from './restricted-pod';
 
@@ -108,7 +109,7 @@ export class PostgresDatabase extends Construct {
     this.owner = owner;
     this.readWriteService = `${props.name}-rw`;
     this.readOnlyService = `${props.name}-ro`;
-    this.appSecretName = `${props.name}-app`;
+    this.appSecretName = connectionSecretName(props);
     this.superuserSecretName = props.enableSuperuserAccess ? `${props.name}-superuser` : undefined;
     const labels = componentLabels(props.name, props.component ?? 'database', props.partOf);
 

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { ResourceRequirements } from '../phases/model/workload';
 import { notOneOf, showValue, ValidationError } from '../phases/model/validation-error';
 import { componentLabels, OUT_OF_MESH_LABELS, selectorLabels } from './labels';
+import { connectionSecretName } from './store-secrets';
 import { checkDnsLabel, checkInteger, checkPinnedImage } from './prop-checks';
 import { memoryMebibytes } from './quantities';
 import { checkResources, kubeResources, PodIdentity, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './restricted-pod';
@@ -109,7 +110,7 @@ export class RedisStore extends Construct {
     this.name = props.name;
     this.serviceName = props.name;
     this.headlessServiceName = `${props.name}-headless`;
-    this.secretName = `${props.name}-app`;
+    this.secretName = connectionSecretName(props);
     this.port = port;
     this.selector = selectorLabels(props.name);
     const labels = componentLabels(props.name, props.component ?? 'cache', props.partOf);

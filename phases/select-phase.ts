@@ -9,8 +9,6 @@ import { WorkloadSpec } from './model/workload';
 import { retainedPhase } from './phase-step';
 import { EdgeAuthenticationPlan, EventClientPlan, FeatureFlagPlan, PhasePlan, RoutePlan, TopicPlan, UnlistedRoutePlan, WorkloadPlan } from './phase-plan';
 
-/** The context that reads every other context's data product (the seed's self-serve analytics). */
-const DATA_PRODUCT_CONSUMER = 'analytics';
 /** A data product keeps each key's latest record; this bounds only the tombstones and old segments. */
 const DATA_PRODUCT_RETENTION_HOURS = 90 * 24;
 
@@ -171,7 +169,7 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
         service: c.service.name,
         context: c.name,
         produces: [...c.publishes.map((e) => e.name), ...(spec.platform.dataProducts ? [dataProductEvent(c.name)] : [])],
-        consumes: [...c.consumes, ...(c.name === DATA_PRODUCT_CONSUMER ? products.filter((p) => p !== dataProductEvent(c.name)) : [])].filter((e) => onBus.has(e)),
+        consumes: [...c.consumes, ...(c.name === model.dataProductConsumer ? products.filter((p) => p !== dataProductEvent(c.name)) : [])].filter((e) => onBus.has(e)),
       }))
     : [];
   if (spec.platform.eventBus && spec.platform.sagaOrchestrator) {
@@ -187,8 +185,9 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
       }
     : undefined;
 
-  // The auth split runs while both the monolith's database and the auth store exist and the monolith lives.
-  const auth = model.contexts.find((c) => c.name === 'auth');
+  // The auth split runs while both the monolith's database and the auth store exist and the monolith lives. The
+  // context that owns authentication is the one whose tokens the edge verifies.
+  const auth = model.contexts.find((c) => c.name === model.edgeAuthentication.context);
   const authDataSplit =
     auth && spec.monolith && spec.services.includes(auth.name) ? { monolith: model.monolith.database, auth: auth.dataStore } : undefined;
 

@@ -1,3 +1,4 @@
+import { ComponentKind } from '../constructs/component-kinds';
 import { PhasePlan, WorkloadPlan } from '../phases/phase-plan';
 
 /**
@@ -10,8 +11,6 @@ import { PhasePlan, WorkloadPlan } from '../phases/phase-plan';
 export interface ComponentInputs {
   /** What the row covers, for messages and the documentation of the rule. */
   readonly description: string;
-  /** Whether `component` is of this kind in `plan`. */
-  readonly matches: (component: string, plan: PhasePlan) => boolean;
   /** The plan's values the component is built from; undefined when it does not exist in `plan`. */
   readonly inputs: (plan: PhasePlan, component: string) => unknown;
 }
@@ -47,41 +46,56 @@ function workloadInputs(plan: PhasePlan, component: string): unknown {
   }
 }
 
-/** The rows, most specific first; a component takes the first row that matches it in either phase. */
-export const COMPONENT_INPUTS: readonly ComponentInputs[] = [
-  {
-    description: 'the namespace: its name and whether the mesh injects sidecars',
-    matches: (component) => component === 'namespace',
-    inputs: (plan) => ({ namespace: plan.namespace, product: plan.product, mesh: plan.platform.mesh }),
+const NAMESPACE: ComponentInputs = {
+  description: 'the namespace: its name and whether the mesh injects sidecars',
+  inputs: (plan) => ({ namespace: plan.namespace, product: plan.product, mesh: plan.platform.mesh }),
+};
+const DATA_STORE: ComponentInputs = {
+  description: 'a data store: its spec, and whether the auth split needs a superuser in it',
+  inputs: (plan, component) => {
+    const store = plan.dataStores.find((s) => s.name === component);
+    return store && { store, superuser: plan.authDataSplit?.monolith.name === component };
   },
-  {
+};
+const WORKLOAD: ComponentInputs = {
+  description: "a workload: its plan (spec, calls, stores, release, dual writes), its events, the objectives, whether the mesh is on; the gateway's routes, the orchestrator's sagas, the config server's flags",
+  inputs: workloadInputs,
+};
+
+/** The row of each kind of component (constructs/component-kinds.ts): the compiler names a new kind here. */
+export const COMPONENT_INPUTS: Readonly<Record<ComponentKind, ComponentInputs>> = {
+  Namespace: NAMESPACE,
+  PostgresDatabase: DATA_STORE,
+  MongoDatabase: DATA_STORE,
+  RedisStore: DATA_STORE,
+  EventBus: {
     description: 'the event bus: whether it exists, its topics and its clients',
-    matches: (component) => component === 'event-bus',
     inputs: (plan) => (plan.eventBus ? { topics: plan.topics, clients: plan.eventClients } : undefined),
   },
-  {
+  AuthDataSplit: {
     description: "the auth data split: the monolith's and the auth store, while both exist and the monolith runs",
-    matches: (component) => component === 'auth-data-split',
     inputs: (plan) => plan.authDataSplit,
   },
-  {
+  EventStoreSchema: {
     description: "the event store's schema: the event store's database",
-    matches: (component) => component === 'event-store-schema',
     inputs: (plan) => plan.eventStore,
   },
-  {
+  FeatureFlags: {
     description: "feature flags: each flag's value in the phase, and whether the config server serves them",
-    matches: (component) => component === 'feature-flags',
     inputs: (plan) => ({ flags: plan.featureFlags, configServer: plan.platform.configServer }),
   },
-  {
+  Monolith: WORKLOAD,
+  Frontend: WORKLOAD,
+  ApiGateway: WORKLOAD,
+  ContextService: WORKLOAD,
+  SagaOrchestrator: WORKLOAD,
+  ConfigServer: WORKLOAD,
+  ServiceMesh: {
     description: 'the service mesh: whether it exists, and the workloads, their callers and their releases',
-    matches: (component) => component === 'service-mesh',
     inputs: (plan) => (plan.platform.mesh ? connections(plan) : undefined),
   },
-  {
+  NetworkPolicies: {
     description: 'network policies: every connection of the phase (calls, data stores, the bus and its clients, the one-off jobs, the mesh)',
-    matches: (component) => component === 'network-policies',
     inputs: (plan) => ({
       workloads: connections(plan),
       stores: plan.dataStores.map((s) => [s.name, s.engine]),
@@ -92,22 +106,4 @@ export const COMPONENT_INPUTS: readonly ComponentInputs[] = [
       mesh: plan.platform.mesh,
     }),
   },
-  {
-    description: "a data store: its spec, and whether the auth split needs a superuser in it",
-    matches: (component, plan) => plan.dataStores.some((s) => s.name === component),
-    inputs: (plan, component) => {
-      const store = plan.dataStores.find((s) => s.name === component);
-      return store && { store, superuser: plan.authDataSplit?.monolith.name === component };
-    },
-  },
-  {
-    description: "a workload: its plan (spec, calls, stores, release, dual writes), its events, the objectives, whether the mesh is on; the gateway's routes, the orchestrator's sagas, the config server's flags",
-    matches: (component, plan) => plan.workloads.some((w) => w.spec.name === component),
-    inputs: workloadInputs,
-  },
-];
-
-/** The row of `component`, looked up in both phases of a step; undefined when no row knows it. */
-export function componentInputsRow(component: string, before: PhasePlan, after: PhasePlan): ComponentInputs | undefined {
-  return COMPONENT_INPUTS.find((row) => row.matches(component, before) || row.matches(component, after));
-}
+};

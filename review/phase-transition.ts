@@ -1,6 +1,5 @@
 import { EnvironmentOptions } from '../constructs/phase-chart';
 import { Manifest, synthesizePhase } from '../constructs/synthesize';
-import { careerCopilot } from '../phases/career-copilot';
 import { PhaseNumber } from '../phases/model/phase-spec';
 import { PlatformModel } from '../phases/model/platform-model';
 import { PhasePlan } from '../phases/phase-plan';
@@ -32,8 +31,8 @@ export interface PhaseTransition {
 
 /** Options of `planTransition`. */
 export interface TransitionOptions {
-  /** @default careerCopilot() */
-  readonly model?: PlatformModel;
+  /** The product's model, validated (`careerCopilot()` for Career Copilot). */
+  readonly model: PlatformModel;
   /** @default - the model's sizes, the flags' phase values, data in the cluster */
   readonly environment?: EnvironmentOptions;
   /** What the stack chooses about every phase (routes sent back to the monolith, images). @default - nothing */
@@ -57,11 +56,11 @@ function state(model: PlatformModel, phase: PhaseNumber, retainDataOfPhase: Phas
  * Builds the step `from` -> `to` as the stack would deploy it. Refuses a step of more than one phase unless
  * `allowSkip`, in the stack's words (phases/phase-step.ts).
  */
-export function planTransition(from: PhaseNumber, to: PhaseNumber, options: TransitionOptions = {}): PhaseTransition {
+export function planTransition(from: PhaseNumber, to: PhaseNumber, options: TransitionOptions): PhaseTransition {
   parsePhase('from', from);
   parsePhase('to', to);
   if (!options.allowSkip) checkPhaseStep(from, to, { field: 'to', askFor: (next) => `--to ${next}`, allowSkip: 'pass --allow-skip to review the skip on purpose' });
-  const model = options.model ?? careerCopilot();
+  const { model } = options;
   const highest = retainedPhase(from, options.highestPhase);
   const retainDataOfPhase = retainedPhase(to, highest);
   const before = state(model, from, highest, options);

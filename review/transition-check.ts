@@ -3,7 +3,7 @@ import { Manifest } from '../constructs/synthesize';
 import { formatPath, sameValue } from './field-diff';
 import { changedField, immutableFieldChanges } from './immutable-fields';
 import { diffManifests, ManifestDiff, objectLabel } from './manifest-diff';
-import { componentInputsRow } from './model-inputs';
+import { COMPONENT_INPUTS } from './model-inputs';
 import { PhaseState } from './phase-transition';
 
 /** The rules a step between two phases must keep. */
@@ -90,13 +90,13 @@ export function checkTransition(before: PhaseState, after: PhaseState, diff: Man
     ...diff.changed.map((c) => ({ manifest: c.after, what: 'changes', field: c.fields.length > 0 ? formatPath(c.fields[0].segments) : 'component' })),
   ];
   for (const { manifest, what, field } of touched) {
-    const row = componentInputsRow(manifest.component, before.plan, after.plan);
+    const row = COMPONENT_INPUTS[manifest.componentKind];
     if (!row) {
       violations.push({
         rule: 'not-in-model',
         object: describe(manifest),
         field,
-        message: `${describe(manifest)} ${what}, but no row of review/model-inputs.ts says what component ${manifest.component} is built from`,
+        message: `${describe(manifest)} ${what}, but no row of review/model-inputs.ts says what a ${manifest.componentKind} (${manifest.component}) is built from`,
       });
     } else if (sameValue(row.inputs(before.plan, manifest.component), row.inputs(after.plan, manifest.component))) {
       violations.push({

@@ -247,6 +247,11 @@ const modelRows: ModelRow[] = [
     error: 'edgeAuthentication.jwksPath: /api/v1/users/profile must be a public GET endpoint of the "auth" context: the mesh fetches the signing keys without a token',
   },
   {
+    what: 'data products read by an unknown context',
+    mutate: (m) => (m.dataProductConsumer = 'reporting'),
+    error: 'dataProductConsumer: unknown context: "reporting" is not one of user, auth, jobs, applications, analytics, notifications, integration',
+  },
+  {
     what: 'tokens verified by an unknown context',
     mutate: (m) => (m.edgeAuthentication.context = 'sso'),
     error: 'edgeAuthentication.context: unknown context: "sso" is not one of user, auth, jobs, applications, analytics, notifications, integration',

@@ -33,5 +33,5 @@ export function generatePlatform(count: number): PlatformModel {
     const stores = [base.monolith.database.name, base.monolith.cache.name, ...services.map((s) => `${s}-db`), ...(spec.platform.eventStore ? [base.eventStore.name] : [])];
     return { ...spec, services, dataStores: stores, dualWrite: [], readModels: [], releases: {} };
   });
-  return { ...base, contexts, endpoints, edgeAuthentication, phases, sagas: [] };
+  return { ...base, contexts, endpoints, edgeAuthentication, dataProductConsumer: names[names.length - 1], phases, sagas: [] };
 }

@@ -28,6 +28,7 @@ export const careerCopilotInput: PlatformModel = {
   endpoints,
   unlistedPaths,
   edgeAuthentication,
+  dataProductConsumer: 'analytics',
   phases,
 };
 

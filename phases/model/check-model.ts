@@ -276,6 +276,7 @@ export function checkModel(model: PlatformModel): void {
 function checkEdgeAuthentication(model: PlatformModel, contextNames: readonly string[]): void {
   const auth = model.edgeAuthentication;
   checkKnown('edgeAuthentication.context', auth.context, contextNames, 'context');
+  checkKnown('dataProductConsumer', model.dataProductConsumer, contextNames, 'context');
   const paths = model.endpoints.map((e) => e.path);
   // The gateway calls it for every protected request; as a route, anyone could probe tokens through it.
   const exposed = model.endpoints.find((e) => auth.verifyPath === e.path || auth.verifyPath.startsWith(`${e.path}/`));

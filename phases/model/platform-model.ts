@@ -54,8 +54,16 @@ export const PlatformModel = Type.Object(
     contexts: Type.Array(BoundedContextSpec, { minItems: 1 }),
     endpoints: Type.Array(EndpointSpec, { minItems: 1 }),
     unlistedPaths: UnlistedPathsSpec,
-    /** How the gateway (and, in the mesh, its sidecar) checks the callers of protected endpoints. */
+    /**
+     * How the gateway (and, in the mesh, its sidecar) checks the callers of protected endpoints. Its context owns
+     * authentication: the phases that extract it split its data out of the monolith's database.
+     */
     edgeAuthentication: EdgeAuthenticationSpec,
+    /**
+     * The context that reads every other context's data product once phases publish them (`platform.dataProducts`):
+     * the seed's self-serve analytics.
+     */
+    dataProductConsumer: DnsLabel,
     phases: Type.Array(PhaseSpec, { minItems: 5, maxItems: 5 }),
   },
   { additionalProperties: false },

@@ -4,7 +4,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { DATA_ENGINE_PROFILES } from '../../constructs/data-engines';
 import { connectionSecretName, READ_URL_KEY } from '../../constructs/data-store-connection';
-import { managedKafkaCredentialsSecretName } from '../../constructs/event-bus';
+import { MANAGED_KAFKA_BOOTSTRAP_KEY, MANAGED_KAFKA_SECRET_NAME, managedKafkaCredentialsSecretName } from '../../constructs/event-bus';
 import { DataEngine, DataStoreSpec } from '../../phases/model/data-store';
 import { documentDbInstances, ELASTICACHE_NODES, MSK_CLUSTER_NAME, rdsReplicaNames } from './managed-services';
 
@@ -208,9 +208,9 @@ export class ManagedDataStores extends pulumi.ComponentResource {
       }, keep);
       this.kafkaBootstrapBrokers = kafka.bootstrapBrokersSaslScram;
       this.kafkaClients(kafka, args);
-      new k8s.core.v1.Secret('event-bus-app', {
-        metadata: { name: 'event-bus-app', namespace: args.namespace },
-        stringData: { bootstrapServers: kafka.bootstrapBrokersSaslScram },
+      new k8s.core.v1.Secret(MANAGED_KAFKA_SECRET_NAME, {
+        metadata: { name: MANAGED_KAFKA_SECRET_NAME, namespace: args.namespace },
+        stringData: { [MANAGED_KAFKA_BOOTSTRAP_KEY]: kafka.bootstrapBrokersSaslScram },
       }, { parent: this, provider: args.kubernetes, dependsOn: [args.namespaceResource], protect: true });
     }
     this.databaseUrls = pulumi.secret(pulumi.all(urls));

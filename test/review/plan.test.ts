@@ -1,7 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { PhaseNumber, ValidationError } from '../../phases';
+import { careerCopilot, PhaseNumber, ValidationError } from '../../phases';
 import { planTransition } from '../../review/phase-transition';
 import { COMMENT_LIMIT, renderPlanReport } from '../../review/plan-report';
 import { parsePreview, renderPreviewSummary, summarisePreview } from '../../review/preview-summary';
@@ -11,11 +11,12 @@ import { readStackEnvironment } from '../../review/stack-environment';
 // Each step synthesizes two or three phases; the CLI tests start ts-node.
 jest.setTimeout(120_000);
 
+const model = careerCopilot();
 const plans = new Map<string, { plan: PromotionPlan; report: string }>();
 function review(from: PhaseNumber, to: PhaseNumber) {
   const key = `${from}->${to}`;
   if (!plans.has(key)) {
-    const plan = promotionPlan(planTransition(from, to));
+    const plan = promotionPlan(planTransition(from, to, { model }));
     plans.set(key, { plan, report: renderPlanReport(plan) });
   }
   return plans.get(key)!;
@@ -117,7 +118,7 @@ test("the plan shows where the gateway sends unlisted paths, its fallback rule a
   expect(report).toContain('| `/api/v1/auth/register` | 10 | 20-60 |');
   // After the monolith retires, unlisted paths get 404; a stack's replicas count (dev runs one gateway replica).
   expect(review(3, 4).report).toContain('- Unlisted paths: a JSON 404 (the monolith is retired).');
-  const dev = promotionPlan(planTransition(1, 2, { environment: readStackEnvironment('dev').environment }));
+  const dev = promotionPlan(planTransition(1, 2, { model, environment: readStackEnvironment('dev').environment }));
   expect(dev.gateway?.replicas).toEqual({ min: 1, max: 6 });
   expect(review(1, 0).plan.gateway).toBeUndefined();
 });
@@ -131,9 +132,9 @@ test('a long plan is cut at whole components, with a note, to fit the limit', ()
 });
 
 test('a step of more than one phase is refused unless asked for', () => {
-  expect(() => planTransition(0, 2)).toThrow(ValidationError);
-  expect(() => planTransition(4, 1)).toThrow(/roll back one phase at a time \(--to 3\), or pass --allow-skip/);
-  expect(planTransition(0, 2, { allowSkip: true }).to).toBe(2);
+  expect(() => planTransition(0, 2, { model })).toThrow(ValidationError);
+  expect(() => planTransition(4, 1, { model })).toThrow(/roll back one phase at a time \(--to 3\), or pass --allow-skip/);
+  expect(planTransition(0, 2, { model, allowSkip: true }).to).toBe(2);
 });
 
 test('a stack file gives the environment: dev runs one replica and one broker in the cluster, prod keeps data in AWS', () => {
@@ -141,7 +142,7 @@ test('a stack file gives the environment: dev runs one replica and one broker in
   expect(dev.environment).toMatchObject({ replicas: 1, kafkaBrokers: 1, inClusterData: true });
   const prod = readStackEnvironment('prod');
   expect(prod.environment).toMatchObject({ replicas: 3, inClusterData: false });
-  const plan = promotionPlan(planTransition(1, 2, { environment: prod.environment }));
+  const plan = promotionPlan(planTransition(1, 2, { model, environment: prod.environment }));
   // Managed stores are not Kubernetes objects, but the plan still names the databases that appear.
   expect(plan.transition.after.manifests.some((m) => m.document.kind === 'Cluster')).toBe(false);
   expect(plan.databases.added).toContain('jobs-db (postgresql)');
@@ -150,13 +151,13 @@ test('a stack file gives the environment: dev runs one replica and one broker in
 
 test('the plan of an aws stack names the managed services a step adds, and that its topics are not created', () => {
   const prod = readStackEnvironment('prod').environment;
-  const report = renderPlanReport(promotionPlan(planTransition(2, 3, { environment: prod })));
+  const report = renderPlanReport(promotionPlan(planTransition(2, 3, { model, environment: prod })));
   expect(report).toContain('- Managed services (aws) appear: RDS PostgreSQL event-store (Multi-AZ), RDS PostgreSQL integration-db (Multi-AZ), MSK event-bus\n');
   expect(report).toMatch(/^- Topics appear on MSK \(not created by this stack: Strimzi's topic operator is not deployed against it\): user\.user-registered, /m);
   // A rollback keeps them, with their data (the stack keeps the stores of the highest phase it ran); in-cluster
   // stacks have none.
-  expect(promotionPlan(planTransition(3, 2, { environment: prod })).managedServices).toEqual({ added: [], removed: [] });
-  const dev = renderPlanReport(promotionPlan(planTransition(2, 3, { environment: readStackEnvironment('dev').environment })));
+  expect(promotionPlan(planTransition(3, 2, { model, environment: prod })).managedServices).toEqual({ added: [], removed: [] });
+  const dev = renderPlanReport(promotionPlan(planTransition(2, 3, { model, environment: readStackEnvironment('dev').environment })));
   expect(dev).not.toContain('Managed services');
   expect(dev).toMatch(/^- Topics appear: user\.user-registered, /m);
 });

@@ -1,8 +1,9 @@
 import { dataBearingReason } from '../../constructs/data-bearing';
 import { Manifest } from '../../constructs/synthesize';
-import { PhaseNumber } from '../../phases';
+import { careerCopilot, PhaseNumber } from '../../phases';
 import { IMMUTABLE_FIELDS, immutableFieldChanges } from '../../review/immutable-fields';
 import { diffFields } from '../../review/field-diff';
+import { COMPONENT_KINDS } from '../../constructs/component-kinds';
 import { COMPONENT_INPUTS } from '../../review/model-inputs';
 import { PhaseState, PhaseTransition, planTransition } from '../../review/phase-transition';
 import { readStackEnvironment } from '../../review/stack-environment';
@@ -23,10 +24,11 @@ const STEPS: ReadonlyArray<[PhaseNumber, PhaseNumber]> = [
   [1, 0],
 ];
 
+const model = careerCopilot();
 const transitions = new Map<string, PhaseTransition>();
 function step(from: PhaseNumber, to: PhaseNumber): PhaseTransition {
   const key = `${from}->${to}`;
-  if (!transitions.has(key)) transitions.set(key, planTransition(from, to));
+  if (!transitions.has(key)) transitions.set(key, planTransition(from, to, { model }));
   return transitions.get(key)!;
 }
 
@@ -148,10 +150,11 @@ describe('immutable fields', () => {
   });
 });
 
-test('every component of every phase is covered by a row of the model-inputs rule', () => {
+test('every kind of component has a row of the model-inputs rule, and every component of every phase has its kind', () => {
+  expect(Object.keys(COMPONENT_INPUTS).sort()).toEqual([...COMPONENT_KINDS].sort());
   for (const [from, to] of STEPS.filter(([a, b]) => b > a)) {
     const t = step(from, to);
-    const uncovered = [...new Set(t.after.manifests.map((m) => m.component))].filter((c) => !COMPONENT_INPUTS.some((row) => row.matches(c, t.after.plan)));
+    const uncovered = t.after.manifests.filter((m) => !COMPONENT_INPUTS[m.componentKind]).map((m) => `${m.component} (${m.componentKind})`);
     expect(uncovered).toEqual([]);
   }
 });
@@ -159,7 +162,7 @@ test('every component of every phase is covered by a row of the model-inputs rul
 describe.each(['dev', 'prod'])('in the %s stack', (stack) => {
   test.each(STEPS)('step %i -> %i keeps every transition rule', (from, to) => {
     const environment = readStackEnvironment(stack);
-    const t = planTransition(from, to, { environment: environment.environment, selection: environment.selection });
+    const t = planTransition(from, to, { model, environment: environment.environment, selection: environment.selection });
     expect(show(checkTransition(t.before, t.after, t.diff))).toEqual([]);
   });
 });
