@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { synthesizePhase } from '../constructs/synthesize';
+import { synthesizePhase } from '../synthesis/synthesize';
 import { careerCopilot, PHASES, selectPhase } from '../phases';
 import { builtToolPath } from '../local/cluster';
 import { lintRollout, rolloutLintBundles } from '../policy/rollout-lint';

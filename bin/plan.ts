@@ -10,7 +10,7 @@
  */
 import * as fs from 'fs';
 import { parseArgs } from 'util';
-import { ValidationError } from '../phases/model/validation-error';
+import { ValidationError } from '../core/validation-error';
 import { careerCopilot } from '../phases/career-copilot';
 import { parsePhase } from '../phases/phase-step';
 import { planTransition } from '../review/phase-transition';

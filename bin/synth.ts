@@ -5,8 +5,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { writeManifests } from '../constructs/manifest-files';
-import { Manifest, synthesizePhase } from '../constructs/synthesize';
+import { writeManifests } from '../synthesis/manifest-files';
+import { synthesizePhase } from '../synthesis/synthesize';
+import { Manifest } from '../core/manifest';
 import { careerCopilotInput, loadPlatformModel, PHASES, PhasePlan, selectPhase } from '../phases';
 import { phaseDiagram } from '../review/mermaid-diagram';
 

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { ResourceRequirements } from '../phases/model/workload';
-import { notOneOf, showValue, ValidationError } from '../phases/model/validation-error';
+import { notOneOf, showValue, ValidationError } from '../core/validation-error';
 import { ROUTE_STATUSES } from '../phases/model/endpoint';
-import { clusterHost } from './cluster-dns';
+import { clusterHost } from '../core/cluster-dns';
 import { DEFAULT_LATENCY_BUCKETS_SECONDS, renderGatewayMetricsProgram } from './gateway-metrics-program';
 import { Microservice, MicroserviceAutoscaling } from './microservice';
 import {

@@ -23,7 +23,7 @@ import {
   KafkaUserSpecAuthorizationType,
 } from '../imports/kafka.strimzi.io';
 import { ResourceRequirements } from '../phases/model/workload';
-import { notOneOf, showValue, ValidationError } from '../phases/model/validation-error';
+import { notOneOf, showValue, ValidationError } from '../core/validation-error';
 import { componentLabels, OUT_OF_MESH_LABELS } from './labels';
 import { checkDnsLabel, checkInteger } from './prop-checks';
 import { cpuMillis, memoryMebibytes } from './quantities';

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { ResourceRequirements } from '../phases/model/workload';
-import { showValue, ValidationError } from '../phases/model/validation-error';
+import { showValue, ValidationError } from '../core/validation-error';
 import { SecretEnvRef } from './microservice';
 import { checkDnsLabel, checkInteger } from './prop-checks';
 import { PsqlJob } from './psql-job';

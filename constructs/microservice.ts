@@ -3,7 +3,7 @@ import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ResourceRequirements } from '../phases/model/workload';
-import { notOneOf, ValidationError } from '../phases/model/validation-error';
+import { notOneOf, ValidationError } from '../core/validation-error';
 import { componentLabels, selectorLabels } from './labels';
 import { checkDnsLabel, checkEnvName, checkInteger, checkPinnedImage } from './prop-checks';
 import { cpuMillis, memoryMebibytes, parseCpu, parseMemory } from './quantities';

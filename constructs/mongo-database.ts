@@ -5,7 +5,7 @@ import {
   MongoDbCommunitySpecType,
 } from '../imports/mongodbcommunity.mongodb.com';
 import { ResourceRequirements } from '../phases/model/workload';
-import { showValue, ValidationError } from '../phases/model/validation-error';
+import { showValue, ValidationError } from '../core/validation-error';
 import { componentLabels, OUT_OF_MESH_LABELS } from './labels';
 import { connectionSecretName } from './store-secrets';
 import { checkDnsLabel, checkInteger } from './prop-checks';

@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { notOneOf, showValue, ValidationError } from '../phases/model/validation-error';
+import { notOneOf, showValue, ValidationError } from '../core/validation-error';
 import { selectorLabels } from './labels';
 import { checkDnsLabel, checkInteger } from './prop-checks';
 

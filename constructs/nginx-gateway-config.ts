@@ -1,6 +1,6 @@
 import { DEFAULT_TOKEN_CACHE_SECONDS } from '../phases/model/edge-authentication';
 import { DEFAULT_MAX_REQUEST_BODY_KILOBYTES, RouteStatus } from '../phases/model/endpoint';
-import { ValidationError } from '../phases/model/validation-error';
+import { ValidationError } from '../core/validation-error';
 
 /** One endpoint as the gateway routes it. */
 export interface GatewayRoute {

@@ -7,7 +7,7 @@ import {
   ClusterSpecResourcesRequests,
 } from '../imports/postgresql.cnpg.io';
 import { ResourceRequirements } from '../phases/model/workload';
-import { showValue, ValidationError } from '../phases/model/validation-error';
+import { showValue, ValidationError } from '../core/validation-error';
 import { componentLabels, OUT_OF_MESH_LABELS } from './labels';
 import { connectionSecretName } from './store-secrets';
 import { checkDnsLabel, checkInteger, checkPinnedImage } from './prop-checks';

@@ -8,7 +8,7 @@ import {
   RolloutSpecStrategyCanaryStepsPauseDuration,
 } from '../imports/argoproj.io';
 import { DNS_1123_LABEL_MAX_LENGTH, isDns1123Label } from '../phases/model/names';
-import { notOneOf, showValue, ValidationError } from '../phases/model/validation-error';
+import { notOneOf, showValue, ValidationError } from '../core/validation-error';
 import { componentLabels, selectorLabels } from './labels';
 import { MicroserviceAutoscaling } from './microservice';
 import { checkInteger, checkPinnedImage } from './prop-checks';

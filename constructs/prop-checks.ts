@@ -1,5 +1,5 @@
 import { DNS_1123_LABEL_RULE, isDns1123Label } from '../phases/model/names';
-import { showValue, ValidationError } from '../phases/model/validation-error';
+import { showValue, ValidationError } from '../core/validation-error';
 
 /** Prop checks shared by the constructs. Each throws a `ValidationError` naming `field`. */
 

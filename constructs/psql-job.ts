@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ResourceRequirements } from '../phases/model/workload';
-import { notOneOf, showValue, ValidationError } from '../phases/model/validation-error';
+import { notOneOf, showValue, ValidationError } from '../core/validation-error';
 import { componentLabels, OUT_OF_MESH_LABELS } from './labels';
 import { SecretEnvRef } from './microservice';
 import { checkDnsLabel, checkEnvName, checkInteger, checkPinnedImage } from './prop-checks';

@@ -1,6 +1,6 @@
 import { Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
-import { ValidationError } from '../phases/model/validation-error';
+import { ValidationError } from '../core/validation-error';
 
 /** `250m` -> 250 millicores; `1` or `1.5` -> cores. */
 export function parseCpu(field: string, quantity: string): Cpu {

@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ResourceRequirements } from '../phases/model/workload';
-import { notOneOf, showValue, ValidationError } from '../phases/model/validation-error';
+import { notOneOf, showValue, ValidationError } from '../core/validation-error';
 import { componentLabels, OUT_OF_MESH_LABELS, selectorLabels } from './labels';
 import { connectionSecretName } from './store-secrets';
 import { checkDnsLabel, checkInteger, checkPinnedImage } from './prop-checks';

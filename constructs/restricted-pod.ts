@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-28';
 import { ResourceRequirements } from '../phases/model/workload';
-import { ValidationError } from '../phases/model/validation-error';
+import { ValidationError } from '../core/validation-error';
 import { cpuMillis, memoryMebibytes } from './quantities';
 
 /**

@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SagaDefinition } from '../phases/model/saga';
-import { notOneOf, showValue, ValidationError } from '../phases/model/validation-error';
+import { notOneOf, showValue, ValidationError } from '../core/validation-error';
 import { componentLabels } from './labels';
 import { checkDnsLabel, checkInteger } from './prop-checks';
 

@@ -11,7 +11,7 @@ import {
 import { AuthorizationPolicy, AuthorizationPolicySpecAction, PeerAuthentication, PeerAuthenticationSpecMtlsMode, RequestAuthentication } from '../imports/security.istio.io';
 import { Certificate, Issuer } from '../imports/cert-manager.io';
 import { HTTP_METHODS } from '../phases/model/endpoint';
-import { notOneOf, showValue, ValidationError } from '../phases/model/validation-error';
+import { notOneOf, showValue, ValidationError } from '../core/validation-error';
 import { selectorLabels } from './labels';
 import { checkDnsLabel, checkInteger } from './prop-checks';
 

@@ -7,7 +7,7 @@ import {
   ServiceMonitorSpecEndpointsRelabelingsAction,
   ServiceMonitorSpecEndpointsScheme,
 } from '../imports/monitoring.coreos.com';
-import { showValue, ValidationError } from '../phases/model/validation-error';
+import { showValue, ValidationError } from '../core/validation-error';
 import { componentLabels, selectorLabels } from './labels';
 import { checkDnsLabel, checkInteger } from './prop-checks';
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'child_process';
-import { dataBearingReason } from '../constructs/data-bearing';
+import { dataBearingReason } from '../synthesis/data-bearing';
 import { MANAGED_BY } from '../constructs/labels';
 import { ObjectIdentity, objectKey } from './object-key';
 

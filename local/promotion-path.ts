@@ -1,7 +1,7 @@
 import { parseArgs } from 'util';
 import { PhaseNumber, PlatformModel } from '../phases';
 import { parsePhase } from '../phases/phase-step';
-import { ValidationError } from '../phases/model/validation-error';
+import { ValidationError } from '../core/validation-error';
 
 /** The arguments of `npm run local`. */
 export interface LocalArguments {

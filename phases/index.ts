@@ -7,7 +7,7 @@ export * from './model/load-model';
 export * from './model/names';
 export * from './model/phase-spec';
 export * from './model/platform-model';
-export * from './model/validation-error';
+export * from '../core/validation-error';
 export * from './model/workload';
 export * from './model/image-ref';
 export * from './career-copilot';

@@ -1,5 +1,5 @@
 import { PHASES, PhaseNumber, isPhaseNumber } from './model/phase-spec';
-import { notOneOf, ValidationError } from './model/validation-error';
+import { notOneOf, ValidationError } from '../core/validation-error';
 
 /**
  * A step of the migration, the one thing the stack, the review and `npm run local` all reason about: from the

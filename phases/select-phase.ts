@@ -4,7 +4,7 @@ import { DEFAULT_MAX_REQUEST_BODY_KILOBYTES } from './model/endpoint';
 import { ImageRef, parseImageReference } from './model/image-ref';
 import { PHASES, PhaseNumber, isPhaseNumber } from './model/phase-spec';
 import { PlatformModel } from './model/platform-model';
-import { notOneOf, showValue, ValidationError } from './model/validation-error';
+import { notOneOf, showValue, ValidationError } from '../core/validation-error';
 import { WorkloadSpec } from './model/workload';
 import { retainedPhase } from './phase-step';
 import { EdgeAuthenticationPlan, EventClientPlan, FeatureFlagPlan, PhasePlan, RoutePlan, TopicPlan, UnlistedRoutePlan, WorkloadPlan } from './phase-plan';

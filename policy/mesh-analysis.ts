@@ -2,8 +2,8 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { toYaml } from '../constructs/manifest-files';
-import { KubernetesObject } from '../constructs/synthesize';
+import { toYaml } from '../synthesis/manifest-files';
+import { KubernetesObject } from '../core/manifest';
 import { isRecord } from './located';
 
 /**

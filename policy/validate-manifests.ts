@@ -1,6 +1,6 @@
 import { ErrorObject } from 'ajv';
-import { Manifest } from '../constructs/synthesize';
-import { notOneOf, showValue } from '../phases/model/validation-error';
+import { Manifest } from '../core/manifest';
+import { notOneOf, showValue } from '../core/validation-error';
 import { loadSchemaCatalog, SchemaCatalog } from './kubernetes-schemas';
 import { SchemaNode } from './convert-openapi-schema';
 

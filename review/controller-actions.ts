@@ -1,4 +1,4 @@
-import { Manifest } from '../constructs/synthesize';
+import { Manifest } from '../core/manifest';
 import { ManifestDiff } from './manifest-diff';
 
 /**

@@ -1,4 +1,4 @@
-import { KubernetesObject, Manifest } from '../constructs/synthesize';
+import { KubernetesObject, Manifest } from '../core/manifest';
 import { PhasePlan } from '../phases/phase-plan';
 
 /** One rate limit as a client meets it: per gateway replica, and across the replicas the phase may run. */

@@ -8,7 +8,7 @@ import { FieldChange, formatPath } from './field-diff';
  * only when it creates the object, so a change means a different object than the one running.
  */
 export interface ImmutableField {
-  /** `apiVersion/kind`, as in constructs/data-bearing.ts. */
+  /** `apiVersion/kind`, as in synthesis/data-bearing.ts. */
   readonly kind: string;
   /** Dotted path of the field (`spec.volumeClaimTemplates`); every field below it is covered too. */
   readonly field: string;

@@ -1,4 +1,4 @@
-import { ComponentKind } from '../constructs/component-kinds';
+import { ComponentKind } from '../core/component-kinds';
 import { PhasePlan, WorkloadPlan } from '../phases/phase-plan';
 
 /**

@@ -1,5 +1,6 @@
-import { EnvironmentOptions } from '../constructs/phase-chart';
-import { Manifest, synthesizePhase } from '../constructs/synthesize';
+import { EnvironmentOptions } from '../synthesis/phase-chart';
+import { synthesizePhase } from '../synthesis/synthesize';
+import { Manifest } from '../core/manifest';
 import { PhaseNumber } from '../phases/model/phase-spec';
 import { PlatformModel } from '../phases/model/platform-model';
 import { PhasePlan } from '../phases/phase-plan';

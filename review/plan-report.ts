@@ -1,5 +1,5 @@
 import { HYBRID_FALLBACK_RULE } from '../constructs/nginx-gateway-config';
-import { Manifest } from '../constructs/synthesize';
+import { Manifest } from '../core/manifest';
 import { RouteStatus } from '../phases/model/endpoint';
 import { diffFields, FieldChange, formatPath, showField } from './field-diff';
 import { ObjectChange, objectLabel } from './manifest-diff';

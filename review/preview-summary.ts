@@ -1,5 +1,5 @@
-import { DATA_BEARING_KINDS } from '../constructs/data-bearing';
-import { ValidationError } from '../phases/model/validation-error';
+import { DATA_BEARING_KINDS } from '../synthesis/data-bearing';
+import { ValidationError } from '../core/validation-error';
 import { COMMENT_LIMIT } from './plan-report';
 
 /**

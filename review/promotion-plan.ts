@@ -1,7 +1,7 @@
 import { controllerActions } from './controller-actions';
-import { dataBearingReason } from '../constructs/data-bearing';
+import { dataBearingReason } from '../synthesis/data-bearing';
 import { eventTopicName } from '../constructs/event-bus';
-import { Manifest } from '../constructs/synthesize';
+import { Manifest } from '../core/manifest';
 import { RouteStatus } from '../phases/model/endpoint';
 import { managedServices } from '../stacks/aws/managed-services';
 import { formatPath } from './field-diff';
@@ -32,7 +32,7 @@ export interface Appearing {
 export interface DataBearingObject {
   readonly object: string;
   readonly component: string;
-  /** Why it holds data (constructs/data-bearing.ts). */
+  /** Why it holds data (synthesis/data-bearing.ts). */
   readonly holds: string;
 }
 

@@ -2,7 +2,7 @@ import { HYBRID_FALLBACK_RULE } from '../constructs/nginx-gateway-config';
 import { DEFAULT_TOKEN_CACHE_SECONDS } from '../phases/model/edge-authentication';
 import { PHASES } from '../phases/model/phase-spec';
 import { PlatformModel } from '../phases/model/platform-model';
-import { ValidationError } from '../phases/model/validation-error';
+import { ValidationError } from '../core/validation-error';
 import { selectPhase } from '../phases/select-phase';
 import { phaseDiagram } from './mermaid-diagram';
 

@@ -1,5 +1,5 @@
 import { cpuMillis, memoryMebibytes } from '../constructs/quantities';
-import { Manifest } from '../constructs/synthesize';
+import { Manifest } from '../core/manifest';
 import { DataEngine } from '../phases/model/data-store';
 
 /** CPU and memory requested, the way a scheduler reserves it. */

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { EnvironmentOptions } from '../constructs/phase-chart';
-import { ValidationError } from '../phases/model/validation-error';
+import { EnvironmentOptions } from '../synthesis/phase-chart';
+import { ValidationError } from '../core/validation-error';
 import type { PhaseSelection } from '../phases/select-phase';
 import { environmentOf, parseStackConfig, phaseSelectionOf, StackConfigValues } from '../stacks/stack-config';
 

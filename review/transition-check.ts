@@ -1,5 +1,5 @@
-import { dataBearingReason } from '../constructs/data-bearing';
-import { Manifest } from '../constructs/synthesize';
+import { dataBearingReason } from '../synthesis/data-bearing';
+import { Manifest } from '../core/manifest';
 import { formatPath, sameValue } from './field-diff';
 import { changedField, immutableFieldChanges } from './immutable-fields';
 import { diffManifests, ManifestDiff, objectLabel } from './manifest-diff';

@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { PhaseNumber, isPhaseNumber } from '../phases/model/phase-spec';
 import { checkPhaseStep } from '../phases/phase-step';
-import { ValidationError } from '../phases/model/validation-error';
+import { ValidationError } from '../core/validation-error';
 
 /** What the stack deployed last, read back from its own outputs. */
 export interface DeploymentHistory {

@@ -1,9 +1,9 @@
-import { Manifest } from '../constructs/synthesize';
+import { Manifest } from '../core/manifest';
 import { SUPPORT_IMAGE_NAMES, SUPPORT_IMAGES, supportImageReferences, SupportImage } from '../constructs/support-images';
 import { allWorkloads } from '../phases/model/check-model';
 import { imageDigest, imageReference } from '../phases/model/image-ref';
 import { PlatformModel } from '../phases/model/platform-model';
-import { showValue, ValidationError } from '../phases/model/validation-error';
+import { showValue, ValidationError } from '../core/validation-error';
 import { PhasePlan } from '../phases/phase-plan';
 import { objectRef, PlainObject } from '../policy/located';
 import { podTemplates } from '../policy/pod-templates';

@@ -8,12 +8,13 @@
  */
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { serviceUrl } from '../constructs/cluster-dns';
-import { dataBearingReason } from '../constructs/data-bearing';
-import { MESH_COMPONENT } from '../constructs/phase-chart';
-import { Manifest, synthesizePhase } from '../constructs/synthesize';
+import { serviceUrl } from '../core/cluster-dns';
+import { dataBearingReason } from '../synthesis/data-bearing';
+import { MESH_COMPONENT } from '../synthesis/phase-chart';
+import { synthesizePhase } from '../synthesis/synthesize';
+import { Manifest } from '../core/manifest';
 import { careerCopilot, PhaseNumber, retainedPhase, selectPhase, superuserStores } from '../phases';
-import { ValidationError } from '../phases/model/validation-error';
+import { ValidationError } from '../core/validation-error';
 import { ManagedDataStores } from './aws/managed-data-stores';
 import { GeneratedCredentials } from './local/generated-credentials';
 import { checkDeployedStep, readDeploymentHistory } from './deployment-history';

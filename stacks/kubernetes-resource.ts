@@ -1,6 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { KubernetesObject } from '../constructs/synthesize';
+import { KubernetesObject } from '../core/manifest';
 
 // `never`: each class takes its own typed args; the object is passed through as the provider expects it.
 type ResourceConstructor = new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;

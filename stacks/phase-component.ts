@@ -1,8 +1,8 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { dataBearingReason } from '../constructs/data-bearing';
-import { ComponentKind } from '../constructs/component-kinds';
-import { Manifest } from '../constructs/synthesize';
+import { dataBearingReason } from '../synthesis/data-bearing';
+import { ComponentKind } from '../core/component-kinds';
+import { Manifest } from '../core/manifest';
 import { podTemplates } from '../policy/pod-templates';
 import { kubernetesResource } from './kubernetes-resource';
 

@@ -1,6 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { Manifest } from '../constructs/synthesize';
+import { Manifest } from '../core/manifest';
 
 /**
  * The field manager of the handover patches, as it appears in the Deployments' managedFields: a reader of

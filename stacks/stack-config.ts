@@ -1,13 +1,13 @@
 import * as pulumi from '@pulumi/pulumi';
 import { Static, TSchema, Type } from '@sinclair/typebox';
-import type { EnvironmentOptions } from '../constructs/phase-chart';
+import type { EnvironmentOptions } from '../synthesis/phase-chart';
 import { isSupportImage, SUPPORT_IMAGE_NAMES, SupportImage } from '../constructs/support-images';
 import { imageReference, parseImageReference } from '../phases/model/image-ref';
 import { checkSchema } from '../phases/model/check-schema';
 import { PHASES, PhaseNumber } from '../phases/model/phase-spec';
 import type { PhaseSelection } from '../phases/select-phase';
 import { StringEnum } from '../phases/model/string-enum';
-import { ValidationError } from '../phases/model/validation-error';
+import { ValidationError } from '../core/validation-error';
 
 /** Where the stateful parts run: in the cluster, or as AWS managed services. */
 export const TARGETS = ['local', 'aws'] as const;

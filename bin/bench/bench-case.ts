@@ -9,10 +9,10 @@
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { parseArgs } from 'util';
-import { toYaml } from '../../constructs/manifest-files';
+import { toYaml } from '../../synthesis/manifest-files';
 import { Microservice } from '../../constructs/microservice';
 import { PlatformNamespace } from '../../constructs/namespace';
-import { synthesizePhase } from '../../constructs/synthesize';
+import { synthesizePhase } from '../../synthesis/synthesize';
 import { careerCopilotInput, loadPlatformModel, PlatformModel, selectPhase } from '../../phases';
 import { generatePlatform } from './generate-platform';
 

@@ -4,7 +4,7 @@ import { ROUTE_STATUSES } from './endpoint';
 import { IMAGE_DIGEST } from './image-ref';
 import { PHASES } from './phase-spec';
 import { PlatformModel } from './platform-model';
-import { notOneOf, showValue, ValidationError } from './validation-error';
+import { notOneOf, showValue, ValidationError } from '../../core/validation-error';
 import { WorkloadSpec } from './workload';
 
 /** Every workload of the model with the field path it was declared at. */

@@ -2,7 +2,7 @@ import Ajv, { ErrorObject } from 'ajv';
 import { Static, TSchema } from '@sinclair/typebox';
 import { IMAGE_DIGEST, PINNED_IMAGE_TAG } from './image-ref';
 import { DNS_1123_LABEL_RULE, isDns1123Label } from './names';
-import { notOneOf, showValue, ValidationError } from './validation-error';
+import { notOneOf, showValue, ValidationError } from '../../core/validation-error';
 
 const IPV4_CIDR = /^((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\/(3[0-2]|[12]?[0-9])$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;

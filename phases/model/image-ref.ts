@@ -1,5 +1,5 @@
 import { Static, Type } from '@sinclair/typebox';
-import { showValue, ValidationError } from './validation-error';
+import { showValue, ValidationError } from '../../core/validation-error';
 
 /** A registry host (with its port, if any) and the path of the image in it, lower case as registries require. */
 const REPOSITORY = '^([a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?/)?[a-z0-9]([a-z0-9._/-]*[a-z0-9])?$';

@@ -1,8 +1,8 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { clusterHost } from '../../constructs/cluster-dns';
-import { DATA_ENGINE_PROFILES } from '../../constructs/data-engines';
+import { clusterHost } from '../../core/cluster-dns';
+import { DATA_ENGINE_PROFILES } from '../../synthesis/data-engines';
 import { DataStoreSpec } from '../../phases/model/data-store';
 
 /** Args of `GeneratedCredentials`. */

@@ -1,5 +1,5 @@
 import { EventBus, EventBusClient, EventBusProps, EventTopicSpec, kebabCase } from '../../constructs/event-bus';
-import { ValidationError } from '../../phases/model/validation-error';
+import { ValidationError } from '../../core/validation-error';
 import { contexts } from '../../phases/career-copilot/contexts';
 import { emitted, only } from '../support/synth';
 

@@ -5,7 +5,8 @@
  * The flows come from the model (the context map, the saga orchestrator, the config server, the edge), not from the
  * policies.
  */
-import { KubernetesObject, synthesizePhase } from '../../constructs/synthesize';
+import { synthesizePhase } from '../../synthesis/synthesize';
+import { KubernetesObject } from '../../core/manifest';
 import { careerCopilot, selectPhase } from '../../phases';
 
 const plan = selectPhase(careerCopilot(), 4);

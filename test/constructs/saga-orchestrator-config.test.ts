@@ -4,7 +4,7 @@ import { contexts } from '../../phases/career-copilot/contexts';
 import { createApplicationSaga, sagas } from '../../phases/career-copilot/sagas';
 import { checkSchema } from '../../phases/model/check-schema';
 import { SagaDefinition, SagaStepSpec } from '../../phases/model/saga';
-import { ValidationError } from '../../phases/model/validation-error';
+import { ValidationError } from '../../core/validation-error';
 import { emitted, only } from '../support/synth';
 
 const services = Object.fromEntries(contexts.map((c) => [c.name, c.service.name]));

@@ -12,7 +12,7 @@ import * as path from 'path';
 import { DEFAULT_CLUSTER_DNS, DEFAULT_DRAIN_SECONDS } from '../../constructs/api-gateway';
 import { renderGatewayMetricsProgram } from '../../constructs/gateway-metrics-program';
 import { allowedMethods, burstOf, DEFAULT_KEEPALIVE_TIME_SECONDS, NginxConfigOptions, renderNginxConfig, retryAfterSeconds } from '../../constructs/nginx-gateway-config';
-import { synthesizePhase } from '../../constructs/synthesize';
+import { synthesizePhase } from '../../synthesis/synthesize';
 import { careerCopilot, PhasePlan, RoutePlan, selectPhase } from '../../phases';
 import { freePort } from './support/free-port';
 import { GatewayAnswer, GatewayRequest, newClientAddress, send } from './support/gateway-client';

@@ -5,7 +5,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { KubernetesObject, synthesizePhase } from '../../constructs/synthesize';
+import { synthesizePhase } from '../../synthesis/synthesize';
+import { KubernetesObject } from '../../core/manifest';
 import { careerCopilot, selectPhase } from '../../phases';
 import { builtToolPath } from '../../local/cluster';
 import { lintRollout, rolloutLintBundles } from '../../policy/rollout-lint';

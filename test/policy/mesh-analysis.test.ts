@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { synthesizePhase } from '../../constructs/synthesize';
+import { synthesizePhase } from '../../synthesis/synthesize';
 import { careerCopilot, PHASES, selectPhase } from '../../phases';
 import { judgeMeshMessages, prerequisiteObjects, readMeshExceptions, readMeshMessages, samplePods, SeenMessage } from '../../policy/mesh-analysis';
 

@@ -1,5 +1,6 @@
-import { EnvironmentOptions } from '../../constructs/phase-chart';
-import { Manifest, synthesizePhase } from '../../constructs/synthesize';
+import { EnvironmentOptions } from '../../synthesis/phase-chart';
+import { synthesizePhase } from '../../synthesis/synthesize';
+import { Manifest } from '../../core/manifest';
 import { careerCopilot, PHASES, PhaseNumber, selectPhase } from '../../phases';
 import { loadSchemaCatalog } from '../../policy/kubernetes-schemas';
 import { formatFinding, validateDocuments, validateManifests } from '../../policy/validate-manifests';

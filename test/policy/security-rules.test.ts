@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { EnvironmentOptions } from '../../constructs/phase-chart';
-import { synthesizePhase } from '../../constructs/synthesize';
+import { EnvironmentOptions } from '../../synthesis/phase-chart';
+import { synthesizePhase } from '../../synthesis/synthesize';
 import { careerCopilot, PHASES, selectPhase } from '../../phases';
 import { isRecord, kindKey, PlainObject } from '../../policy/located';
 import { POD_TEMPLATE_KINDS, podTemplates } from '../../policy/pod-templates';
@@ -295,7 +295,7 @@ function secretsWithData(value: unknown): unknown[] {
   return [...own, ...Object.values(value).flatMap(secretsWithData)];
 }
 
-/** jest's snapshot files and the components' reviewed YAML (test/constructs/__component_snapshots__). */
+/** jest's snapshot files and the components' reviewed YAML (test/synthesis/__component_snapshots__). */
 function snapshotFiles(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[])
     .filter((f) => (f.split(path.sep).includes('__snapshots__') && f.endsWith('.snap')) || (f.split(path.sep).includes('__component_snapshots__') && f.endsWith('.yaml')))

@@ -1,9 +1,9 @@
-import { dataBearingReason } from '../../constructs/data-bearing';
-import { Manifest } from '../../constructs/synthesize';
+import { dataBearingReason } from '../../synthesis/data-bearing';
+import { Manifest } from '../../core/manifest';
 import { careerCopilot, PhaseNumber } from '../../phases';
 import { IMMUTABLE_FIELDS, immutableFieldChanges } from '../../review/immutable-fields';
 import { diffFields } from '../../review/field-diff';
-import { COMPONENT_KINDS } from '../../constructs/component-kinds';
+import { COMPONENT_KINDS } from '../../core/component-kinds';
 import { COMPONENT_INPUTS } from '../../review/model-inputs';
 import { PhaseState, PhaseTransition, planTransition } from '../../review/phase-transition';
 import { readStackEnvironment } from '../../review/stack-environment';

@@ -1,5 +1,6 @@
 import { SUPPORT_IMAGE_NAMES, SUPPORT_IMAGES } from '../../constructs/support-images';
-import { Manifest, synthesizePhase } from '../../constructs/synthesize';
+import { synthesizePhase } from '../../synthesis/synthesize';
+import { Manifest } from '../../core/manifest';
 import { careerCopilot, selectPhase, ValidationError } from '../../phases';
 import { allWorkloads } from '../../phases/model/check-model';
 import * as fs from 'fs';

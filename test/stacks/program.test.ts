@@ -1,5 +1,6 @@
-import { dataBearingReason } from '../../constructs/data-bearing';
-import { Manifest, synthesizePhase } from '../../constructs/synthesize';
+import { dataBearingReason } from '../../synthesis/data-bearing';
+import { synthesizePhase } from '../../synthesis/synthesize';
+import { Manifest } from '../../core/manifest';
 import { podTemplates } from '../../policy/pod-templates';
 import { logicalName } from '../../stacks/kubernetes-resource';
 import { componentType, LEGACY_COMPONENT_TYPE } from '../../stacks/phase-component';

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { KubernetesObject } from '../../constructs/synthesize';
+import { KubernetesObject } from '../../core/manifest';
 
 /** Builds a construct in a fresh chart and returns what it emits. */
 export function emitted(build: (scope: Construct) => void): KubernetesObject[] {

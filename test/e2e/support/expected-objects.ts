@@ -1,5 +1,6 @@
-import { connectionSecretName } from '../../../constructs/data-store-connection';
-import { KubernetesObject, synthesizePhase } from '../../../constructs/synthesize';
+import { connectionSecretName } from '../../../synthesis/data-store-connection';
+import { synthesizePhase } from '../../../synthesis/synthesize';
+import { KubernetesObject } from '../../../core/manifest';
 import { careerCopilot, PhaseNumber, selectPhase } from '../../../phases';
 import { PhasePlan } from '../../../phases/phase-plan';
 import { environmentOf, parseStackConfig, phaseSelectionOf } from '../../../stacks/stack-config';

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { KubernetesObject } from '../../../constructs/synthesize';
+import { KubernetesObject } from '../../../core/manifest';
 import { only } from '../../support/synth';
 
 /** A Secret's keys, as the operator writes them (e.g. CloudNativePG's `<cluster>-app`). */

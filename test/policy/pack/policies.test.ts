@@ -1,5 +1,5 @@
 import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from '@pulumi/policy';
-import { synthesizePhase } from '../../../constructs/synthesize';
+import { synthesizePhase } from '../../../synthesis/synthesize';
 import { careerCopilot, PHASES, selectPhase } from '../../../phases';
 import { kubernetesObject, parentType, SECRET_WRITERS, SECURITY_POLICIES, stackOf } from '../../../policy/pack/policies';
 import { SUPPORT_IMAGE_NAMES, SUPPORT_IMAGES } from '../../../constructs/support-images';

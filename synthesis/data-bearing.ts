@@ -1,5 +1,5 @@
 import { DATA_ENGINE_PROFILES } from './data-engines';
-import { KubernetesObject } from './synthesize';
+import { KubernetesObject } from '../core/manifest';
 
 /**
  * Kinds whose objects hold data, or own what holds it, and why. Deleting or replacing one loses data, so the

@@ -1,23 +1,7 @@
 import { ApiObject, App } from 'cdk8s';
 import { PhasePlan } from '../phases/phase-plan';
-import { ComponentKind } from './component-kinds';
+import { KubernetesObject, Manifest } from '../core/manifest';
 import { EnvironmentOptions, PhaseChart } from './phase-chart';
-
-/** One Kubernetes object of a phase and the component (top-level construct) it belongs to. */
-export interface Manifest {
-  readonly component: string;
-  /** What the component is (`ContextService`, `PostgresDatabase`). */
-  readonly componentKind: ComponentKind;
-  readonly document: KubernetesObject;
-}
-
-/** The fields every Kubernetes object has. */
-export interface KubernetesObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly [key: string]: unknown };
-  readonly [key: string]: unknown;
-}
 
 /** Construct id of the chart: fixed, so that construct paths never carry the phase. */
 export const CHART_ID = 'career-copilot';

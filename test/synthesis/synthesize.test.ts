@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { toYaml, writeManifests } from '../../constructs/manifest-files';
-import { Manifest, synthesizePhase } from '../../constructs/synthesize';
+import { toYaml, writeManifests } from '../../synthesis/manifest-files';
+import { synthesizePhase } from '../../synthesis/synthesize';
+import { Manifest } from '../../core/manifest';
 import { careerCopilot, PHASES, selectPhase } from '../../phases';
 
 const model = careerCopilot();

@@ -1,11 +1,11 @@
 import { Construct } from 'constructs';
 import { DataEngine, DataStoreSpec } from '../phases/model/data-store';
-import { ComponentKind } from './component-kinds';
-import { MongoDatabase, mongoPasswordSecretName } from './mongo-database';
-import { NamespaceIngress } from './network-policies';
-import { PostgresDatabase } from './postgres-database';
-import { REDIS_AUTH_CONFIG_KEY, RedisStore } from './redis-store';
-import { connectionSecretName } from './store-secrets';
+import { ComponentKind } from '../core/component-kinds';
+import { MongoDatabase, mongoPasswordSecretName } from '../constructs/mongo-database';
+import { NamespaceIngress } from '../constructs/network-policies';
+import { PostgresDatabase } from '../constructs/postgres-database';
+import { REDIS_AUTH_CONFIG_KEY, RedisStore } from '../constructs/redis-store';
+import { connectionSecretName } from '../constructs/store-secrets';
 
 /** How an engine's pods are reached, labelled and managed in the cluster. */
 export interface EngineNetwork {

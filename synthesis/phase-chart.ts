@@ -2,26 +2,26 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DataStoreSpec } from '../phases/model/data-store';
 import { imageReference } from '../phases/model/image-ref';
-import { PhasePlan, superuserStores, WorkloadPlan } from '../phases/phase-plan';
-import { ApiGateway, GATEWAY_METRICS_PORT, GATEWAY_METRICS_PORT_NAME } from './api-gateway';
-import { DEFAULT_LATENCY_BUCKETS_SECONDS } from './gateway-metrics-program';
-import { AuthDataSplitJob } from './auth-data-split-job';
-import { serviceUrl } from './cluster-dns';
-import { ComponentKind, WORKLOAD_KINDS } from './component-kinds';
+import { PhasePlan, superuserStores, WorkloadPlan, WorkloadRole } from '../phases/phase-plan';
+import { ApiGateway, GATEWAY_METRICS_PORT, GATEWAY_METRICS_PORT_NAME } from '../constructs/api-gateway';
+import { DEFAULT_LATENCY_BUCKETS_SECONDS } from '../constructs/gateway-metrics-program';
+import { AuthDataSplitJob } from '../constructs/auth-data-split-job';
+import { serviceUrl } from '../core/cluster-dns';
+import { ComponentKind } from '../core/component-kinds';
 import { DATA_ENGINE_PROFILES } from './data-engines';
 import { connectionEnv, readConnectionEnv } from './data-store-connection';
-import { EventBus, eventTopicName, MANAGED_KAFKA_BOOTSTRAP_KEY, MANAGED_KAFKA_SECRET_NAME, managedKafkaCredentialsSecretName } from './event-bus';
-import { EventStoreSchemaJob } from './event-store-schema-job';
-import { FeatureFlags } from './feature-flags';
-import { Microservice, MicroserviceProps, NamedMount } from './microservice';
-import { PlatformNamespace } from './namespace';
-import { NetworkPolicies } from './network-policies';
+import { EventBus, eventTopicName, MANAGED_KAFKA_BOOTSTRAP_KEY, MANAGED_KAFKA_SECRET_NAME, managedKafkaCredentialsSecretName } from '../constructs/event-bus';
+import { EventStoreSchemaJob } from '../constructs/event-store-schema-job';
+import { FeatureFlags } from '../constructs/feature-flags';
+import { Microservice, MicroserviceProps, NamedMount } from '../constructs/microservice';
+import { PlatformNamespace } from '../constructs/namespace';
+import { NetworkPolicies } from '../constructs/network-policies';
 import { networkWorkloads, smokeTestName } from './network-workloads';
-import { ProgressiveRelease } from './progressive-release';
-import { SagaOrchestratorConfig } from './saga-orchestrator-config';
-import { ServiceMesh } from './service-mesh';
-import { ServiceObservability } from './service-observability';
-import { SupportImage, supportImageReferences } from './support-images';
+import { ProgressiveRelease } from '../constructs/progressive-release';
+import { SagaOrchestratorConfig } from '../constructs/saga-orchestrator-config';
+import { ServiceMesh } from '../constructs/service-mesh';
+import { ServiceObservability } from '../constructs/service-observability';
+import { SupportImage, supportImageReferences } from '../constructs/support-images';
 
 /** The component that holds the mesh's objects (Gateway, VirtualServices, policies). */
 export const MESH_COMPONENT = 'service-mesh';
@@ -57,6 +57,16 @@ export interface EnvironmentOptions {
    */
   readonly supportImages?: Readonly<Partial<Record<SupportImage, string>>>;
 }
+
+/** The kind of a workload's component, by its role: the compiler names a new role here. */
+const WORKLOAD_KINDS: Readonly<Record<WorkloadRole, ComponentKind>> = {
+  'monolith': 'Monolith',
+  'frontend': 'Frontend',
+  'gateway': 'ApiGateway',
+  'context-service': 'ContextService',
+  'saga-orchestrator': 'SagaOrchestrator',
+  'config-server': 'ConfigServer',
+};
 
 /** Props of `PhaseChart`. */
 export interface PhaseChartProps {

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { toMatchFile } from 'jest-file-snapshot';
-import { toYaml } from '../../constructs/manifest-files';
-import { Manifest, synthesizePhase } from '../../constructs/synthesize';
+import { toYaml } from '../../synthesis/manifest-files';
+import { synthesizePhase } from '../../synthesis/synthesize';
+import { Manifest } from '../../core/manifest';
 import { careerCopilot, PHASES, PhaseNumber, selectPhase } from '../../phases';
 
 expect.extend({ toMatchFile });

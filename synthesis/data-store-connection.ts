@@ -1,8 +1,8 @@
 import { DataStoreSpec } from '../phases/model/data-store';
-import { clusterHost } from './cluster-dns';
+import { clusterHost } from '../core/cluster-dns';
 import { DATA_ENGINE_PROFILES } from './data-engines';
-import { connectionSecretName } from './store-secrets';
-import { ComposedEnvVar, SecretEnvRef } from './microservice';
+import { connectionSecretName } from '../constructs/store-secrets';
+import { ComposedEnvVar, SecretEnvRef } from '../constructs/microservice';
 
 /** The key of `<store>-app` with the read replicas' URL, where the stack writes the Secret (the aws target). */
 export const READ_URL_KEY = 'readUri';

@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
-import { DATA_ENGINE_PROFILES } from '../../constructs/data-engines';
-import { dataBearingReason } from '../../constructs/data-bearing';
+import { DATA_ENGINE_PROFILES } from '../../synthesis/data-engines';
+import { dataBearingReason } from '../../synthesis/data-bearing';
 import { DATA_ENGINES, DataEngine, DataStoreSpec } from '../../phases';
 
 /** One store of `engine`, built by its profile's construct alone, as the phase chart builds it. */

@@ -1,10 +1,10 @@
 import { DataEngine, DataStoreSpec } from '../phases/model/data-store';
 import { PhasePlan } from '../phases/phase-plan';
-import { GATEWAY_METRICS_PORT } from './api-gateway';
+import { GATEWAY_METRICS_PORT } from '../constructs/api-gateway';
 import { DATA_ENGINE_PROFILES, EngineNetwork } from './data-engines';
-import { NetworkWorkload } from './network-policies';
+import { NetworkWorkload } from '../constructs/network-policies';
 
-/** How a store's pods are reached: its engine's network rules (constructs/data-engines.ts) and its port. */
+/** How a store's pods are reached: its engine's network rules (synthesis/data-engines.ts) and its port. */
 interface StoreNetwork extends EngineNetwork {
   readonly port: number;
 }

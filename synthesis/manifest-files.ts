@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { Manifest } from './synthesize';
+import { Manifest } from '../core/manifest';
 
 /**
  * YAML for one object: block style, no line folding, so that diffs show whole values. Written as YAML 1.1, so

@@ -1,6 +1,7 @@
-import { KubernetesObject, synthesizePhase } from '../../constructs/synthesize';
+import { synthesizePhase } from '../../synthesis/synthesize';
+import { KubernetesObject } from '../../core/manifest';
 import { careerCopilot, PHASES, selectPhase } from '../../phases';
-import { EnvironmentOptions } from '../../constructs/phase-chart';
+import { EnvironmentOptions } from '../../synthesis/phase-chart';
 
 type Doc = KubernetesObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const model = careerCopilot();
