@@ -9,7 +9,7 @@ import { DEFAULT_REDIS_IMAGE } from './redis-store';
  * what the stack config's `images` key takes for it, beside the workloads' names.
  */
 export const SUPPORT_IMAGES = {
-  psql: { image: DEFAULT_PSQL_IMAGE, description: 'the PostgreSQL client of the schema and data Jobs' },
+  psql: { image: DEFAULT_PSQL_IMAGE, description: 'the PostgreSQL client of the schema, data and role Jobs' },
   mtail: { image: DEFAULT_METRICS_EXPORTER_IMAGE, description: "the API gateway's metrics exporter" },
   curl: { image: DEFAULT_SMOKE_TEST_IMAGE, description: 'the blue-green smoke test' },
   redis: { image: DEFAULT_REDIS_IMAGE, description: 'the in-cluster Redis stores' },

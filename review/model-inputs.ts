@@ -1,3 +1,4 @@
+import { databaseRoleJobName } from '../constructs/database-role-job';
 import { ComponentKind } from '../core/component-kinds';
 import { PhasePlan, WorkloadPlan } from '../phases/phase-plan';
 
@@ -68,6 +69,10 @@ export const COMPONENT_INPUTS: Readonly<Record<ComponentKind, ComponentInputs>> 
   PostgresDatabase: DATA_STORE,
   MongoDatabase: DATA_STORE,
   RedisStore: DATA_STORE,
+  DatabaseRole: {
+    description: "a managed PostgreSQL store's application role: the store's spec",
+    inputs: (plan, component) => plan.dataStores.find((s) => databaseRoleJobName(s.name) === component),
+  },
   EventBus: {
     description: 'the event bus: whether it exists, its topics and its clients',
     inputs: (plan) => (plan.eventBus ? { topics: plan.topics, clients: plan.eventClients } : undefined),

@@ -13,7 +13,7 @@ import { dataBearingReason } from '../synthesis/data-bearing';
 import { MESH_COMPONENT } from '../synthesis/phase-chart';
 import { synthesizePhase } from '../synthesis/synthesize';
 import { Manifest } from '../core/manifest';
-import { careerCopilot, PhaseNumber, retainedPhase, selectPhase, superuserStores } from '../phases';
+import { careerCopilot, PhaseNumber, retainedPhase, selectPhase } from '../phases';
 import { ValidationError } from '../core/validation-error';
 import { ManagedDataStores } from './aws/managed-data-stores';
 import { GeneratedCredentials } from './local/generated-credentials';
@@ -79,7 +79,6 @@ async function deploy() {
   if (config.target === 'aws') {
     managed = new ManagedDataStores('data-stores', {
       stores: plan.dataStores,
-      superuserStores: superuserStores(plan),
       eventBus: plan.eventBus,
       eventClients: plan.eventClients.map((c) => c.service),
       kafkaBrokers: config.kafkaBrokers,
@@ -99,9 +98,16 @@ async function deploy() {
       dataComponents.push(new PhaseComponent(component, { manifests: objects, provider, dependsOn: [namespace, ...credentials], skipAwait: config.skipAwait }));
     }
   }
+  // The managed stores' application roles (aws) next: every Job and service of the phase connects as one.
+  const isRole = (objects: Manifest[]) => objects.some((m) => m.componentKind === 'DatabaseRole');
+  for (const [component, objects] of byComponent) {
+    if (isRole(objects)) dataComponents.push(new PhaseComponent(component, { manifests: objects, provider, dependsOn: [namespace, ...dataComponents], skipAwait: config.skipAwait }));
+  }
   const components = new Map<string, PhaseComponent>();
   // The mesh first: the Rollouts name its VirtualServices, and Argo Rollouts refuses a Rollout whose are missing.
-  const ordered = [...byComponent].filter(([, objects]) => !holdsData(objects)).sort(([a], [b]) => Number(b === MESH_COMPONENT) - Number(a === MESH_COMPONENT));
+  const ordered = [...byComponent]
+    .filter(([, objects]) => !holdsData(objects) && !isRole(objects))
+    .sort(([a], [b]) => Number(b === MESH_COMPONENT) - Number(a === MESH_COMPONENT));
   for (const [component, objects] of ordered) {
     const mesh = components.get(MESH_COMPONENT);
     components.set(component, new PhaseComponent(component, {

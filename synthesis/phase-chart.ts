@@ -6,6 +6,7 @@ import { PhasePlan, superuserStores, WorkloadPlan, WorkloadRole } from '../phase
 import { ApiGateway, GATEWAY_METRICS_PORT, GATEWAY_METRICS_PORT_NAME } from '../constructs/api-gateway';
 import { DEFAULT_LATENCY_BUCKETS_SECONDS } from '../constructs/gateway-metrics-program';
 import { AuthDataSplitJob } from '../constructs/auth-data-split-job';
+import { DatabaseRoleJob, databaseRoleJobName } from '../constructs/database-role-job';
 import { serviceUrl } from '../core/cluster-dns';
 import { ComponentKind } from '../core/component-kinds';
 import { DATA_ENGINE_PROFILES } from './data-engines';
@@ -118,6 +119,16 @@ export class PhaseChart extends Chart {
       });
     }
     const jobs: Array<{ name: string; stores: string[] }> = [];
+    // A managed PostgreSQL store gets its application role from a Job, as CloudNativePG makes it in the cluster:
+    // the services never connect as the master user.
+    if (!inClusterData) {
+      for (const store of plan.dataStores.filter((s) => s.engine === 'postgresql')) {
+        const id = databaseRoleJobName(store.name);
+        this.kinds.set(id, 'DatabaseRole');
+        const job = new DatabaseRoleJob(this, id, { store: store.name, database: store.database, partOf: plan.product, image: images.psql });
+        jobs.push({ name: job.name, stores: [store.name] });
+      }
+    }
     if (plan.authDataSplit) {
       this.kinds.set('auth-data-split', 'AuthDataSplit');
       const job = new AuthDataSplitJob(this, 'auth-data-split', { monolithStore: plan.authDataSplit.monolith.name, authStore: plan.authDataSplit.auth.name, partOf: plan.product, image: images.psql });

@@ -3,6 +3,7 @@ import { EventBus } from '../constructs/event-bus';
 import { Microservice } from '../constructs/microservice';
 import { PostgresDatabase } from '../constructs/postgres-database';
 import { PsqlJob } from '../constructs/psql-job';
+import { DatabaseRoleJob } from '../constructs/database-role-job';
 import { RedisStore } from '../constructs/redis-store';
 import { ServiceMesh } from '../constructs/service-mesh';
 import { PlatformModel } from '../phases';
@@ -272,6 +273,16 @@ const propsRows: Array<Omit<Extract<BadInput, { input: 'props' }>, 'input'>> = [
     build: () => emitted((s) => new Microservice(s, 'x', { ...service, config: { DB_URL: 'x' }, composedEnv: [{ env: 'DB_URL', value: 'y' }] })),
     error: 'composedEnv[0].env: DB_URL is also set in config or secretEnv; a variable comes from one place',
   },
+  {
+    what: 'a database role for a database that is not an SQL identifier',
+    build: () => emitted((s) => new DatabaseRoleJob(s, 'x', { store: 'user-db', database: 'user-service', partOf: 'career-copilot' })),
+    error: 'database: "user-service" is not a lower-case SQL identifier (letters, digits and _, not starting with a digit, at most 63 characters)',
+  },
+  {
+    what: "a database role given the master's Secret for its own password",
+    build: () => emitted((s) => new DatabaseRoleJob(s, 'x', { store: 'user-db', database: 'user_service', partOf: 'career-copilot', roleSecretName: 'user-db-superuser' })),
+    error: 'roleSecretName: "user-db-superuser" is also the master\'s Secret: the role gets a password of its own',
+  },
   { what: 'a service with zero replicas', build: () => emitted((s) => new Microservice(s, 'x', { ...service, replicas: 0 })), error: 'replicas: 0 is not an integer of at least 1' },
   { what: 'a gateway route to nowhere', build: () => emitted((s) => new ApiGateway(s, 'x', { ...gateway, upstreams: ['backend'] })), error: 'routes[0].service: /api/v1/jobs routes to "jobs-service", which is not deployed: "jobs-service" is not one of backend' },
   { what: 'a gateway route status that does not exist', build: () => emitted((s) => new ApiGateway(s, 'x', { ...gateway, routes: [{ ...gatewayRoute, status: 'migrating' as never }] })), error: 'routes[0].status: "migrating" is not one of monolith, shadow, hybrid, migrated' },
@@ -332,7 +343,7 @@ const stackRows: Array<Omit<Extract<BadInput, { input: 'stack' }>, 'input'>> = [
     what: "prod: a model image without a digest (the committed Pulumi.prod.yaml's phase 0)",
     stack: 'prod',
     config: { ...PROD, phase: '0' },
-    error: `images.backend: ${PROD_WHY}, and workload backend's image "career-copilot/backend:2.4.1" (the model's, monolith.backend.image) has none; add "backend=career-copilot/backend:2.4.1@sha256:<digest>" to images (without a digest too: frontend)`,
+    error: `images.backend: ${PROD_WHY}, and workload backend's image "career-copilot/backend:2.4.1" (the model's, monolith.backend.image) has none; add "backend=career-copilot/backend:2.4.1@sha256:<digest>" to images (without a digest too: frontend, psql)`,
   },
   {
     what: 'prod: a release by tag alone',
@@ -346,7 +357,7 @@ const stackRows: Array<Omit<Extract<BadInput, { input: 'stack' }>, 'input'>> = [
     stack: 'prod',
     config: { ...PROD, phase: '1', images: JSON.stringify([...PHASE_1_DIGESTS, `mtail=ghcr.io/google/mtail:v3.2.26@${DIGEST}`]) },
     previous: { phase: 0, highestPhase: 0 },
-    error: `images.psql: ${PROD_WHY}, and the image of the PostgreSQL client of the schema and data Jobs, "postgres:16.4-alpine" (batch/Job career-copilot/auth-data-split), has none; add "psql=postgres:16.4-alpine@sha256:<digest>" to images`,
+    error: `images.psql: ${PROD_WHY}, and the image of the PostgreSQL client of the schema, data and role Jobs, "postgres:16.4-alpine" (batch/Job career-copilot/monolith-db-role, batch/Job career-copilot/user-db-role, batch/Job career-copilot/auth-db-role, batch/Job career-copilot/auth-data-split), has none; add "psql=postgres:16.4-alpine@sha256:<digest>" to images`,
   },
   { what: 'a support image that is not pinned', config: { phase: '0', images: '["psql=postgres"]' }, error: 'images.psql: "postgres" is not pinned; give repository:version (not latest), repository:version@sha256:digest or repository@sha256:digest, such as career-copilot/user-service:1.4.2' },
   { what: 'a history that cannot be read', config: { phase: '4' }, previous: { phase: 'banana', highestPhase: 'banana' }, error: 'phase: cannot be checked against the stack\'s history: its last outputs record phase "banana" and highestPhase "banana", which is not a phase 0-4; set allowPhaseSkip to true' },

@@ -11,11 +11,6 @@ import { documentDbInstances, ELASTICACHE_NODES, MSK_CLUSTER_NAME, rdsReplicaNam
 /** Args of `ManagedDataStores`. */
 export interface ManagedDataStoresArgs {
   readonly stores: readonly DataStoreSpec[];
-  /**
-   * PostgreSQL stores whose master credentials a step of the phase needs, in a `<store>-superuser` Secret with the
-   * keys of CloudNativePG's (see `superuserStores`). @default []
-   */
-  readonly superuserStores?: readonly string[];
   /** Whether to run MSK for the event bus. */
   readonly eventBus: boolean;
   /** The services that use the event bus: each gets SCRAM credentials of its own. @default [] */
@@ -38,8 +33,9 @@ const MSK_SCRAM_SECRET_PREFIX = 'AmazonMSK_';
 /** RDS PostgreSQL's major version; the minor one is AWS's to upgrade. */
 const POSTGRES_MAJOR_VERSION = '16';
 /**
- * The master user of RDS and DocumentDB. The services connect as it too, for now: a least-privilege role per
- * service is still to come.
+ * The master user of RDS and DocumentDB. On RDS only the application role's Job (`DatabaseRoleJob`) connects as it;
+ * the services connect as the store's application role. DocumentDB's services still use it (its users are made in
+ * the mongo shell, which no Job here runs yet).
  */
 const MASTER_USERNAME = 'app';
 
@@ -95,6 +91,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
       const password = new random.RandomPassword(`${store.name}-password`, { length: 32, special: false }, keep).result;
       let url: pulumi.Output<string>;
       let endpoint: Endpoint;
+      let appRole: AppRole | undefined;
       switch (store.engine) {
         case 'postgresql': {
           const common = {
@@ -137,7 +134,11 @@ export class ManagedDataStores extends pulumi.ComponentResource {
           });
           // RDS has no reader endpoint for instances: a read model's queries go to the first replica.
           endpoint = { host: primary.address, port: primary.port, ...(replicas.length > 0 ? { readHost: replicas[0].address } : {}) };
-          url = pulumi.interpolate`postgresql://${MASTER_USERNAME}:${password}@${primary.address}:${primary.port}/${store.database}?sslmode=require`;
+          // The services' URL names the application role (`store.database`, as CloudNativePG's owner), whose password
+          // is its own, protected as the store's: DatabaseRoleJob sets it from the `<store>-app` Secret.
+          const role = { username: store.database, password: new random.RandomPassword(`${store.name}-app-password`, { length: 32, special: false }, keep).result };
+          appRole = role;
+          url = pulumi.interpolate`postgresql://${role.username}:${role.password}@${primary.address}:${primary.port}/${store.database}?sslmode=require`;
           break;
         }
         case 'mongodb': {
@@ -187,7 +188,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
         }
       }
       urls[store.name] = url;
-      this.connectionSecrets(store, url, password, endpoint, args);
+      this.connectionSecrets(store, url, password, endpoint, appRole, args);
     }
 
     if (args.eventBus) {
@@ -257,17 +258,20 @@ export class ManagedDataStores extends pulumi.ComponentResource {
 
   /**
    * The `<store>-app` Secret the services and the steps' Jobs read, with the keys the local target's operators write
-   * (CloudNativePG's `username`, `password`, `host`, `port`, `dbname` and `uri` for PostgreSQL), and, for a store in
-   * `superuserStores`, `<store>-superuser` with the same keys. The latter is not protected: it goes with the phase
-   * that needs it, and the password it holds stays in the protected RandomPassword.
+   * (CloudNativePG's `username`, `password`, `host`, `port`, `dbname` and `uri` for PostgreSQL, of the application
+   * role), and for every PostgreSQL store `<store>-superuser` with the master user's, which only the Jobs mount
+   * (the application role's, and the auth split's in the monolith's database). The latter is not protected: the
+   * password it holds stays in the protected RandomPassword.
    */
-  private connectionSecrets(store: DataStoreSpec, url: pulumi.Output<string>, password: pulumi.Output<string>, endpoint: Endpoint, args: ManagedDataStoresArgs): void {
-    const postgres = { username: pulumi.output(MASTER_USERNAME), password, host: endpoint.host, port: pulumi.interpolate`${endpoint.port}`, dbname: pulumi.output(store.database), uri: url };
+  private connectionSecrets(store: DataStoreSpec, url: pulumi.Output<string>, password: pulumi.Output<string>, endpoint: Endpoint, appRole: AppRole | undefined, args: ManagedDataStoresArgs): void {
+    const at = { host: endpoint.host, port: pulumi.interpolate`${endpoint.port}`, dbname: pulumi.output(store.database) };
+    const master = { username: pulumi.output(MASTER_USERNAME), password, ...at, uri: pulumi.interpolate`postgresql://${MASTER_USERNAME}:${password}@${endpoint.host}:${endpoint.port}/${store.database}?sslmode=require` };
+    const role = appRole ?? { username: MASTER_USERNAME, password };
     const readUrl: Record<string, pulumi.Output<string>> = endpoint.readHost
-      ? { [READ_URL_KEY]: pulumi.interpolate`postgresql://${MASTER_USERNAME}:${password}@${endpoint.readHost}:${endpoint.port}/${store.database}?sslmode=require` }
+      ? { [READ_URL_KEY]: pulumi.interpolate`postgresql://${role.username}:${role.password}@${endpoint.readHost}:${endpoint.port}/${store.database}?sslmode=require` }
       : {};
     const keys: Record<DataEngine, Record<string, pulumi.Output<string>>> = {
-      postgresql: { ...postgres, ...readUrl },
+      postgresql: { username: pulumi.output(role.username), password: role.password, ...at, uri: url, ...readUrl },
       mongodb: { 'connectionString.standard': url, username: pulumi.output(MASTER_USERNAME), password },
       redis: { url, password },
     };
@@ -278,8 +282,14 @@ export class ManagedDataStores extends pulumi.ComponentResource {
         stringData: pulumi.secret(data),
       }, { parent: this, provider: args.kubernetes, dependsOn: [args.namespaceResource], protect });
     secret(connectionSecretName(store), keys[store.engine], true);
-    if (store.engine === 'postgresql' && (args.superuserStores ?? []).includes(store.name)) secret(`${store.name}-superuser`, postgres, false);
+    if (store.engine === 'postgresql') secret(`${store.name}-superuser`, master, false);
   }
+}
+
+/** A store's application role, for its services. */
+interface AppRole {
+  readonly username: string;
+  readonly password: pulumi.Output<string>;
 }
 
 /** Where a managed service answers. */

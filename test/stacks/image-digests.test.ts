@@ -70,7 +70,7 @@ describe('the Pulumi program and image digests', () => {
 
   test('the committed prod stack is refused until each image it runs has a digest, before registering anything', async () => {
     const error = (await runProgram(committedConfig('prod'), {}, 'prod').then(() => undefined, (e: ProgramError) => e))!;
-    expect(error.message).toMatch(/^images\.backend: stack "prod" runs only images pinned by digest .* add "backend=career-copilot\/backend:2\.4\.1@sha256:<digest>" to images \(without a digest too: frontend\)$/);
+    expect(error.message).toMatch(/^images\.backend: stack "prod" runs only images pinned by digest .* add "backend=career-copilot\/backend:2\.4\.1@sha256:<digest>" to images \(without a digest too: frontend, psql\)$/);
     expect(error.registered).toEqual([]);
   });
 

@@ -4,7 +4,7 @@ import { Manifest } from '../../core/manifest';
 import { podTemplates } from '../../policy/pod-templates';
 import { logicalName } from '../../stacks/kubernetes-resource';
 import { componentType, LEGACY_COMPONENT_TYPE } from '../../stacks/phase-component';
-import { careerCopilot, PhaseNumber, PHASES, selectPhase, superuserStores } from '../../phases';
+import { careerCopilot, PhaseNumber, PHASES, selectPhase } from '../../phases';
 import { documentDbInstances, MANAGED_DATA_TYPES, managedServices } from '../../stacks/aws/managed-services';
 import { ProgramError, ProgramRun, Registered, runProgram } from './run-program';
 
@@ -79,7 +79,8 @@ describe.each(Object.keys(TARGETS))('Pulumi program, %s target', (target) => {
     // Phase 0 already has the monolith's cache (Redis), which needs a generated password on both targets.
     expect(credentials.length).toBeGreaterThan(0);
     for (const r of credentials) expect({ type: r.type, name: r.name, protect: r.protect }).toEqual({ type: r.type, name: r.name, protect: openingCredential(target, r) });
-    const expected = target === 'aws' ? superuserStores(selectPhase(model, phase)).map((s) => `${s}-superuser`) : [];
+    // On aws every PostgreSQL store's master user, for its application role's Job (and the auth split's view).
+    const expected = target === 'aws' ? selectPhase(model, phase).dataStores.filter((s) => s.engine === 'postgresql').map((s) => `${s.name}-superuser`) : [];
     expect(credentials.filter(superuser).map((r) => r.name)).toEqual(expected);
   });
 
@@ -435,6 +436,37 @@ describe('Pulumi program, Secret references', () => {
       expect(unresolvedSecretReads(resources)).toEqual([]);
     },
   );
+
+  test.each(PHASES)('aws phase %i: the services connect to each PostgreSQL store as its application role, made by its Job from the master user that only Jobs read', (phase) => {
+    const { resources } = runs.get(`aws/${phase}`)!;
+    const stores = selectPhase(model, phase).dataStores.filter((s) => s.engine === 'postgresql');
+    expect(stores.length).toBeGreaterThan(0);
+    for (const store of stores) {
+      const app = resources.find((r) => r.type === 'kubernetes:core/v1:Secret' && r.name === `${store.name}-app`)!;
+      const data = (app.inputs.stringData as { value: Record<string, string> }).value;
+      // The role is named after its database (CloudNativePG's owner); never the master user, in no key.
+      expect({ store: store.name, username: data.username, uri: data.uri.split(':')[1] }).toEqual({ store: store.name, username: store.database, uri: `//${store.database}` });
+      expect(data.password).toBe(`generated-${store.name}-app-password`);
+      // The role's Job: after the store and its Secrets, before every workload of the phase.
+      const job = resources.find((r) => r.name === `job:career-copilot/${store.name}-role`)!;
+      expect(job.dependsOn).toContain('data-stores');
+      expect(resources.filter((r) => r.type === 'career-copilot:platform:DatabaseRole' && r.name === `${store.name}-role`)).toHaveLength(1);
+      for (const workload of resources.filter((r) => r.type === 'kubernetes:apps/v1:Deployment')) {
+        expect({ workload: workload.name, after: workload.dependsOn.includes(`${store.name}-role`) }).toEqual({ workload: workload.name, after: true });
+      }
+    }
+    const masterReaders = secretReads(resources).filter((r) => r.secret.endsWith('-superuser')).map((r) => r.at.split('.')[0]);
+    expect(masterReaders.length).toBeGreaterThan(0);
+    expect([...new Set(masterReaders)].filter((at) => !at.startsWith('job:'))).toEqual([]);
+  });
+
+  test('local: CloudNativePG makes the roles; no role Job, and no service reads a superuser Secret', () => {
+    for (const phase of PHASES) {
+      const { resources } = runs.get(`local/${phase}`)!;
+      expect(resources.filter((r) => r.type === 'career-copilot:platform:DatabaseRole')).toEqual([]);
+      expect(secretReads(resources).filter((r) => r.secret.endsWith('-superuser') && !r.at.startsWith('job:'))).toEqual([]);
+    }
+  });
 
   test('aws: a key the auth split reads, removed from the Secret that the stack writes, is found', () => {
     const { resources } = runs.get('aws/1')!;
