@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { showValue, ValidationError } from '../core/validation-error';
 import { ResourceRequirements } from '../phases/model/workload';
-import { checkDnsLabel } from './prop-checks';
+import { checkDnsLabel, checkSqlIdentifier } from './prop-checks';
 import { PASSWORDS_PATH, PsqlJob } from './psql-job';
 
 /** Where the application role's new password is mounted (the `app` password of `PsqlJob`). */
@@ -44,8 +44,6 @@ psql -X -q -v ON_ERROR_STOP=1 --single-transaction -v role="$ROLE" -v database="
 echo "database role: done"
 `;
 
-const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-
 /** `user-db` -> `user-db-role`: the Job (and the component) of a store's application role. */
 export function databaseRoleJobName(store: string): string {
   return `${store}-role`;
@@ -84,9 +82,7 @@ export class DatabaseRoleJob extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseRoleJobProps) {
     super(scope, id);
     checkDnsLabel('store', props.store);
-    if (!SQL_IDENTIFIER.test(props.database)) {
-      throw new ValidationError('database', `${showValue(props.database)} is not a lower-case SQL identifier (letters, digits and _, not starting with a digit, at most 63 characters)`);
-    }
+    checkSqlIdentifier('database', props.database);
     const master = props.masterSecretName ?? `${props.store}-superuser`;
     const role = props.roleSecretName ?? `${props.store}-app`;
     checkDnsLabel('masterSecretName', master);

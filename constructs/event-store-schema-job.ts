@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { ResourceRequirements } from '../phases/model/workload';
 import { showValue, ValidationError } from '../core/validation-error';
 import { SecretEnvRef } from './microservice';
-import { checkDnsLabel, checkInteger } from './prop-checks';
+import { checkDnsLabel, checkInteger, checkSqlIdentifier } from './prop-checks';
 import { PsqlJob } from './psql-job';
 
 /**
@@ -75,8 +75,6 @@ export interface EventStoreSchemaJobProps {
   readonly resources?: ResourceRequirements;
 }
 
-const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-
 /**
  * A Job that creates the event store's `events` table (`EVENT_STORE_SQL`) in `database` on a PostgreSQL store.
  * The database is a plain setting; host, port (unless given) and the role's name come from Secret references, its
@@ -91,9 +89,7 @@ export class EventStoreSchemaJob extends Construct {
     super(scope, id);
     const credentials = props.credentialsSecretName ?? `${props.store}-app`;
     checkDnsLabel('store', props.store);
-    if (!SQL_IDENTIFIER.test(props.database)) {
-      throw new ValidationError('database', `${showValue(props.database)} is not a lower-case SQL identifier (letters, digits and _, not starting with a digit, at most 63 characters)`);
-    }
+    checkSqlIdentifier('database', props.database);
     if (props.host !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.host)) throw new ValidationError('host', `${showValue(props.host)} is not a DNS name`);
     if (props.port !== undefined) checkInteger('port', props.port, 1, 65535);
     checkDnsLabel('credentialsSecretName', credentials);

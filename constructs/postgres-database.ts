@@ -7,10 +7,9 @@ import {
   ClusterSpecResourcesRequests,
 } from '../imports/postgresql.cnpg.io';
 import { ResourceRequirements } from '../phases/model/workload';
-import { showValue, ValidationError } from '../core/validation-error';
 import { componentLabels, OUT_OF_MESH_LABELS } from './labels';
 import { connectionSecretName } from './store-secrets';
-import { checkDnsLabel, checkInteger, checkPinnedImage } from './prop-checks';
+import { checkDnsLabel, checkInteger, checkPinnedImage, checkSqlIdentifier } from './prop-checks';
 import { checkResources } from './restricted-pod';
 
 /** Props of `PostgresDatabase`. */
@@ -58,7 +57,6 @@ const DEFAULT_RESOURCES: ResourceRequirements = {
 const POSTGRES_UID = 26;
 
 /** A lower-case SQL identifier: what CloudNativePG accepts for a database and an owner without quoting. */
-const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * A PostgreSQL database server run by CloudNativePG: one primary plus `readReplicas` streaming replicas, each on
@@ -157,11 +155,5 @@ export class PostgresDatabase extends Construct {
         },
       },
     });
-  }
-}
-
-function checkSqlIdentifier(field: string, value: string): void {
-  if (!SQL_IDENTIFIER.test(value)) {
-    throw new ValidationError(field, `${showValue(value)} is not a lower-case SQL identifier (letters, digits and _, not starting with a digit, at most 63 characters)`);
   }
 }

@@ -7,6 +7,15 @@ export function checkDnsLabel(field: string, value: string): void {
   if (!isDns1123Label(value)) throw new ValidationError(field, `${showValue(value)} is not ${DNS_1123_LABEL_RULE}`);
 }
 
+/** PostgreSQL's unquoted identifiers as CloudNativePG and the Jobs take them: lower case, at most 63 bytes. */
+const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function checkSqlIdentifier(field: string, value: string): void {
+  if (!SQL_IDENTIFIER.test(value)) {
+    throw new ValidationError(field, `${showValue(value)} is not a lower-case SQL identifier (letters, digits and _, not starting with a digit, at most 63 characters)`);
+  }
+}
+
 export function checkInteger(field: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (!Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `an integer of at least ${min}` : `an integer from ${min} to ${max}`;
