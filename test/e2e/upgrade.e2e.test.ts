@@ -59,10 +59,17 @@ describeOnCluster(`this commit's program over a stack deployed by ${FROM}`, () =
   beforeAll(async () => {
     env = clusterEnvironment();
     assertNoObjectsOfOurs(env);
+    const resolve = () => git(['rev-parse', '--verify', '--quiet', `${FROM}^{commit}`]);
     try {
-      commit = git(['rev-parse', '--verify', `${FROM}^{commit}`]);
+      commit = resolve();
     } catch {
-      throw new Error(`${FROM} is not a commit of this clone: the upgrade test deploys the previous commit's program first (fetch the history: git fetch --unshallow), or set CAREER_COPILOT_UPGRADE_FROM`);
+      // A shallow clone (as CI systems often make) lacks the previous commit: fetch one more from where it came.
+      try {
+        execFileSync('git', ['fetch', '--quiet', '--deepen=1'], { cwd: REPO_ROOT, stdio: 'ignore' });
+        commit = resolve();
+      } catch {
+        throw new Error(`${FROM} is not a commit of this clone: the upgrade test deploys the previous commit's program first (fetch the history: git fetch --unshallow), or set CAREER_COPILOT_UPGRADE_FROM`);
+      }
     }
     previous = checkoutOf(commit);
     const old = await open(previous);
