@@ -1,3 +1,4 @@
+import { AuthDataSplitScripts } from './model/auth-data-split';
 import { DataStoreSpec } from './model/data-store';
 import { HTTP_METHODS, RouteStatus } from './model/endpoint';
 import { ServiceObjectives } from './model/objectives';
@@ -122,7 +123,7 @@ export interface PhasePlan {
   /** The event store's database, when the phase runs it. */
   readonly eventStore?: DataStoreSpec;
   /** The shared monolith database and auth store, when the phase splits auth data out of the monolith. */
-  readonly authDataSplit?: { readonly monolith: DataStoreSpec; readonly auth: DataStoreSpec };
+  readonly authDataSplit?: { readonly monolith: DataStoreSpec; readonly auth: DataStoreSpec; readonly scripts: AuthDataSplitScripts };
 }
 
 /**

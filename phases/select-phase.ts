@@ -189,7 +189,7 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
   // context that owns authentication is the one whose tokens the edge verifies.
   const auth = model.contexts.find((c) => c.name === model.edgeAuthentication.context);
   const authDataSplit =
-    auth && spec.monolith && spec.services.includes(auth.name) ? { monolith: model.monolith.database, auth: auth.dataStore } : undefined;
+    auth && spec.monolith && spec.services.includes(auth.name) ? { monolith: model.monolith.database, auth: auth.dataStore, scripts: model.authDataSplit } : undefined;
 
   return {
     product: model.product,

@@ -1,6 +1,7 @@
 import { loadPlatformModel } from '../model/load-model';
 import { PlatformModel } from '../model/platform-model';
 import { contexts } from './contexts';
+import { AUTH_DATA_SPLIT_SQL } from './auth-data-split';
 import { edgeAuthentication, endpoints, unlistedPaths } from './endpoints';
 import { featureFlags } from './feature-flags';
 import { phases } from './phases';
@@ -29,6 +30,7 @@ export const careerCopilotInput: PlatformModel = {
   unlistedPaths,
   edgeAuthentication,
   dataProductConsumer: 'analytics',
+  authDataSplit: AUTH_DATA_SPLIT_SQL,
   phases,
 };
 

@@ -1,4 +1,5 @@
 import { Static, Type } from '@sinclair/typebox';
+import { AuthDataSplitScripts } from './auth-data-split';
 import { BoundedContextSpec } from './bounded-context';
 import { DataStoreSpec } from './data-store';
 import { EdgeAuthenticationSpec } from './edge-authentication';
@@ -59,6 +60,8 @@ export const PlatformModel = Type.Object(
      * authentication: the phases that extract it split its data out of the monolith's database.
      */
     edgeAuthentication: EdgeAuthenticationSpec,
+    /** The SQL of the split of the auth context's data out of the monolith's database (phases with the auth service and the monolith). */
+    authDataSplit: AuthDataSplitScripts,
     /**
      * The context that reads every other context's data product once phases publish them (`platform.dataProducts`):
      * the seed's self-serve analytics.

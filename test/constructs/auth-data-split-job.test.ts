@@ -1,9 +1,10 @@
-import { AUTH_DATA_SPLIT_FILES, AUTH_DATA_SPLIT_RUN, AUTH_DATA_SPLIT_SQL, AuthDataSplitJob, AuthDataSplitJobProps, authDataSplitPasswords } from '../../constructs/auth-data-split-job';
+import { AUTH_DATA_SPLIT_RUN, AUTH_PASSWORD_FILE, AuthDataSplitJob, AuthDataSplitJobProps, authDataSplitFiles, authDataSplitPasswords } from '../../constructs/auth-data-split-job';
+import { AUTH_DATA_SPLIT_SQL } from '../../phases/career-copilot/auth-data-split';
 import { passwordFileScript } from '../../constructs/psql-job';
 import { ValidationError } from '../../phases';
 import { emitted, only } from '../support/synth';
 
-const base: AuthDataSplitJobProps = { monolithStore: 'monolith-db', authStore: 'auth-db', partOf: 'career-copilot' };
+const base: AuthDataSplitJobProps = { scripts: AUTH_DATA_SPLIT_SQL, monolithStore: 'monolith-db', authStore: 'auth-db', partOf: 'career-copilot' };
 const build = (props: Partial<AuthDataSplitJobProps> = {}) => emitted((scope) => new AuthDataSplitJob(scope, 'auth-data-split', { ...base, ...props }));
 const oneLine = (sql: string) => sql.replace(/\s+/g, ' ');
 
@@ -11,7 +12,7 @@ describe('AuthDataSplitJob', () => {
   test('emits the Job and the ConfigMap of its scripts, and no Secret', () => {
     const objects = build();
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ConfigMap/auth-data-split-sql', 'Job/auth-data-split']);
-    expect(only(objects, 'ConfigMap').data).toEqual({ ...AUTH_DATA_SPLIT_FILES, 'psql-passwords.sh': passwordFileScript(authDataSplitPasswords(base)) });
+    expect(only(objects, 'ConfigMap').data).toEqual({ ...authDataSplitFiles(AUTH_DATA_SPLIT_SQL), 'psql-passwords.sh': passwordFileScript(authDataSplitPasswords(base)) });
     expect(only(objects, 'Job').spec.template.spec.containers[0].command).toEqual(['sh', '/sql/psql-passwords.sh', '/sql/run.sh']);
   });
 
@@ -110,7 +111,8 @@ describe('AuthDataSplitJob', () => {
     expect(sql).toContain('CREATE OR REPLACE VIEW public.users_compat AS SELECT id, email, hashed_password, is_active, created_at, updated_at FROM auth_service.users;');
     expect(sql).toContain('GRANT SELECT ON public.users_compat TO :"monolith_app_user";');
     // Credentials come from the mounted Secret at run time, never from the script or the environment.
-    expect(sql).toContain('\\set auth_password `cat /secrets/auth/password`');
+    // The model's script reads the password where the construct mounts it.
+    expect(sql).toContain(`\\set auth_password \`cat ${AUTH_PASSWORD_FILE}\``);
     expect(sql).not.toContain('AUTH_DB_PASSWORD');
   });
 

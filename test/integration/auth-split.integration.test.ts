@@ -34,7 +34,7 @@ let monolithApp: PostgresLogin;
 let authApp: PostgresLogin;
 let world: JobWorld;
 let monolithBefore: Record<string, string>;
-const objects = emitted((scope) => new AuthDataSplitJob(scope, JOB_NAME, { monolithStore: split.monolith.name, authStore: split.auth.name, partOf: plan.product }));
+const objects = emitted((scope) => new AuthDataSplitJob(scope, JOB_NAME, { scripts: split.scripts, monolithStore: split.monolith.name, authStore: split.auth.name, partOf: plan.product }));
 
 /** Every monolith table's count and digest: the monolith's data, which the split must only ever read. */
 async function monolithData(): Promise<Record<string, string>> {
