@@ -82,6 +82,7 @@ async function deploy() {
       eventBus: plan.eventBus,
       eventClients: plan.eventClients.map((c) => c.service),
       kafkaBrokers: config.kafkaBrokers,
+      backupRetentionDays: config.backupRetentionDays,
       vpcId: config.vpcId,
       privateSubnetIds: config.privateSubnetIds,
       clusterCidr: config.clusterCidr,

@@ -30,6 +30,12 @@ export const StackConfigSchema = Type.Object(
     target: StringEnum(TARGETS, 'Where stateful parts run: local (in-cluster operators) or aws (managed services).'),
     replicas: Type.Integer({ minimum: 1, default: 2, description: 'Replicas at rest of every service (the autoscalers\' floor).' }),
     kafkaBrokers: Type.Integer({ minimum: 1, default: 3, description: 'Kafka brokers; with 3 or more, topics get 3 replicas and min.insync.replicas 2.' }),
+    backupRetentionDays: Type.Integer({
+      minimum: 1,
+      maximum: 35,
+      default: 7,
+      description: 'aws target: days of automated backups kept (RDS and DocumentDB point-in-time recovery, ElastiCache snapshots; AWS allows 1 to 35).',
+    }),
     routesToMonolith: Type.Array(Type.String(), { default: [], description: 'Endpoint paths sent back to the monolith in this phase (rollback of one route).' }),
     images: Type.Array(Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?=[^=]+$', description: 'a workload and its image such as user-service=career-copilot/user-service:1.4.3' }), {
       default: [],

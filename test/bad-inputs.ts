@@ -317,6 +317,8 @@ const PHASE_1_DIGESTS = [
 ];
 
 const stackRows: Array<Omit<Extract<BadInput, { input: 'stack' }>, 'input'>> = [
+  { what: 'no backups (0 days)', config: { phase: '0', backupRetentionDays: '0' }, error: 'backupRetentionDays: 0 is below the minimum 1' },
+  { what: 'backups kept longer than AWS allows', config: { phase: '0', backupRetentionDays: '36' }, error: 'backupRetentionDays: 36 is above the maximum 35' },
   { what: 'a phase outside 0-4', config: { phase: '5' }, error: 'phase: 5 is not one of 0, 1, 2, 3, 4' },
   { what: 'a phase that is not a number', config: { phase: 'two' }, error: 'phase: "two" is not one of 0, 1, 2, 3, 4' },
   { what: 'an unknown target', config: { phase: '0', target: 'gcp' }, error: 'target: "gcp" is not one of local, aws' },

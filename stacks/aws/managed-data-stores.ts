@@ -16,6 +16,8 @@ export interface ManagedDataStoresArgs {
   /** The services that use the event bus: each gets SCRAM credentials of its own. @default [] */
   readonly eventClients?: readonly string[];
   readonly kafkaBrokers: number;
+  /** Days of automated backups (RDS, DocumentDB) and snapshots (ElastiCache) kept. @default 7 */
+  readonly backupRetentionDays?: number;
   readonly vpcId: string;
   readonly privateSubnetIds: readonly string[];
   /** The only network the data services admit. */
@@ -56,6 +58,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
     const child = { parent: this };
     const keep = { parent: this, protect: true };
     const urls: Record<string, pulumi.Output<string>> = {};
+    const retentionDays = args.backupRetentionDays ?? 7;
 
     // The children shared by the stores of an engine are named after the component, so that a second one does not
     // clash; each keeps its earlier name as an alias (its AWS name, generated once from that name, stays).
@@ -117,7 +120,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
             username: MASTER_USERNAME,
             password,
             dbSubnetGroupName: rdsSubnets!.name,
-            backupRetentionPeriod: 7,
+            backupRetentionPeriod: retentionDays,
             multiAz: true,
             skipFinalSnapshot: false,
             finalSnapshotIdentifier: `${store.name}-final`,
@@ -151,7 +154,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
             deletionProtection: true,
             skipFinalSnapshot: false,
             finalSnapshotIdentifier: `${store.name}-final`,
-            backupRetentionPeriod: 7,
+            backupRetentionPeriod: retentionDays,
             dbSubnetGroupName: docdbSubnets!.name,
             dbClusterParameterGroupName: docdbTls!.name,
             vpcSecurityGroupIds: [securityGroup.id],
@@ -177,7 +180,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
             atRestEncryptionEnabled: true,
             transitEncryptionEnabled: true,
             authToken: password,
-            snapshotRetentionLimit: 7,
+            snapshotRetentionLimit: retentionDays,
             finalSnapshotIdentifier: `${store.name}-final`,
             subnetGroupName: cacheSubnets!.name,
             securityGroupIds: [securityGroup.id],

@@ -142,6 +142,18 @@ describe('Pulumi program, data', () => {
     }
   });
 
+  test('aws: backups are kept for backupRetentionDays (7 by default) on every primary store', async () => {
+    const retention = (resources: Registered[]) =>
+      resources
+        .filter((r) => MANAGED_DATA_TYPES.includes(r.type) && r.type !== 'aws:msk/cluster:Cluster' && r.inputs.replicateSourceDb === undefined)
+        .map((r) => r.inputs.backupRetentionPeriod ?? r.inputs.snapshotRetentionLimit);
+    const byDefault = retention(runs.get('aws/2')!.resources);
+    expect(byDefault.length).toBeGreaterThan(5);
+    expect([...new Set(byDefault)]).toEqual([7]);
+    const { resources } = await runProgram({ ...AWS, phase: '2', backupRetentionDays: '21' }, { phase: 1, highestPhase: 1 });
+    expect([...new Set(retention(resources))]).toEqual([21]);
+  });
+
   test('aws: the children every store of an engine shares are named after their component, their earlier names aliased', () => {
     const { resources } = runs.get('aws/4')!;
     const shared = resources.filter((r) => /SubnetGroup$|ParameterGroup$/.test(r.type));
