@@ -5,6 +5,7 @@ import { showValue, ValidationError } from '../core/validation-error';
 import { SecretEnvRef } from './microservice';
 import { checkDnsLabel } from './prop-checks';
 import { PASSWORDS_PATH, PsqlJob, PsqlPassword } from './psql-job';
+import { connectionSecretName, superuserSecretName } from './store-secrets';
 
 /**
  * Where the auth role's password is mounted (`authDataSplitPasswords`), for the compatibility view's user mapping
@@ -75,7 +76,11 @@ type SecretNames = Pick<AuthDataSplitJobProps, 'monolithStore' | 'authStore' | '
 
 /** The CloudNativePG Secrets the Job reads: the two stores' application roles and the monolith store's superuser. */
 function secretNames(props: SecretNames): { auth: string; monolith: string; superuser: string } {
-  return { auth: `${props.authStore}-app`, monolith: `${props.monolithStore}-app`, superuser: props.monolithSuperuserSecretName ?? `${props.monolithStore}-superuser` };
+  return {
+    auth: connectionSecretName({ name: props.authStore }),
+    monolith: connectionSecretName({ name: props.monolithStore }),
+    superuser: props.monolithSuperuserSecretName ?? superuserSecretName({ name: props.monolithStore }),
+  };
 }
 
 /** The environment of the Job: every connection setting but the passwords, from a key of a CloudNativePG Secret. */

@@ -3,6 +3,7 @@ import { showValue, ValidationError } from '../core/validation-error';
 import { ResourceRequirements } from '../phases/model/workload';
 import { checkDnsLabel, checkSqlIdentifier } from './prop-checks';
 import { PASSWORDS_PATH, PsqlJob } from './psql-job';
+import { connectionSecretName, superuserSecretName } from './store-secrets';
 
 /** Where the application role's new password is mounted (the `app` password of `PsqlJob`). */
 const ROLE_PASSWORD_FILE = `${PASSWORDS_PATH}/app/password`;
@@ -83,8 +84,8 @@ export class DatabaseRoleJob extends Construct {
     super(scope, id);
     checkDnsLabel('store', props.store);
     checkSqlIdentifier('database', props.database);
-    const master = props.masterSecretName ?? `${props.store}-superuser`;
-    const role = props.roleSecretName ?? `${props.store}-app`;
+    const master = props.masterSecretName ?? superuserSecretName({ name: props.store });
+    const role = props.roleSecretName ?? connectionSecretName({ name: props.store });
     checkDnsLabel('masterSecretName', master);
     checkDnsLabel('roleSecretName', role);
     if (master === role) throw new ValidationError('roleSecretName', `${showValue(role)} is also the master's Secret: the role gets a password of its own`);

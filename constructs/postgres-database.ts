@@ -8,7 +8,7 @@ import {
 } from '../imports/postgresql.cnpg.io';
 import { ResourceRequirements } from '../phases/model/workload';
 import { componentLabels, OUT_OF_MESH_LABELS } from './labels';
-import { connectionSecretName } from './store-secrets';
+import { connectionSecretName, superuserSecretName } from './store-secrets';
 import { checkDnsLabel, checkInteger, checkPinnedImage, checkSqlIdentifier } from './prop-checks';
 import { checkResources } from './restricted-pod';
 
@@ -108,7 +108,7 @@ export class PostgresDatabase extends Construct {
     this.readWriteService = `${props.name}-rw`;
     this.readOnlyService = `${props.name}-ro`;
     this.appSecretName = connectionSecretName(props);
-    this.superuserSecretName = props.enableSuperuserAccess ? `${props.name}-superuser` : undefined;
+    this.superuserSecretName = props.enableSuperuserAccess ? superuserSecretName(props) : undefined;
     const labels = componentLabels(props.name, props.component ?? 'database', props.partOf);
 
     this.cluster = new Cluster(this, 'Cluster', {

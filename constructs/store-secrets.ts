@@ -7,3 +7,11 @@ import { DataStoreSpec } from '../phases/model/data-store';
 export function connectionSecretName(store: Pick<DataStoreSpec, 'name'>): string {
   return `${store.name}-app`;
 }
+
+/**
+ * Name of the Secret with a PostgreSQL store's superuser (CloudNativePG's, when superuser access is on) or master
+ * user (RDS, which the aws target writes), `<store>-superuser`: mounted by Jobs only.
+ */
+export function superuserSecretName(store: Pick<DataStoreSpec, 'name'>): string {
+  return `${store.name}-superuser`;
+}

@@ -101,8 +101,9 @@ async function deploy() {
   }
   // The managed stores' application roles (aws) next: every Job and service of the phase connects as one.
   const isRole = (objects: Manifest[]) => objects.some((m) => m.componentKind === 'DatabaseRole');
+  const stores = [...dataComponents];
   for (const [component, objects] of byComponent) {
-    if (isRole(objects)) dataComponents.push(new PhaseComponent(component, { manifests: objects, provider, dependsOn: [namespace, ...dataComponents], skipAwait: config.skipAwait }));
+    if (isRole(objects)) dataComponents.push(new PhaseComponent(component, { manifests: objects, provider, dependsOn: [namespace, ...stores], skipAwait: config.skipAwait }));
   }
   const components = new Map<string, PhaseComponent>();
   // The mesh first: the Rollouts name its VirtualServices, and Argo Rollouts refuses a Rollout whose are missing.

@@ -7,8 +7,6 @@ import { ComposedEnvVar, SecretEnvRef } from '../constructs/microservice';
 /** The key of `<store>-app` with the read replicas' URL, where the stack writes the Secret (the aws target). */
 export const READ_URL_KEY = 'readUri';
 
-export { connectionSecretName };
-
 /** `user-db` -> `USER_DB`: the prefix of a store's variables. */
 function envPrefix(store: Pick<DataStoreSpec, 'name'>): string {
   return store.name.replace(/-/g, '_').toUpperCase();

@@ -3,7 +3,8 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { DATA_ENGINE_PROFILES } from '../../synthesis/data-engines';
-import { connectionSecretName, READ_URL_KEY } from '../../synthesis/data-store-connection';
+import { connectionSecretName, superuserSecretName } from '../../constructs/store-secrets';
+import { READ_URL_KEY } from '../../synthesis/data-store-connection';
 import { MANAGED_KAFKA_BOOTSTRAP_KEY, MANAGED_KAFKA_SECRET_NAME, managedKafkaCredentialsSecretName } from '../../constructs/event-bus';
 import { DataEngine, DataStoreSpec } from '../../phases/model/data-store';
 import { documentDbInstances, ELASTICACHE_NODES, MSK_CLUSTER_NAME, rdsReplicaNames } from './managed-services';
@@ -285,7 +286,7 @@ export class ManagedDataStores extends pulumi.ComponentResource {
         stringData: pulumi.secret(data),
       }, { parent: this, provider: args.kubernetes, dependsOn: [args.namespaceResource], protect });
     secret(connectionSecretName(store), keys[store.engine], true);
-    if (store.engine === 'postgresql') secret(`${store.name}-superuser`, master, false);
+    if (store.engine === 'postgresql') secret(superuserSecretName(store), master, false);
   }
 }
 

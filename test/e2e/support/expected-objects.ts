@@ -1,4 +1,4 @@
-import { connectionSecretName } from '../../../synthesis/data-store-connection';
+import { connectionSecretName } from '../../../constructs/store-secrets';
 import { synthesizePhase } from '../../../synthesis/synthesize';
 import { KubernetesObject } from '../../../core/manifest';
 import { careerCopilot, PhaseNumber, selectPhase } from '../../../phases';
