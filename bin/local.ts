@@ -1,11 +1,16 @@
 /**
- * `npm run local [-- --to N]`: the main job on the local default. Brings up the local Kubernetes 1.28 control plane
+ * `npm run local [-- [--node] --to N]`: the main job on the local default. Brings up the local Kubernetes 1.28 control plane
  * (scripts/cluster.sh: built from the Go module proxy the first time, then cached), and promotes the `local` stack of
  * this project on it, one phase at a time, from the phase it is at to phase N (default 4): for each step a
  * `pulumi preview` (its counts), then `pulumi up` with a line per resource operation, then a check that every
  * data-bearing object kept its UID. Rolling back is the same command with a lower N. After a run that was killed,
  * the same command resumes: it removes the lock the dead process left, resolves the operations it had in flight
  * (local/interrupted-update.ts), and takes the step again.
+ *
+ * With `--node` (as root) the stack runs on a real node (scripts/node.sh: containerd, the kubelet, kube-proxy,
+ * kube-router's NetworkPolicy firewall) in place of kwok's simulated one, its workloads on the images built from
+ * Debian packages (scripts/images.sh), with stand-ins for the operators that cannot run here; it is a stack of its
+ * own (local-node-stack), and reaches phase 2 at most (phase 3 needs Kafka, phase 4 the mesh).
  *
  * The stack lives in ${XDG_CACHE_HOME:-~/.cache}/career-copilot/local-stack (file backend, a generated passphrase,
  * its config file): nothing is written to the repository. The control plane keeps running afterwards; stop it with
@@ -15,6 +20,9 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { homedir } from 'os';
 import * as path from 'path';
 import { clusterEnvironment, clusterIdentity, CLUSTER_SCRIPT, ensureControlPlane, LOCAL_STACK_CONFIG } from '../local/cluster';
+import { kubectl } from '../local/node/kubectl';
+import { ensureNode, NODE_BRIDGE_CIDR, nodeImages } from '../local/node/real-node';
+import { NodeStandIns } from '../local/node/stand-ins';
 import { resumeInterruptedUpdate } from '../local/interrupted-update';
 import { dataBearingUids, listOurObjects, workloadStates } from '../local/live-objects';
 import { CHANGE_VERBS, PulumiStack, ResourceChanges, ResourceStep } from '../local/pulumi-stack';
@@ -24,9 +32,15 @@ import { careerCopilot, isPhaseNumber, PhaseNumber, selectPhase } from '../phase
 
 const PLATFORM = careerCopilot();
 const NAMESPACE = selectPhase(PLATFORM, 0).namespace;
-const STACK_DIR = path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'career-copilot', 'local-stack');
-/** Where the identity of the control plane the stack was deployed to is kept (see `clusterIdentity`). */
-const IDENTITY_FILE = path.join(STACK_DIR, 'cluster-identity');
+const CACHE_DIR = path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'career-copilot');
+
+/** Where a local stack lives: kwok's, or the real node's (other images, other config: a stack of its own). */
+interface LocalStackPlace {
+  readonly dir: string;
+  readonly stackName: string;
+}
+const placeOf = (node: boolean): LocalStackPlace =>
+  node ? { dir: path.join(CACHE_DIR, 'local-node-stack'), stackName: 'local-node' } : { dir: path.join(CACHE_DIR, 'local-stack'), stackName: 'local' };
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -48,15 +62,32 @@ function done(c: ResourceChanges): string {
  * Opens the local stack. `scripts/cluster.sh up` starts from an empty etcd, so a stack deployed to an earlier
  * control plane describes objects that are gone: it is started afresh, and says so.
  */
-async function openLocalStack(env: NodeJS.ProcessEnv): Promise<PulumiStack> {
+async function openLocalStack(env: NodeJS.ProcessEnv, { dir, stackName }: LocalStackPlace): Promise<PulumiStack> {
   const identity = clusterIdentity(env);
-  if (existsSync(STACK_DIR) && (!existsSync(IDENTITY_FILE) || readFileSync(IDENTITY_FILE, 'utf8').trim() !== identity)) {
-    log(`The local stack in ${STACK_DIR} was deployed to an earlier control plane, whose objects are gone: starting it afresh`);
-    rmSync(STACK_DIR, { recursive: true, force: true });
+  // Where the identity of the control plane the stack was deployed to is kept (see `clusterIdentity`).
+  const identityFile = path.join(dir, 'cluster-identity');
+  if (existsSync(dir) && (!existsSync(identityFile) || readFileSync(identityFile, 'utf8').trim() !== identity)) {
+    log(`The local stack in ${dir} was deployed to an earlier control plane, whose objects are gone: starting it afresh`);
+    rmSync(dir, { recursive: true, force: true });
   }
-  const stack = await PulumiStack.open({ ...LOCAL_STACK_CONFIG, phase: '0' }, { dir: STACK_DIR, env, stackName: 'local' });
-  writeFileSync(IDENTITY_FILE, `${identity}\n`);
+  const stack = await PulumiStack.open({ ...LOCAL_STACK_CONFIG, phase: '0' }, { dir, env, stackName });
+  writeFileSync(identityFile, `${identity}\n`);
   return stack;
+}
+
+/**
+ * The node's stack config: every workload on the node's images, and the node's bridge as the trusted proxy (a
+ * request from the host reaches the gateway from there, as from a load balancer).
+ */
+async function configureForNode(stack: PulumiStack): Promise<void> {
+  for (const [i, entry] of nodeImages(PLATFORM).entries()) await stack.setConfig(`images[${i}]`, entry, { path: true });
+  await stack.setConfig('trustedProxyCidrs[0]', NODE_BRIDGE_CIDR, { path: true });
+}
+
+/** Where the host reaches a Service of the namespace (its cluster address, through kube-proxy's rules). */
+function hostUrl(env: NodeJS.ProcessEnv, service: string): string {
+  const spec = JSON.parse(kubectl(env, ['get', 'service', service, '-n', NAMESPACE, '-o', 'json'])) as { spec: { clusterIP: string; ports: Array<{ port: number }> } };
+  return `http://${spec.spec.clusterIP}:${spec.spec.ports[0].port}`;
 }
 
 async function deployedPhase(stack: PulumiStack): Promise<PhaseNumber | undefined> {
@@ -64,7 +95,7 @@ async function deployedPhase(stack: PulumiStack): Promise<PhaseNumber | undefine
   return isPhaseNumber(phase) ? phase : undefined;
 }
 
-async function promote(stack: PulumiStack, env: NodeJS.ProcessEnv, from: PhaseNumber | undefined, to: PhaseNumber): Promise<void> {
+async function promote(stack: PulumiStack, env: NodeJS.ProcessEnv, from: PhaseNumber | undefined, to: PhaseNumber, standIns?: NodeStandIns): Promise<void> {
   const label = from === undefined ? `new stack -> phase ${phaseTitle(to)}` : from === to ? `phase ${phaseTitle(to)} again` : `phase ${from} -> ${phaseTitle(to)}`;
   log(`\n== ${label}`);
   await stack.setConfig('phase', String(to));
@@ -78,13 +109,14 @@ async function promote(stack: PulumiStack, env: NodeJS.ProcessEnv, from: PhaseNu
   const before = dataBearingUids(listOurObjects(env));
   let finished = 0;
   const width = String(expected).length;
-  const up = await stack.up({ onStep: (step: ResourceStep) => {
+  const onStep = (step: ResourceStep) => {
     const verb = CHANGE_VERBS[step.op];
     if (!verb) return;
     finished += 1;
     // `kubernetes:apps/v1:Deployment` + `deployment:career-copilot/backend` -> `Deployment career-copilot/backend`
     log(`  [${String(finished).padStart(width)}/${expected}] ${verb.padEnd(8)} ${step.type.split(':').pop()} ${step.name.replace(/^[a-z0-9]+:/, '')}`);
-  } });
+  };
+  const up = standIns ? await standIns.during(() => stack.up({ onStep })) : await stack.up({ onStep });
   log(`  pulumi up: ${done(up.changes)} (${up.seconds.toFixed(1)} s)`);
   const states = workloadStates(env, NAMESPACE);
   const waiting = states.filter((w) => !w.ready);
@@ -110,27 +142,35 @@ function letPulumiStopCleanly(): void {
 }
 
 async function main(): Promise<void> {
-  const { to: target } = parseLocalArguments(process.argv.slice(2), PLATFORM);
+  const { to: target, node } = parseLocalArguments(process.argv.slice(2), PLATFORM);
   const started = Date.now();
   letPulumiStopCleanly();
   ensureControlPlane(log);
+  if (node) ensureNode(log);
   const env = clusterEnvironment();
-  const stack = await openLocalStack(env);
+  const place = placeOf(node);
+  const stack = await openLocalStack(env, place);
+  if (node) await configureForNode(stack);
+  const standIns = node ? new NodeStandIns(NAMESPACE, env) : undefined;
   // A run that was killed (SIGKILL, a lost machine) left a lock and perhaps operations in flight: resolve them
   // first, or refuse when the lock's process may still run; then the step it was taking is taken again.
   await resumeInterruptedUpdate(stack, env, log);
   const current = await deployedPhase(stack);
-  log(`Local stack '${stack.stackName}' (${STACK_DIR}): ${current === undefined ? 'nothing deployed yet' : `at phase ${phaseTitle(current)}`}; target phase ${phaseTitle(target)}`);
+  log(`Local stack '${stack.stackName}' (${place.dir}): ${current === undefined ? 'nothing deployed yet' : `at phase ${phaseTitle(current)}`}; target phase ${phaseTitle(target)}`);
   let from = current;
   for (const to of promotionPath(current, target)) {
-    await promote(stack, env, from, to);
+    await promote(stack, env, from, to, standIns);
     from = to;
   }
   const objects = listOurObjects(env).length;
   log(`\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s: the local stack is at phase ${phaseTitle(target)}, ${objects} objects of ours on the API server.`);
   log(`Look at it:   eval "$(bash ${path.relative(process.cwd(), CLUSTER_SCRIPT)} env)"; kubectl -n ${NAMESPACE} get deployments,services,networkpolicies`);
-  log('Roll back:    npm run local -- --to N   (one phase at a time, data kept)');
-  log('Stop it:      npm run cluster:down      (the next start is empty; the local stack then starts afresh)');
+  if (node) {
+    const front = selectPhase(PLATFORM, target).workloads.some((w) => w.role === 'gateway') ? PLATFORM.platform.gateway.name : PLATFORM.monolith.backend.name;
+    log(`Call it:      curl ${hostUrl(env, front)}/api/v1/dashboard/summary   (${front}, from this host)`);
+  }
+  log(`Roll back:    npm run local -- ${node ? '--node ' : ''}--to N   (one phase at a time, data kept)`);
+  log(`Stop it:      ${node ? 'npm run node:down; ' : ''}npm run cluster:down      (the next start is empty; the local stack then starts afresh)`);
 }
 
 main().catch((error: unknown) => {

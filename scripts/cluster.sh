@@ -6,9 +6,9 @@
 #
 #   scripts/cluster.sh build [PART...]   build the binaries, or only the parts named (etcd kubernetes pulumi
 #                               provider kwok argo-rollouts istio-analyze actionlint node); cached by version, cold
-#                               about 35 min on 2 cores, warm < 1 s. `node` (the kubelet, kube-proxy, CoreDNS and
-#                               FerretDB of scripts/node.sh's real node, and vegeta, the live test's load
-#                               generator; about 5 min more) is built only when named
+#                               about 35 min on 2 cores, warm < 1 s. `node` (the kubelet, kube-proxy, CoreDNS,
+#                               kube-router and FerretDB of scripts/node.sh's real node, and vegeta, the live test's
+#                               load generator; about 7 min more) is built only when named
 #   scripts/cluster.sh up       start etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and the
 #                               Argo Rollouts controller on 127.0.0.1, write an admin kubeconfig, wait for /readyz,
 #                               install the CRDs, the simulated node and the prerequisites (about 25 s)
@@ -85,6 +85,11 @@ FERRETDB_VERSION=${FERRETDB_VERSION:-v1.24.2}
 # vegeta: the live promotion's load generator (a constant request rate, each request from a target of its own, every
 # result with its status, latency and error). v12.13.0, the newest the proxy serves.
 VEGETA_VERSION=${VEGETA_VERSION:-v12.13.0}
+# kube-router: enforces the NetworkPolicies on the real node, run with its firewall alone (--run-firewall; no BGP
+# router, no service proxy: kube-proxy stays the proxy), as k3s embeds the same controller. v2.1.0, the only
+# version the proxy serves. The advisory reported for it (GHSA-phqm-jgc3-qf8g: Services' external and load
+# balancer IPs not checked against the allowed ranges) concerns the service proxy, which this mode never starts.
+KUBE_ROUTER_VERSION=${KUBE_ROUTER_VERSION:-v2.1.0}
 # Not built: the random provider (github.com/pulumi/pulumi-random/provider/v4, for @pulumi/random 4.21.2) is
 # refused by the proxy for every version (403 on @v/list, on v4.21.2 and on the tag commit's pseudo-version
 # v4.0.0-20260917112258-b62f810278b9). Stacks on this control plane get its RandomPassword from
@@ -131,6 +136,7 @@ k8s_bin()      { echo "$BIN_DIR/$1-$K8S_VERSION/$1"; } # kube-apiserver | kube-c
 coredns_bin()  { echo "$BIN_DIR/coredns-$COREDNS_VERSION/coredns"; }
 ferretdb_bin() { echo "$BIN_DIR/ferretdb-$FERRETDB_VERSION/ferretdb"; }
 vegeta_bin()   { echo "$BIN_DIR/vegeta-$VEGETA_VERSION/vegeta"; }
+kube_router_bin() { echo "$BIN_DIR/kube-router-$KUBE_ROUTER_VERSION/kube-router"; }
 # The language host goes beside `pulumi` (the CLI looks there before PATH), so the folder names both versions.
 pulumi_dir()   { echo "$BIN_DIR/pulumi-$PULUMI_VERSION-nodejs-$PULUMI_NODEJS_HOST_VERSION"; }
 # Keyed by the sources' hash: the command lives in this repository, so an edit must rebuild it.
@@ -283,10 +289,12 @@ build_k8s() {
 }
 
 # The real node's programs (scripts/node.sh): the kubelet and kube-proxy of the control plane's release, CoreDNS,
-# FerretDB for the images (scripts/images.sh) and vegeta for the live test's traffic.
+# kube-router's NetworkPolicy firewall, FerretDB for the images (scripts/images.sh) and vegeta for the live test's
+# traffic.
 build_node() {
   build_k8s kubelet kube-proxy
   build_coredns
+  build_kube_router
   build_ferretdb
   build_vegeta
 }
@@ -299,6 +307,17 @@ build_vegeta() {
   write_tools_go "$dir" github.com/tsenart/vegeta/v12
   tidy_once "$dir"
   go_build vegeta "$(vegeta_bin)" "$dir" github.com/tsenart/vegeta/v12 "-s -w -X main.Version=$VEGETA_VERSION"
+}
+
+build_kube_router() {
+  local dir=$SRC_DIR/kube-router-$KUBE_ROUTER_VERSION
+  [[ -x $(kube_router_bin) ]] && { log "kube-router: cached ($(kube_router_bin))"; return 0; }
+  mkdir -p "$dir"
+  write_wrapper_mod "$dir" kube-router 1.22 "github.com/cloudnativelabs/kube-router/v2 $KUBE_ROUTER_VERSION"
+  write_tools_go "$dir" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
+  tidy_once "$dir"
+  go_build kube-router "$(kube_router_bin)" "$dir" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router \
+    "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION"
 }
 
 build_coredns() {
@@ -839,9 +858,10 @@ case ${1:-} in
       kubectl-argo-rollouts | rollouts-controller) argo_bin "$2" ;;
       kubectl | kube-apiserver | kube-controller-manager | kubelet | kube-proxy) k8s_bin "$2" ;;
       coredns) coredns_bin ;;
+      kube-router) kube_router_bin ;;
       ferretdb) ferretdb_bin ;;
       vegeta) vegeta_bin ;;
-      *) die "which: unknown tool '${2:-}' (istio-analyze actionlint kubectl-argo-rollouts rollouts-controller kubectl kube-apiserver kube-controller-manager kubelet kube-proxy coredns ferretdb vegeta)" ;;
+      *) die "which: unknown tool '${2:-}' (istio-analyze actionlint kubectl-argo-rollouts rollouts-controller kubectl kube-apiserver kube-controller-manager kubelet kube-proxy coredns kube-router ferretdb vegeta)" ;;
     esac
     ;;
   *)

@@ -24,6 +24,8 @@
 #   redis               Debian's Redis 7.0 server and client
 #   ferretdb            FerretDB v1.24.2 (built by `scripts/cluster.sh build node`): MongoDB's wire protocol over
 #                       SQLite, what stands in for the MongoDB operator's servers on the live node
+#   coredns             the node's CoreDNS binary (`scripts/cluster.sh build node`), alone in its layer: the kube-dns
+#                       pods of kube-system, which the platform's allow-dns NetworkPolicy admits DNS to
 #
 # Everything lives under $NODE_HOME/images (default ${XDG_CACHE_HOME:-$HOME/.cache}/career-copilot/node/images).
 set -euo pipefail
@@ -37,12 +39,14 @@ REPOSITORY=career-copilot-local
 CLUSTER_HOME=${CLUSTER_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/career-copilot/cluster}
 PAUSE_SOURCE=$CLUSTER_HOME/gomod/k8s.io/kubernetes@v1.28.15/build/pause/linux/pause.c
 FERRETDB_BIN=$(bash "$REPO_DIR/scripts/cluster.sh" which ferretdb)
+COREDNS_BIN=$(bash "$REPO_DIR/scripts/cluster.sh" which coredns)
 CONTAINERD_ADDRESS=${CONTAINERD_ADDRESS:-$NODE_HOME/run/containerd/containerd.sock}
 NGINX_HOME=$(dirname "$(dirname "$(bash "$REPO_DIR/scripts/integration-servers.sh" which-nginx)")")
 
 # name:packages (comma-separated, Debian 12), in build order.
 IMAGES=(
   "pause:"
+  "coredns:"
   "gateway:"
   "mtail:mtail"
   "reference-service:python3,python3-psycopg2,python3-redis,python3-pymongo"
@@ -60,6 +64,7 @@ packages_of() { local entry; for entry in "${IMAGES[@]}"; do if [[ ${entry%%:*} 
 config_of() {
   case $1 in
     pause) echo '{"Entrypoint": ["/pause"]}' ;;
+    coredns) echo '{"Entrypoint": ["/coredns"], "Cmd": ["-conf", "/etc/coredns/Corefile"]}' ;;
     # SIGQUIT as the upstream image's STOPSIGNAL: NGINX finishes the requests in flight before it exits.
     gateway) echo '{"Entrypoint": ["/usr/sbin/nginx", "-p", "/tmp/", "-e", "stderr", "-c", "/etc/nginx/nginx.conf", "-g", "daemon off;"], "ExposedPorts": {"8080/tcp": {}}, "StopSignal": "SIGQUIT"}' ;;
     mtail) echo '{"Entrypoint": ["/usr/bin/mtail"]}' ;;
@@ -78,6 +83,7 @@ tag_of() {
     packages_of "$1"
     case $1 in
       pause) cat "$PAUSE_SOURCE" ;;
+      coredns) cat "$COREDNS_BIN" ;;
       gateway) cat "$REPO_DIR/images/gateway/nginx.conf" "$NGINX_HOME/sbin/nginx" ;;
       reference-service) cat "$REPO_DIR/images/reference-service/server.py" ;;
       ferretdb) cat "$FERRETDB_BIN" ;;
@@ -118,6 +124,10 @@ build_image() {
     mkdir -p "$root"
     gcc -Os -static -o "$root/pause" "$PAUSE_SOURCE"
     strip "$root/pause"
+  elif [[ $name == coredns ]]; then
+    [[ -x $COREDNS_BIN ]] || die "CoreDNS is not built; run: bash scripts/cluster.sh build node"
+    mkdir -p "$root"
+    install -m 755 "$COREDNS_BIN" "$root/coredns"
   else
     cp -a "$IMAGES_DIR/base-$SUITE" "$root"
   fi

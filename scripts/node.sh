@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # node.sh - a real node for the local control plane of scripts/cluster.sh: containerd, runc and the CNI plugins
-# from Debian, the kubelet and kube-proxy v1.28.15 and CoreDNS built by `scripts/cluster.sh build node`, the images
-# of scripts/images.sh. Pods get their own IPs on a bridge, Services work through kube-proxy's iptables rules,
-# cluster DNS answers on a link-local address on lo, and logs and exec work. It replaces the simulated kwok node.
+# from Debian, the kubelet and kube-proxy v1.28.15, CoreDNS and kube-router built by `scripts/cluster.sh build node`,
+# the images of scripts/images.sh. Pods get their own IPs on a bridge, Services work through kube-proxy's iptables
+# rules, kube-router's firewall enforces the NetworkPolicies, cluster DNS answers from kube-dns pods, and logs and
+# exec work. It replaces the simulated kwok node.
 #
 #   scripts/node.sh up       (as root, after `scripts/cluster.sh up`) start the node and wait until it is Ready
 #                            and cluster DNS answers (about 30 s)
 #   scripts/node.sh down     stop every pod, the node's processes and shims, unmount what they mounted, remove the
-#                            bridge, the network namespaces, the cgroups, the DNS address, and restore the nf_tables
-#                            ruleset and the sysctls the kubelet changed: the host as `up` found it
+#                            bridge, the network namespaces, the cgroups, the DNS address, kube-router's ipsets, and
+#                            restore the nf_tables ruleset and the sysctls the kubelet changed: the host as `up`
+#                            found it
 #   scripts/node.sh status   what runs (exit 1 when the node is not Ready)
 #
 # This machine is a VM that withholds CAP_SYS_RESOURCE: runc cannot write /proc/self/oom_score_adj below its
@@ -16,6 +18,12 @@
 # devices, so the DNS address lives on lo. The kubelet refuses a loopback node IP: the node's InternalIP is the
 # first global address of the host, but the kubelet listens on 127.0.0.1 only and the API server dials it by its
 # hostname, which resolves to loopback (/etc/hosts).
+#
+# Cluster DNS comes in two tiers because pods cannot reach the API server here (the `kubernetes` Service has no
+# endpoints while the API server advertises loopback): CoreDNS on the host, on a link-local address of lo (never
+# routed off the host), watches the API server; the kube-dns pods of kube-system (CoreDNS again, behind the kube-dns
+# Service that the kubelet gives pods as their resolver) forward to it. So DNS reaches pods labelled
+# k8s-app=kube-dns, as on any cluster, and the platform's allow-dns NetworkPolicy admits exactly that.
 set -euo pipefail
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -37,9 +45,11 @@ POD_CIDR=10.244.0.0/24
 BRIDGE=cc0
 # The control plane's --service-cluster-ip-range (scripts/cluster.sh).
 SERVICE_CIDR=10.0.0.0/24
-# Cluster DNS: a link-local address on lo (never routed off the host), CoreDNS bound to it alone.
+# The host's CoreDNS: a link-local address on lo, CoreDNS bound to it alone.
 DNS_IP=169.254.20.10
 DNS_READY_PORT=${NODE_DNS_READY_PORT:-20281} # CoreDNS's ready plugin: 200 once the kubernetes plugin has synced
+# The kube-dns Service's address, in the static band of the Service range that the allocator never hands out.
+KUBE_DNS_IP=10.0.0.10
 NODE_NAME=$(hostname)
 SOCKET=$RUN/containerd/containerd.sock
 
@@ -74,7 +84,7 @@ wait_for() {
 
 # The node's certificates, signed by the control plane's CA: the kubelet's client (system:node:<name>, bound to
 # the system:node role) and serving certificates, kube-proxy's client (system:kube-proxy, which the default
-# system:node-proxier binding covers), and CoreDNS's read-only client.
+# system:node-proxier binding covers), and the read-only clients of CoreDNS and kube-router.
 gen_pki() {
   mkdir -p "$PKI"
   sign() { bash "$REPO_DIR/scripts/cluster.sh" sign "$PKI" "$@"; }
@@ -83,6 +93,7 @@ gen_pki() {
     "subjectAltName=DNS:$NODE_NAME,IP:127.0.0.1"
   sign kube-proxy /CN=system:kube-proxy "extendedKeyUsage=clientAuth" "keyUsage=digitalSignature,keyEncipherment"
   sign coredns /CN=career-copilot:coredns "extendedKeyUsage=clientAuth" "keyUsage=digitalSignature,keyEncipherment"
+  sign kube-router /CN=career-copilot:kube-router "extendedKeyUsage=clientAuth" "keyUsage=digitalSignature,keyEncipherment"
 }
 
 # kubeconfig NAME : a kubeconfig for the client certificate NAME.
@@ -107,9 +118,12 @@ EOF
 }
 
 # The cluster-side objects the node needs: its RBAC (the kubelet as system:node, the API server's kubelet client
-# as kubelet API admin, CoreDNS reading Services and EndpointSlices), the kube-dns Service name the gateway's
-# resolver asks for, and no simulated node.
+# as kubelet API admin, CoreDNS reading Services and EndpointSlices, kube-router reading pods, namespaces, nodes and
+# NetworkPolicies, and the Services and endpoints its informers watch), the kube-dns pods and Service, and no
+# simulated node.
 install_cluster_objects() {
+  local coredns_image
+  coredns_image=$(bash "$REPO_DIR/scripts/images.sh" reference coredns)
   kubectl apply -f - >"$LOGS/cluster-objects.log" <<EOF
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
@@ -135,6 +149,73 @@ kind: ClusterRoleBinding
 metadata: {name: career-copilot-coredns}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: career-copilot-coredns}
 subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "career-copilot:coredns"}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: career-copilot-kube-router}
+rules:
+- {apiGroups: [""], resources: [pods, namespaces, nodes, services, endpoints], verbs: [get, list, watch]}
+- {apiGroups: [discovery.k8s.io], resources: [endpointslices], verbs: [list, watch]}
+- {apiGroups: [networking.k8s.io], resources: [networkpolicies], verbs: [get, list, watch]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: career-copilot-kube-router}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: career-copilot-kube-router}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "career-copilot:kube-router"}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: coredns, namespace: kube-system}
+data:
+  Corefile: |
+    .:53 {
+      errors
+      ready :8181
+      cache 30
+      forward . $DNS_IP
+    }
+---
+apiVersion: v1
+kind: Service
+metadata: {name: kube-dns, namespace: kube-system, labels: {k8s-app: kube-dns}}
+spec:
+  clusterIP: $KUBE_DNS_IP
+  selector: {k8s-app: kube-dns}
+  ports:
+  - {name: dns, port: 53, protocol: UDP, targetPort: 53}
+  - {name: dns-tcp, port: 53, protocol: TCP, targetPort: 53}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: coredns, namespace: kube-system, labels: {k8s-app: kube-dns}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {k8s-app: kube-dns}}
+  template:
+    metadata: {labels: {k8s-app: kube-dns}}
+    spec:
+      # Its upstream is the host's CoreDNS, not itself.
+      dnsPolicy: Default
+      automountServiceAccountToken: false
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 65532
+        runAsGroup: 65532
+        seccompProfile: {type: RuntimeDefault}
+        # Port 53 without a capability.
+        sysctls: [{name: net.ipv4.ip_unprivileged_port_start, value: "0"}]
+      containers:
+      - name: coredns
+        image: $coredns_image
+        imagePullPolicy: Never
+        ports:
+        - {name: dns, containerPort: 53, protocol: UDP}
+        - {name: dns-tcp, containerPort: 53, protocol: TCP}
+        readinessProbe: {httpGet: {path: /ready, port: 8181}, periodSeconds: 2}
+        securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+        volumeMounts: [{name: config, mountPath: /etc/coredns, readOnly: true}]
+      volumes: [{name: config, configMap: {name: coredns}}]
 EOF
   kubectl delete node kwok-node-0 --ignore-not-found >>"$LOGS/cluster-objects.log"
 }
@@ -192,7 +273,7 @@ tlsPrivateKeyFile: "$PKI/kubelet-serving.key"
 cgroupDriver: cgroupfs
 containerRuntimeEndpoint: "unix://$SOCKET"
 clusterDomain: cluster.local
-clusterDNS: ["$DNS_IP"]
+clusterDNS: ["$KUBE_DNS_IP"]
 failSwapOn: false
 # A test machine's disk is shared with everything else: evict only when it is nearly full.
 evictionHard: {memory.available: 100Mi, nodefs.available: 2%, imagefs.available: 2%}
@@ -204,10 +285,6 @@ EOF
   bind $DNS_IP
   errors
   ready 127.0.0.1:$DNS_READY_PORT
-  hosts {
-    $DNS_IP kube-dns.kube-system.svc.cluster.local
-    fallthrough
-  }
   kubernetes cluster.local in-addr.arpa ip6.arpa {
     kubeconfig $RUN/coredns.kubeconfig local
     pods insecure
@@ -224,6 +301,7 @@ record_host() {
   sysctl -n kernel.panic kernel.panic_on_oops vm.overcommit_memory >"$RUN/sysctls.before"
   nft list ruleset >"$RUN/nftables.before"
   ls /var/run/netns 2>/dev/null >"$RUN/netns.before" || : >"$RUN/netns.before"
+  ipset list -n >"$RUN/ipsets.before"
 }
 
 cmd_up() {
@@ -231,10 +309,10 @@ cmd_up() {
   [[ $(id -u) == 0 ]] || die "up runs as root (containerd, the kubelet and kube-proxy manage namespaces, mounts and rules)"
   [[ -f $CLUSTER_PKI/ca.key ]] || die "the control plane is not up; run: scripts/cluster.sh up"
   local b
-  for b in containerd runc /usr/lib/cni/bridge nft iptables conntrack; do
-    command -v "$b" >/dev/null || [[ -x $b ]] || die "$b is missing; apt-get install containerd runc containernetworking-plugins nftables iptables conntrack"
+  for b in containerd runc /usr/lib/cni/bridge nft iptables conntrack ipset; do
+    command -v "$b" >/dev/null || [[ -x $b ]] || die "$b is missing; apt-get install containerd runc containernetworking-plugins nftables iptables conntrack ipset"
   done
-  for b in kubelet kube-proxy coredns; do [[ -x $(bin "$b") ]] || die "$b is not built; run: scripts/cluster.sh build node"; done
+  for b in kubelet kube-proxy coredns kube-router; do [[ -x $(bin "$b") ]] || die "$b is not built; run: scripts/cluster.sh build node"; done
   pid_alive kubelet kubelet && die "the node runs already; run: $0 down"
   rm -rf "$RUN"
   mkdir -p "$RUN" "$PIDS" "$LOGS"
@@ -244,6 +322,7 @@ cmd_up() {
   kubeconfig kubelet
   kubeconfig kube-proxy
   kubeconfig coredns
+  kubeconfig kube-router
   write_configs
   install_cluster_objects
 
@@ -265,9 +344,16 @@ cmd_up() {
     --proxy-mode iptables --cluster-cidr 10.244.0.0/16 --healthz-bind-address "127.0.0.1:$PROXY_HEALTHZ_PORT" \
     --metrics-bind-address "127.0.0.1:$PROXY_METRICS_PORT" --conntrack-max-per-core 0
   wait_for "node $NODE_NAME Ready" 120 node_ready
+  # The NetworkPolicy firewall alone: kube-proxy stays the service proxy and the bridge plugin the pod network.
+  # Its health and metrics servers would listen on every address: both off; its chains show it at work.
+  start kube-router "$(bin kube-router)" --run-firewall=true --run-router=false --run-service-proxy=false \
+    --enable-cni=false --enable-ipv6=false --kubeconfig "$RUN/kube-router.kubeconfig" --hostname-override "$NODE_NAME" \
+    --service-cluster-ip-range "$SERVICE_CIDR" --health-port 0 --metrics-port 0 --v 1
+  wait_for "NetworkPolicy firewall (kube-router) synced" 60 iptables -n -L KUBE-ROUTER-FORWARD
   wait_for "cluster DNS ready" 60 curl -sf "http://127.0.0.1:$DNS_READY_PORT/ready"
+  wait_for "kube-dns pods Ready" 120 kube_dns_ready
   trap - EXIT
-  log "up in $(($(date +%s) - UP_START))s: node $NODE_NAME ($(node_ip)), pods on $POD_CIDR, DNS $DNS_IP"
+  log "up in $(($(date +%s) - UP_START))s: node $NODE_NAME ($(node_ip)), pods on $POD_CIDR, DNS $KUBE_DNS_IP (kube-dns), NetworkPolicies enforced"
 }
 
 # A packet to an address of the Service range that no Service holds (yet or any more: a gateway that resolved a
@@ -286,6 +372,7 @@ EOF
 
 node_ip() { ip -4 -o addr show scope global | awk '$2 != "lo" { split($4, a, "/"); print a[1]; exit }'; }
 node_ready() { [[ $(kubectl get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}') == True ]]; }
+kube_dns_ready() { [[ $(kubectl get pods -n kube-system -l k8s-app=kube-dns -o jsonpath='{.items[*].status.conditions[?(@.type=="Ready")].status}') == *True* ]]; }
 
 # stop NAME: TERM, then KILL after 10 s.
 stop() {
@@ -303,7 +390,8 @@ stop() {
 
 cmd_down() {
   [[ -d $RUN ]] || { log "nothing to stop"; return 0; }
-  local pid mount ns
+  local pid mount ns set
+  stop kube-router
   stop kube-proxy
   stop kubelet
   # Every container and sandbox of the node: their shims outlive containerd, so kill them by their socket.
@@ -332,19 +420,27 @@ cmd_down() {
   if [[ -f $RUN/nftables.before ]]; then
     { echo 'flush ruleset'; cat "$RUN/nftables.before"; } | nft -f - || log "could not restore the nf_tables ruleset from $RUN/nftables.before"
   fi
+  # kube-router's ipsets, once no rule refers to them.
+  if [[ -f $RUN/ipsets.before ]]; then
+    for set in $(ipset list -n 2>/dev/null || true); do
+      grep -qx "$set" "$RUN/ipsets.before" || ipset destroy "$set" 2>/dev/null || log "could not destroy ipset $set"
+    done
+  fi
   if [[ -f $RUN/sysctls.before ]]; then
     local values
     mapfile -t values <"$RUN/sysctls.before"
     sysctl -q -w "kernel.panic=${values[0]}" "kernel.panic_on_oops=${values[1]}" "vm.overcommit_memory=${values[2]}" || true
   fi
   kubectl delete node "$NODE_NAME" --ignore-not-found >/dev/null 2>&1 || true
+  kubectl delete deployment,configmap,service -n kube-system -l k8s-app=kube-dns --ignore-not-found >/dev/null 2>&1 || true
+  kubectl delete configmap coredns -n kube-system --ignore-not-found >/dev/null 2>&1 || true
   rm -rf "$RUN"
   log "down: the host is as up found it"
 }
 
 cmd_status() {
   local n rc=0
-  for n in containerd:containerd coredns:coredns kubelet:kubelet kube-proxy:kube-proxy; do
+  for n in containerd:containerd coredns:coredns kubelet:kubelet kube-proxy:kube-proxy kube-router:kube-router; do
     if pid_alive "${n%%:*}" "${n#*:}"; then echo "${n%%:*}: running (pid $(<"$PIDS/${n%%:*}.pid"))"; else echo "${n%%:*}: stopped"; rc=1; fi
   done
   if node_ready 2>/dev/null; then echo "node $NODE_NAME: Ready"; else echo "node $NODE_NAME: not ready"; rc=1; fi

@@ -1,6 +1,7 @@
 import { execFileSync } from 'child_process';
 import { runClusterScript } from '../../local/cluster';
-import { NODE_SCRIPT, STARTED_BY_LIVE } from './global-setup';
+import { NODE_SCRIPT } from '../../local/node/real-node';
+import { STARTED_BY_LIVE } from './global-setup';
 
 /** Stops the node and the control plane if global setup started them; what ran before keeps running. */
 export default function globalTeardown(): void {

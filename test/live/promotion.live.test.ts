@@ -4,39 +4,23 @@
  * reference service (scripts/images.sh), which really queries its own database and records every write it applies,
  * so the test can count where each write landed. Run by `npm run test:live` (as root), never by `npm test`.
  */
-import { execFileSync } from 'child_process';
 import { get } from 'http';
 import { careerCopilot, PhaseNumber, selectPhase } from '../../phases';
-import { allWorkloads } from '../../phases/model/check-model';
 import { clusterEnvironment, LOCAL_STACK_CONFIG } from '../../local/cluster';
+import { NODE_BRIDGE_CIDR, nodeImages } from '../../local/node/real-node';
+import { NodeStandIns } from '../../local/node/stand-ins';
 import { PulumiStack } from '../../local/pulumi-stack';
 import { waitUntil } from '../e2e/support/release-status';
 import { throwawayStack } from '../e2e/support/throwaway-stack';
 import { MONOLITH_SEED, MONOLITH_SEED_USERS } from '../support/monolith-seed';
-import { IMAGES_SCRIPT, LIVE_NODE_READY } from './global-setup';
-import { CloudNativePgStandIn } from './support/cloudnative-pg-stand-in';
-import { openHostPathVolumes } from './support/host-path-volumes';
-import { MongoDbCommunityStandIn } from './support/mongodb-community-stand-in';
+import { LIVE_NODE_READY } from './global-setup';
 import { kubectl, NAMESPACE, pods, psqlIn, serviceUrl, unreadyPods } from './support/live-cluster';
+import { deniedFlows, inBatches, requiredFlows, tryFlow } from './support/network-flows';
 import { Traffic, TrafficReport, TrafficRequest } from './support/traffic';
 
 const describeOnNode = process.env[LIVE_NODE_READY] === 'true' ? describe : describe.skip;
 
 const model = careerCopilot();
-const imageOf = (name: string) => execFileSync('bash', [IMAGES_SCRIPT, 'reference', name], { encoding: 'utf8' }).trim();
-
-/** Every workload on the reference service, the gateway on NGINX, the support images on theirs. */
-function liveImages(): string[] {
-  const gateway = model.platform.gateway.name;
-  const reference = imageOf('reference-service');
-  return [
-    ...allWorkloads(model).map(({ workload }) => `${workload.name}=${workload.name === gateway ? imageOf('gateway') : reference}`),
-    `mtail=${imageOf('mtail')}`,
-    `psql=${imageOf('postgres')}`,
-    `redis=${imageOf('redis')}`,
-  ];
-}
-
 /**
  * The mix: reads and writes on a route of each status the steps pass through (users: monolith -> hybrid ->
  * migrated; jobs and applications: monolith -> hybrid; an endpoint nobody listed stays the monolith's).
@@ -53,30 +37,14 @@ const TRAFFIC = { rate: 40, connections: 8, clients: 50, headers: { authorizatio
 
 let env: NodeJS.ProcessEnv;
 let stack: PulumiStack | undefined;
-let standIn: CloudNativePgStandIn;
-let mongoStandIn: MongoDbCommunityStandIn;
-const openedVolumes = new Set<string>();
+let standIns: NodeStandIns;
 const reports: Array<{ step: string; report: TrafficReport; seconds: number }> = [];
 
 /** `pulumi up` to `phase` with the stand-in reconciling beside it, then every pod Ready. */
 async function upTo(phase: number): Promise<number> {
   const start = Date.now();
   await stack!.setConfig('phase', String(phase));
-  const timer = setInterval(() => {
-    // Each on its own: until the namespace exists, every one fails; the next tick sees it.
-    for (const reconcile of [() => openHostPathVolumes(env, openedVolumes), () => standIn.reconcile(), () => mongoStandIn.reconcile()]) {
-      try {
-        reconcile();
-      } catch {
-        // not yet
-      }
-    }
-  }, 1000);
-  try {
-    await stack!.up();
-  } finally {
-    clearInterval(timer);
-  }
+  await standIns.during(() => stack!.up());
   await waitUntil(`every pod Ready at phase ${phase}`, () => unreadyPods(env), (unready) => unready.length === 0, 180_000);
   return (Date.now() - start) / 1000;
 }
@@ -145,11 +113,35 @@ async function routeStatusesSeen(requestsPerPath = 12): Promise<Record<string, s
   return seen;
 }
 
+/**
+ * The phase's NetworkPolicies as the node's kube-router enforces them: from a running pod of each workload, every
+ * connection the model needs opens (its calls and its stores, each name resolved through the allow-dns policy), and
+ * every sampled connection nobody needs is refused.
+ */
+async function expectFlowsEnforced(phase: number): Promise<void> {
+  const plan = selectPhase(model, phase as PhaseNumber);
+  const running = pods(env).filter((p) => p.phase === 'Running' && p.ready && !p.deleting);
+  const check = async (flow: ReturnType<typeof requiredFlows>[number]) => {
+    const pod = running.find((p) => p.app === flow.from);
+    return { flow: flow.label, outcome: pod ? await tryFlow(env, pod.name, flow) : `no running pod of ${flow.from}` };
+  };
+  const required = await inBatches(requiredFlows(plan), 4, check);
+  const denied = await inBatches(deniedFlows(plan), 4, check);
+  process.stdout.write(`phase ${phase} flows: ${required.filter((r) => r.outcome === 'open').length} of ${required.length} required open (${required.map((r) => r.flow).join(', ')}); ${denied.filter((r) => r.outcome === 'closed').length} of ${denied.length} denied refused\n`);
+  expect(required.length).toBeGreaterThan(0);
+  expect(denied.length).toBeGreaterThan(0);
+  expect(required.filter((r) => r.outcome !== 'open')).toEqual([]);
+  expect(denied.filter((r) => r.outcome !== 'closed')).toEqual([]);
+}
+
 const monolith = () => serviceUrl(env, model.monolith.backend.name);
 const gateway = () => serviceUrl(env, model.platform.gateway.name);
 
+/** The phases the run passes through. */
+const PHASES: readonly PhaseNumber[] = [0, 1, 2];
+
 /** The Redis stores of the phases the run passes through: their pods are `<name>-0`. */
-const REDIS_STORES = [...new Set([0, 1, 2].flatMap((phase) => selectPhase(model, phase as PhaseNumber).dataStores.filter((d) => d.engine === 'redis').map((d) => d.name)))];
+const REDIS_STORES = [...new Set(PHASES.flatMap((phase) => selectPhase(model, phase).dataStores.filter((d) => d.engine === 'redis').map((d) => d.name)))];
 
 /** Each store's writes as last read, by request id: a store a rollback removed keeps what it held. */
 const writesByStore = new Map<string, Map<string, number>>();
@@ -160,7 +152,7 @@ const writesByStore = new Map<string, Map<string, number>>();
  */
 function landings(): Map<string, number> {
   const running = new Set(pods(env).filter((p) => p.phase === 'Running' && p.ready).map((p) => p.name));
-  for (const [cluster, database] of standIn.stoodIn()) {
+  for (const [cluster, database] of standIns.postgres.stoodIn()) {
     if (!running.has(`${cluster}-1`)) continue;
     const counts = new Map<string, number>();
     // Only the databases a reference service has written to have the table.
@@ -183,13 +175,15 @@ function landings(): Map<string, number> {
     }
     writesByStore.set(store, counts);
   }
-  // MongoDB stores have no client in their image: the monolith's pod (a reference service, with pymongo) reads them.
-  const backend = pods(env).find((p) => p.app === model.monolith.backend.name && p.phase === 'Running' && p.ready && !p.deleting);
-  for (const [server, database] of mongoStandIn.stoodIn()) {
-    if (!running.has(`${server}-0`) || !backend) continue;
+  // MongoDB stores have no client in their image: a pod of a workload that uses the store (a reference service, with
+  // pymongo, which the NetworkPolicies let through) reads them.
+  for (const [server, database] of standIns.mongo.stoodIn()) {
+    const users = new Set(PHASES.flatMap((phase) => selectPhase(model, phase).workloads.filter((w) => w.dataStores.some((d) => d.name === server)).map((w) => w.spec.name)));
+    const reader = pods(env).find((p) => users.has(p.app) && p.phase === 'Running' && p.ready && !p.deleting);
+    if (!running.has(`${server}-0`) || !reader) continue;
     const script = `import json, pymongo\nc = pymongo.MongoClient("mongodb://${server}-svc.${NAMESPACE}.svc.cluster.local:27017/", serverSelectionTimeoutMS=5000)\nfor d in c["${database}"]["reference_writes"].find({}, {"requestId": 1}): print(d["requestId"])\n`;
     const counts = new Map<string, number>();
-    for (const id of kubectl(env, ['exec', '-i', '-n', NAMESPACE, backend.name, '--', 'python3', '-'], script).split('\n').filter((l) => l.length > 0)) {
+    for (const id of kubectl(env, ['exec', '-i', '-n', NAMESPACE, reader.name, '-c', 'app', '--', 'python3', '-'], script).split('\n').filter((l) => l.length > 0)) {
       counts.set(id, (counts.get(id) ?? 0) + 1);
     }
     writesByStore.set(server, counts);
@@ -202,14 +196,12 @@ function landings(): Map<string, number> {
 describeOnNode('live promotion on a real node under traffic', () => {
   beforeAll(async () => {
     env = clusterEnvironment();
-    standIn = new CloudNativePgStandIn(NAMESPACE, imageOf('postgres'), env);
-    mongoStandIn = new MongoDbCommunityStandIn(NAMESPACE, imageOf('ferretdb'), env);
+    standIns = new NodeStandIns(NAMESPACE, env);
     stack = await throwawayStack({ ...LOCAL_STACK_CONFIG, phase: '0' }, { env, stackName: 'live' });
-    const images = liveImages();
-    for (const [i, entry] of images.entries()) await stack.setConfig(`images[${i}]`, entry, { path: true });
+    for (const [i, entry] of nodeImages(model).entries()) await stack.setConfig(`images[${i}]`, entry, { path: true });
     // vegeta stands for the load balancer in front of the gateway: the node's bridge address is where its
     // connections come from, and the clients it names in X-Forwarded-For are the ones the rate limits count.
-    await stack.setConfig('trustedProxyCidrs[0]', '10.244.0.1/32', { path: true });
+    await stack.setConfig('trustedProxyCidrs[0]', NODE_BRIDGE_CIDR, { path: true });
   });
 
   afterAll(async () => {
@@ -233,6 +225,7 @@ describeOnNode('live promotion on a real node under traffic', () => {
     const answer = (await fetch(`${monolith()}/api/v1/users/profile`, { headers: { 'x-request-id': 'live-phase-0' } }).then((r) => r.json())) as Record<string, unknown>;
     expect(answer).toMatchObject({ service: model.monolith.backend.name, requestId: 'live-phase-0' });
     process.stdout.write(`phase 0 up in ${seconds.toFixed(0)} s\n`);
+    await expectFlowsEnforced(0);
   });
 
   test('0 -> 1 under traffic to the monolith: no request fails', async () => {
@@ -241,6 +234,7 @@ describeOnNode('live promotion on a real node under traffic', () => {
     expect(report.sent).toBeGreaterThan(100);
     // The auth data split ran on the real databases: every user's auth columns are in auth-db.
     expect(psqlIn(env, 'auth-db', 'auth_service_db', 'SELECT count(*) FROM users;')).toEqual([String(MONOLITH_SEED_USERS)]);
+    await expectFlowsEnforced(1);
   });
 
   test('1 -> 2 under traffic through the gateway: no request fails', async () => {
@@ -253,6 +247,7 @@ describeOnNode('live promotion on a real node under traffic', () => {
     const read = await fetch(`${gateway()}/api/v1/applications`, { headers: { ...TRAFFIC.headers, 'x-request-id': 'live-read-model', 'x-forwarded-for': '203.0.113.200' } });
     expect(read.status).toBe(200);
     expect(await read.json()).toMatchObject({ service, requestId: 'live-read-model', readsFrom: 'read-model' });
+    await expectFlowsEnforced(2);
   });
 
   test("phase 2: a hybrid route's service pod deleted, then the service down, under load: the monolith answers, nothing fails", async () => {

@@ -1,4 +1,6 @@
-import { execFileSync } from 'child_process';
+import { kubectl } from '../../../local/node/kubectl';
+
+export { kubectl };
 
 /** The namespace the platform deploys to. */
 export const NAMESPACE = 'career-copilot';
@@ -10,11 +12,6 @@ export interface LivePod {
   readonly phase: string;
   readonly ready: boolean;
   readonly deleting: boolean;
-}
-
-/** kubectl against the local control plane, its output as text. */
-export function kubectl(env: NodeJS.ProcessEnv, args: readonly string[], input?: string): string {
-  return execFileSync('kubectl', args, { env, encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
 }
 
 /** The namespace's pods, or none while it does not exist. */

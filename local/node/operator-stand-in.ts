@@ -1,4 +1,4 @@
-import { kubectl } from './live-cluster';
+import { kubectl } from './kubectl';
 
 /** A custom resource as a stand-in reads it: its name, and the spec its subclass knows. */
 export interface StoodInResource<Spec> {

@@ -1,5 +1,5 @@
 import { chmodSync, existsSync } from 'fs';
-import { kubectl } from './live-cluster';
+import { kubectl } from './kubectl';
 
 /**
  * Opens the folders of the control plane's hostpath provisioner to the pods that mount them. That provisioner
