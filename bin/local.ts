@@ -22,6 +22,7 @@ import * as path from 'path';
 import { clusterEnvironment, clusterIdentity, CLUSTER_SCRIPT, ensureControlPlane, LOCAL_STACK_CONFIG } from '../local/cluster';
 import { kubectl } from '../local/node/kubectl';
 import { ensureNode, NODE_BRIDGE_CIDR, nodeImages } from '../local/node/real-node';
+import { MONOLITH_SEED_USERS } from '../local/node/monolith-seed';
 import { NodeStandIns } from '../local/node/stand-ins';
 import { resumeInterruptedUpdate } from '../local/interrupted-update';
 import { dataBearingUids, listOurObjects, workloadStates } from '../local/live-objects';
@@ -159,6 +160,10 @@ async function main(): Promise<void> {
   log(`Local stack '${stack.stackName}' (${place.dir}): ${current === undefined ? 'nothing deployed yet' : `at phase ${phaseTitle(current)}`}; target phase ${phaseTitle(target)}`);
   let from = current;
   for (const to of promotionPath(current, target)) {
+    // Before the first step away from the monolith alone: its database holds what today's monolith has.
+    if (standIns && from === 0 && to > from && standIns.seedMonolith(PLATFORM.monolith.database)) {
+      log(`\n${PLATFORM.monolith.database.name}: seeded with Career Copilot's tables and ${MONOLITH_SEED_USERS} users, as today's monolith has them (the reference service that stands in for it makes none)`);
+    }
     await promote(stack, env, from, to, standIns);
     from = to;
   }

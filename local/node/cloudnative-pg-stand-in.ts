@@ -126,4 +126,10 @@ export class CloudNativePgStandIn extends OperatorStandIn<ClusterSpec> {
     };
     return { app: read('app'), superuser: read('superuser') };
   }
+
+  /** One SQL script run as the superuser inside a stood-in cluster's pod, its rows as `|`-separated lines. */
+  psql(cluster: string, database: string, sql: string): string[] {
+    const out = this.kubectl(['exec', '-i', '-n', this.namespace, `${cluster}-1`, '-c', 'postgres', '--', 'psql', '-h', '/tmp', '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-At', '-f', '-'], sql);
+    return out.split('\n').filter((line) => line.length > 0);
+  }
 }

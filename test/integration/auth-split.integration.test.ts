@@ -7,7 +7,7 @@
 import * as path from 'path';
 import { AuthDataSplitJob } from '../../constructs/auth-data-split-job';
 import { careerCopilot, selectPhase } from '../../phases';
-import { MONOLITH_SEED, MONOLITH_SEED_USERS as USERS } from '../support/monolith-seed';
+import { MONOLITH_SEED, MONOLITH_SEED_USERS as USERS } from '../../local/node/monolith-seed';
 import { emitted, only } from '../support/synth';
 import { JobProcess, JobResult, JobWorld, runJob, startJob } from './support/local-job';
 import { LocalPostgres } from './support/local-postgres';

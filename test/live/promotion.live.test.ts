@@ -12,9 +12,9 @@ import { NodeStandIns } from '../../local/node/stand-ins';
 import { PulumiStack } from '../../local/pulumi-stack';
 import { waitUntil } from '../e2e/support/release-status';
 import { throwawayStack } from '../e2e/support/throwaway-stack';
-import { MONOLITH_SEED, MONOLITH_SEED_USERS } from '../support/monolith-seed';
+import { MONOLITH_SEED_USERS } from '../../local/node/monolith-seed';
 import { LIVE_NODE_READY } from './global-setup';
-import { kubectl, NAMESPACE, pods, psqlIn, serviceUrl, unreadyPods } from './support/live-cluster';
+import { kubectl, NAMESPACE, pods, serviceUrl, unreadyPods } from './support/live-cluster';
 import { deniedFlows, inBatches, requiredFlows, tryFlow } from './support/network-flows';
 import { Traffic, TrafficReport, TrafficRequest } from './support/traffic';
 
@@ -156,8 +156,8 @@ function landings(): Map<string, number> {
     if (!running.has(`${cluster}-1`)) continue;
     const counts = new Map<string, number>();
     // Only the databases a reference service has written to have the table.
-    if (psqlIn(env, cluster, database, "SELECT to_regclass('public.reference_writes') IS NOT NULL;")[0] === 't') {
-      for (const row of psqlIn(env, cluster, database, 'SELECT request_id, count(*) FROM public.reference_writes GROUP BY 1;')) {
+    if (standIns.postgres.psql(cluster, database, "SELECT to_regclass('public.reference_writes') IS NOT NULL;")[0] === 't') {
+      for (const row of standIns.postgres.psql(cluster, database, 'SELECT request_id, count(*) FROM public.reference_writes GROUP BY 1;')) {
         const [id, n] = row.split('|');
         counts.set(id, Number(n));
       }
@@ -220,8 +220,8 @@ describeOnNode('live promotion on a real node under traffic', () => {
     const seconds = await upTo(0);
     const running = pods(env).filter((p) => p.phase === 'Running' && p.ready).map((p) => p.app);
     expect(running).toEqual(expect.arrayContaining([model.monolith.backend.name, model.monolith.frontend.name, 'monolith-db']));
-    psqlIn(env, 'monolith-db', 'career_copilot', `SET ROLE career_copilot;\n${MONOLITH_SEED}`);
-    expect(psqlIn(env, 'monolith-db', 'career_copilot', 'SELECT count(*) FROM public.users;')).toEqual([String(MONOLITH_SEED_USERS)]);
+    expect(standIns.seedMonolith(model.monolith.database)).toBe(true);
+    expect(standIns.postgres.psql('monolith-db', 'career_copilot', 'SELECT count(*) FROM public.users;')).toEqual([String(MONOLITH_SEED_USERS)]);
     const answer = (await fetch(`${monolith()}/api/v1/users/profile`, { headers: { 'x-request-id': 'live-phase-0' } }).then((r) => r.json())) as Record<string, unknown>;
     expect(answer).toMatchObject({ service: model.monolith.backend.name, requestId: 'live-phase-0' });
     process.stdout.write(`phase 0 up in ${seconds.toFixed(0)} s\n`);
@@ -233,7 +233,7 @@ describeOnNode('live promotion on a real node under traffic', () => {
     expect(report.failures).toEqual([]);
     expect(report.sent).toBeGreaterThan(100);
     // The auth data split ran on the real databases: every user's auth columns are in auth-db.
-    expect(psqlIn(env, 'auth-db', 'auth_service_db', 'SELECT count(*) FROM users;')).toEqual([String(MONOLITH_SEED_USERS)]);
+    expect(standIns.postgres.psql('auth-db', 'auth_service_db', 'SELECT count(*) FROM users;')).toEqual([String(MONOLITH_SEED_USERS)]);
     await expectFlowsEnforced(1);
   });
 
@@ -287,7 +287,7 @@ describeOnNode('live promotion on a real node under traffic', () => {
     expect(accepted.filter((id) => landed.get(id) !== 1)).toEqual([]);
     expect(unanswered.filter((id) => (landed.get(id) ?? 0) > 1)).toEqual([]);
     expect([...landed.values()].filter((n) => n > 1)).toEqual([]);
-    expect(psqlIn(env, 'monolith-db', 'career_copilot', 'SELECT count(*) FROM public.users;')).toEqual([String(MONOLITH_SEED_USERS)]);
-    expect(psqlIn(env, 'auth-db', 'auth_service_db', 'SELECT count(*) FROM users;')).toEqual([String(MONOLITH_SEED_USERS)]);
+    expect(standIns.postgres.psql('monolith-db', 'career_copilot', 'SELECT count(*) FROM public.users;')).toEqual([String(MONOLITH_SEED_USERS)]);
+    expect(standIns.postgres.psql('auth-db', 'auth_service_db', 'SELECT count(*) FROM users;')).toEqual([String(MONOLITH_SEED_USERS)]);
   });
 });

@@ -43,9 +43,3 @@ export function serviceUrl(env: NodeJS.ProcessEnv, service: string): string {
   const spec = JSON.parse(kubectl(env, ['get', 'service', service, '-n', NAMESPACE, '-o', 'json'])) as { spec: { clusterIP: string; ports: Array<{ port: number }> } };
   return `http://${spec.spec.clusterIP}:${spec.spec.ports[0].port}`;
 }
-
-/** One SQL statement run as the superuser inside a stand-in PostgreSQL pod, its rows as `|`-separated lines. */
-export function psqlIn(env: NodeJS.ProcessEnv, cluster: string, database: string, sql: string): string[] {
-  const out = kubectl(env, ['exec', '-i', '-n', NAMESPACE, `${cluster}-1`, '-c', 'postgres', '--', 'psql', '-h', '/tmp', '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-At', '-f', '-'], sql);
-  return out.split('\n').filter((line) => line.length > 0);
-}

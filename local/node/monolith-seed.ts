@@ -3,8 +3,8 @@ export const MONOLITH_SEED_USERS = 1000;
 
 /**
  * The seed's monolith (Career Copilot's tables as the FastAPI backend has them): the users table (auth and non-auth
- * columns) and tables that refer to users by id. The auth data split's integration test and the live promotion
- * start from it.
+ * columns) and tables that refer to users by id. The auth data split's integration test, the live promotion and
+ * `npm run local -- --node` start from it.
  */
 export const MONOLITH_SEED = `
 CREATE TABLE public.users (
