@@ -20,14 +20,19 @@ export function builtToolPath(name: 'istio-analyze' | 'kubectl-argo-rollouts'): 
   return execFileSync('bash', [CLUSTER_SCRIPT, 'which', name], { encoding: 'utf8' }).trim();
 }
 
-/** True when the control plane that scripts/cluster.sh starts is running and ready. */
-export function clusterReady(): boolean {
+/** True when `bash SCRIPT ARGS...` exits with 0 (a script's `status`: what it started runs and is ready). */
+export function scriptSucceeds(script: string, ...args: string[]): boolean {
   try {
-    execFileSync('bash', [CLUSTER_SCRIPT, 'status'], { stdio: 'ignore' });
+    execFileSync('bash', [script, ...args], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
+}
+
+/** True when the control plane that scripts/cluster.sh starts is running and ready. */
+export function clusterReady(): boolean {
+  return scriptSucceeds(CLUSTER_SCRIPT, 'status');
 }
 
 /**

@@ -8,7 +8,8 @@
 #                               provider kwok argo-rollouts istio-analyze actionlint node); cached by version, cold
 #                               about 35 min on 2 cores, warm < 1 s. `node` (the kubelet, kube-proxy, CoreDNS,
 #                               kube-router and FerretDB of scripts/node.sh's real node, and vegeta, the live test's
-#                               load generator; about 7 min more) is built only when named
+#                               load generator; about 7 min more) is built only when named, and so is
+#                               `kube-router` alone (its own wrapper module: .ci/run builds it beside the rest)
 #   scripts/cluster.sh up       start etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and the
 #                               Argo Rollouts controller on 127.0.0.1, write an admin kubeconfig, wait for /readyz,
 #                               install the CRDs, the simulated node and the prerequisites (about 25 s)
@@ -510,7 +511,8 @@ cmd_build() {
       istio-analyze) build_istio_analyze ;;
       actionlint) build_actionlint ;;
       node) build_node ;;
-      *) die "build: unknown part '$part' (parts: etcd kubernetes pulumi provider kwok argo-rollouts istio-analyze actionlint node)" ;;
+      kube-router) build_kube_router ;;
+      *) die "build: unknown part '$part' (parts: etcd kubernetes pulumi provider kwok argo-rollouts istio-analyze actionlint node kube-router)" ;;
     esac
   done
   log "build done in $(($(date +%s) - start))s"

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { PlatformModel } from '../../phases';
 import { allWorkloads } from '../../phases/model/check-model';
 import { PhasePlan } from '../../phases/phase-plan';
-import { CONTROL_PLANE_PARTS, REPO_ROOT, runClusterScript } from '../cluster';
+import { CONTROL_PLANE_PARTS, REPO_ROOT, runClusterScript, scriptSucceeds } from '../cluster';
 
 /** The real node of the local control plane: containerd, the kubelet, kube-proxy, kube-router and cluster DNS. */
 export const NODE_SCRIPT = path.join(REPO_ROOT, 'scripts', 'node.sh');
@@ -19,12 +19,7 @@ const run = (script: string, ...args: string[]) => execFileSync('bash', [script,
 
 /** True when the node runs and is Ready (`scripts/node.sh status`). */
 export function nodeReady(): boolean {
-  try {
-    execFileSync('bash', [NODE_SCRIPT, 'status'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+  return scriptSucceeds(NODE_SCRIPT, 'status');
 }
 
 /**
