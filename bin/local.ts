@@ -20,7 +20,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { homedir } from 'os';
 import * as path from 'path';
 import { clusterEnvironment, clusterIdentity, CLUSTER_SCRIPT, ensureControlPlane, LOCAL_STACK_CONFIG } from '../local/cluster';
-import { kubectl } from '../local/node/kubectl';
+import { hostUrl } from '../local/node/kubectl';
 import { ensureNode, NODE_BRIDGE_CIDR, nodeImages } from '../local/node/real-node';
 import { MONOLITH_SEED_USERS } from '../local/node/monolith-seed';
 import { NodeStandIns } from '../local/node/stand-ins';
@@ -83,12 +83,6 @@ async function openLocalStack(env: NodeJS.ProcessEnv, { dir, stackName }: LocalS
 async function configureForNode(stack: PulumiStack): Promise<void> {
   for (const [i, entry] of nodeImages(PLATFORM).entries()) await stack.setConfig(`images[${i}]`, entry, { path: true });
   await stack.setConfig('trustedProxyCidrs[0]', NODE_BRIDGE_CIDR, { path: true });
-}
-
-/** Where the host reaches a Service of the namespace (its cluster address, through kube-proxy's rules). */
-function hostUrl(env: NodeJS.ProcessEnv, service: string): string {
-  const spec = JSON.parse(kubectl(env, ['get', 'service', service, '-n', NAMESPACE, '-o', 'json'])) as { spec: { clusterIP: string; ports: Array<{ port: number }> } };
-  return `http://${spec.spec.clusterIP}:${spec.spec.ports[0].port}`;
 }
 
 async function deployedPhase(stack: PulumiStack): Promise<PhaseNumber | undefined> {
@@ -172,7 +166,7 @@ async function main(): Promise<void> {
   log(`Look at it:   eval "$(bash ${path.relative(process.cwd(), CLUSTER_SCRIPT)} env)"; kubectl -n ${NAMESPACE} get deployments,services,networkpolicies`);
   if (node) {
     const front = selectPhase(PLATFORM, target).workloads.some((w) => w.role === 'gateway') ? PLATFORM.platform.gateway.name : PLATFORM.monolith.backend.name;
-    log(`Call it:      curl ${hostUrl(env, front)}/api/v1/dashboard/summary   (${front}, from this host)`);
+    log(`Call it:      curl ${hostUrl(env, NAMESPACE, front)}/api/v1/dashboard/summary   (${front}, from this host)`);
   }
   log(`Roll back:    npm run local -- ${node ? '--node ' : ''}--to N   (one phase at a time, data kept)`);
   log(`Stop it:      ${node ? 'npm run node:down; ' : ''}npm run cluster:down      (the next start is empty; the local stack then starts afresh)`);

@@ -118,8 +118,8 @@ async function routeStatusesSeen(requestsPerPath = 12): Promise<Record<string, s
  * connection the model needs opens (its calls and its stores, each name resolved through the allow-dns policy), and
  * every sampled connection nobody needs is refused.
  */
-async function expectFlowsEnforced(phase: number): Promise<void> {
-  const plan = selectPhase(model, phase as PhaseNumber);
+async function expectFlowsEnforced(phase: PhaseNumber): Promise<void> {
+  const plan = selectPhase(model, phase);
   const running = pods(env).filter((p) => p.phase === 'Running' && p.ready && !p.deleting);
   const check = async (flow: ReturnType<typeof requiredFlows>[number]) => {
     const pod = running.find((p) => p.app === flow.from);

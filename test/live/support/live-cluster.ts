@@ -1,4 +1,4 @@
-import { kubectl } from '../../../local/node/kubectl';
+import { hostUrl, kubectl } from '../../../local/node/kubectl';
 
 export { kubectl };
 
@@ -40,6 +40,5 @@ export function unreadyPods(env: NodeJS.ProcessEnv): string[] {
 
 /** The address of a Service's first port from this host, through kube-proxy's rules. */
 export function serviceUrl(env: NodeJS.ProcessEnv, service: string): string {
-  const spec = JSON.parse(kubectl(env, ['get', 'service', service, '-n', NAMESPACE, '-o', 'json'])) as { spec: { clusterIP: string; ports: Array<{ port: number }> } };
-  return `http://${spec.spec.clusterIP}:${spec.spec.ports[0].port}`;
+  return hostUrl(env, NAMESPACE, service);
 }
