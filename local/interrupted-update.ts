@@ -83,7 +83,7 @@ export async function resumeInterruptedUpdate(stack: PulumiStack, env: NodeJS.Pr
   }
   for (const lock of locks) log(`  the last update did not finish: ${describeLock(lock)}; removing its lock (pulumi cancel)`);
   // Its plugins first: a provider left running could still finish an operation after the API server is asked.
-  const stopped = locks.length > 0 ? stopOrphanedPlugins().map((p) => `${p.program} (pid ${p.pid})`) : [];
+  const stopped = locks.length > 0 ? (await stopOrphanedPlugins()).map((p) => `${p.program} (pid ${p.pid})`) : [];
   if (stopped.length > 0) log(`  stopped what it left running: ${stopped.join(', ')}`);
   // Before any command reads the state: a sidecar file torn by the kill makes every one of them fail.
   const tornFiles = locks.length > 0 ? repairTornWrites(stack.stateDir) : [];

@@ -39,9 +39,13 @@ export function orphanedPlugins(): OrphanedPlugin[] {
   });
 }
 
-/** SIGKILLs the orphaned plugins (see orphanedPlugins) and returns them; those it may not signal are left alone. */
-export function stopOrphanedPlugins(): OrphanedPlugin[] {
-  return orphanedPlugins().filter((plugin) => {
+/** How long a pass must find none before every plugin of a killed CLI counts as stopped. */
+const SETTLE_MS = 500;
+/** Passes stop after this long even if plugins keep appearing (then they are not the killed CLI's). */
+const PASSES_MS = 10_000;
+
+function kill(plugins: readonly OrphanedPlugin[]): OrphanedPlugin[] {
+  return plugins.filter((plugin) => {
     try {
       process.kill(plugin.pid, 'SIGKILL');
       return true;
@@ -49,4 +53,21 @@ export function stopOrphanedPlugins(): OrphanedPlugin[] {
       return false;
     }
   });
+}
+
+/**
+ * SIGKILLs the orphaned plugins (see orphanedPlugins) and returns them; those it may not signal are left alone.
+ * One look is not enough: a plugin the CLI was starting when it was killed execs a moment later, and until then
+ * /proc shows it with the CLI's own command line. So it looks again every SETTLE_MS until a look finds none.
+ */
+export async function stopOrphanedPlugins(): Promise<OrphanedPlugin[]> {
+  const stopped = kill(orphanedPlugins());
+  const deadline = Date.now() + PASSES_MS;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const more = kill(orphanedPlugins());
+    if (more.length === 0) break;
+    stopped.push(...more);
+  }
+  return stopped;
 }

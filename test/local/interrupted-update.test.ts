@@ -14,7 +14,7 @@ import { fakeEngineEventsSource } from './support/fake-engine-events';
 
 // For real it SIGKILLs every plugin on this host that no pulumi CLI owns, which the orphaned-plugins test running
 // beside this one starts on purpose; what it finds is that test's subject, not this one's.
-jest.mock('../../local/orphaned-plugins', () => ({ stopOrphanedPlugins: () => [] }));
+jest.mock('../../local/orphaned-plugins', () => ({ stopOrphanedPlugins: async () => [] }));
 
 const STACK = 'local';
 const PROJECT = 'career-copilot';

@@ -6,7 +6,7 @@ import { ChildProcess, spawn } from 'child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { orphanedPlugins } from '../../local/orphaned-plugins';
+import { orphanedPlugins, stopOrphanedPlugins } from '../../local/orphaned-plugins';
 import { allProcesses } from '../../local/processes';
 
 const started: ChildProcess[] = [];
@@ -18,7 +18,15 @@ function start(command: string, args: string[], argv0: string): ChildProcess {
   return child;
 }
 
-afterEach(() => started.splice(0).forEach((c) => process.kill(-c.pid!, 'SIGKILL')));
+afterEach(() =>
+  started.splice(0).forEach((c) => {
+    try {
+      process.kill(-c.pid!, 'SIGKILL');
+    } catch {
+      // Its group is gone already (the test stopped it).
+    }
+  }),
+);
 
 /** Polls `find` until it returns a value (a fork execs a moment after spawn returns, later on a busy machine). */
 async function eventually<T>(find: () => T | undefined, timeoutMs = 10_000): Promise<T> {
@@ -79,5 +87,16 @@ describe('orphanedPlugins', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('stopping finds a plugin that execs after the first look, as one the killed CLI was starting does', async () => {
+    // Until it execs, a plugin the CLI forked shows the CLI's command line; this one execs 0.4 s after it starts.
+    const late = start('bash', ['-c', 'sleep 0.4; exec -a pulumi-resource-random sleep 30'], 'pulumi');
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => late.on('exit', (_code, signal) => resolve(signal)));
+    await eventually(() => allProcesses().find((p) => p.ppid === late.pid && p.argv[0] === 'sleep'));
+    expect(orphanedPlugins().map((p) => p.pid)).not.toContain(late.pid);
+    const stopped = await stopOrphanedPlugins();
+    expect(stopped).toContainEqual({ pid: late.pid, program: 'pulumi-resource-random' });
+    expect(await exited).toBe('SIGKILL');
   });
 });
