@@ -4,6 +4,7 @@
  */
 export * from './api-gateway';
 export * from './auth-data-split-job';
+export * from './data-move-job';
 export * from './event-bus';
 export * from './event-store-schema-job';
 export * from './feature-flags';

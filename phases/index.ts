@@ -1,4 +1,5 @@
 export * from './model/bounded-context';
+export * from './model/monolith-table';
 export * from './model/check-schema';
 export * from './model/data-store';
 export * from './model/edge-authentication';

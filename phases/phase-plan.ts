@@ -1,6 +1,7 @@
 import { AuthDataSplitScripts } from './model/auth-data-split';
 import { DataStoreSpec } from './model/data-store';
 import { HTTP_METHODS, RouteStatus } from './model/endpoint';
+import { MonolithTableSpec } from './model/monolith-table';
 import { ServiceObjectives } from './model/objectives';
 import { SagaDefinition } from './model/saga';
 import { PhaseNumber, PhaseSpec, PlatformComponents, ReleaseStrategy } from './model/phase-spec';
@@ -124,12 +125,32 @@ export interface PhasePlan {
   readonly eventStore?: DataStoreSpec;
   /** The shared monolith database and auth store, when the phase splits auth data out of the monolith. */
   readonly authDataSplit?: { readonly monolith: DataStoreSpec; readonly auth: DataStoreSpec; readonly scripts: AuthDataSplitScripts };
+  /** The contexts whose monolith tables move into their stores in this phase (while the monolith and they run). */
+  readonly dataMoves: readonly DataMovePlan[];
 }
 
 /**
- * The stores whose superuser a step of the phase needs: the monolith's database while the auth split runs (it
- * installs postgres_fdw, which is not a trusted extension). Every other store is reached by its own role only.
+ * A context's data move: its tables, from the monolith's database into its own store. It runs in every phase where
+ * the monolith and the context's service both run (a catch-up after the first), before any route or writer changes.
  */
-export function superuserStores(plan: PhasePlan): string[] {
-  return plan.authDataSplit ? [plan.authDataSplit.monolith.name] : [];
+export interface DataMovePlan {
+  readonly context: string;
+  readonly service: string;
+  readonly monolith: DataStoreSpec;
+  readonly store: DataStoreSpec;
+  readonly tables: readonly MonolithTableSpec[];
+  /**
+   * The context's routes in the phase, as `path=status`: what waits for the move. The move runs again when they
+   * change, so a route becomes migrated only after a move verified at that step.
+   */
+  readonly gates: readonly string[];
+}
+
+/**
+ * The stores whose superuser a step of the phase needs: the monolith's database while the auth split or a data
+ * move runs (their compatibility views use postgres_fdw, which is not a trusted extension). Every other store is
+ * reached by its own role only.
+ */
+export function superuserStores(plan: Pick<PhasePlan, 'authDataSplit' | 'dataMoves'>): string[] {
+  return [...new Set([...(plan.authDataSplit ? [plan.authDataSplit.monolith.name] : []), ...plan.dataMoves.map((m) => m.monolith.name)])];
 }

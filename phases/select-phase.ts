@@ -210,6 +210,19 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
     sagas: spec.platform.sagaOrchestrator ? model.sagas : [],
     eventStore: dataSpec.platform.eventStore ? model.eventStore : undefined,
     authDataSplit,
+    // Each context's tables move while the monolith and the context's service run (every such phase: a catch-up).
+    dataMoves: spec.monolith
+      ? contextsHere
+          .filter((c) => c.monolithTables.length > 0)
+          .map((c) => ({
+            context: c.name,
+            service: c.service.name,
+            monolith: model.monolith.database,
+            store: c.dataStore,
+            tables: c.monolithTables,
+            gates: routes.filter((r) => r.context === c.name).map((r) => `${r.path}=${r.status}`),
+          }))
+      : [],
   };
 }
 

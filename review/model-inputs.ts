@@ -1,6 +1,7 @@
+import { dataMoveJobName } from '../constructs/data-move-job';
 import { databaseRoleJobName } from '../constructs/database-role-job';
 import { ComponentKind } from '../core/component-kinds';
-import { PhasePlan, WorkloadPlan } from '../phases/phase-plan';
+import { PhasePlan, superuserStores, WorkloadPlan } from '../phases/phase-plan';
 
 /**
  * The part of a phase plan that one kind of component is built from. Together these rows define "a change the
@@ -52,10 +53,10 @@ const NAMESPACE: ComponentInputs = {
   inputs: (plan) => ({ namespace: plan.namespace, product: plan.product, mesh: plan.platform.mesh }),
 };
 const DATA_STORE: ComponentInputs = {
-  description: 'a data store: its spec, and whether the auth split needs a superuser in it',
+  description: 'a data store: its spec, and whether the auth split or a data move needs a superuser in it',
   inputs: (plan, component) => {
     const store = plan.dataStores.find((s) => s.name === component);
-    return store && { store, superuser: plan.authDataSplit?.monolith.name === component };
+    return store && { store, superuser: superuserStores(plan).includes(component) };
   },
 };
 const WORKLOAD: ComponentInputs = {
@@ -80,6 +81,10 @@ export const COMPONENT_INPUTS: Readonly<Record<ComponentKind, ComponentInputs>> 
   AuthDataSplit: {
     description: "the auth data split: the monolith's and the auth store, while both exist and the monolith runs",
     inputs: (plan) => plan.authDataSplit,
+  },
+  DataMove: {
+    description: "a context's data move: its monolith tables, the monolith's and the context's store, while the monolith and the service run",
+    inputs: (plan, component) => plan.dataMoves.find((m) => dataMoveJobName(m.context) === component),
   },
   EventStoreSchema: {
     description: "the event store's schema: the event store's database",
@@ -107,6 +112,7 @@ export const COMPONENT_INPUTS: Readonly<Record<ComponentKind, ComponentInputs>> 
       eventBus: plan.eventBus,
       clients: plan.eventClients.map((c) => c.service),
       authDataSplit: plan.authDataSplit,
+      dataMoves: plan.dataMoves.map((m) => [m.monolith.name, m.store.name]),
       eventStore: plan.eventStore?.name,
       mesh: plan.platform.mesh,
     }),

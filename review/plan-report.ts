@@ -183,6 +183,7 @@ function headSections(plan: PromotionPlan, options: PlanReportOptions): string {
   if (dataBearing.added.length) lines.push('>', `> Added: ${dataBearing.added.map((d) => `${d.object} (${d.holds})`).join('; ')}.`);
   if (dataBearing.updated.length) lines.push('>', `> Updated in place: ${dataBearing.updated.map((d) => `${d.object} (${d.fields.map(code).join(', ')})`).join('; ')}.`);
   lines.push('');
+  if (plan.dataMoves.length > 0) lines.push('### Data moves', '', list(plan.dataMoves, ''), '');
 
   lines.push(
     '### Routes',

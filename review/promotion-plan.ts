@@ -1,4 +1,5 @@
 import { controllerActions } from './controller-actions';
+import { dataMoveLines } from './data-moves';
 import { dataBearingReason } from '../synthesis/data-bearing';
 import { eventTopicName } from '../constructs/event-bus';
 import { Manifest } from '../core/manifest';
@@ -79,6 +80,8 @@ export interface PromotionPlan {
   readonly gateway?: GatewayLimits;
   /** What the cluster's controllers do after `pulumi up` returns (or while the provider waits). */
   readonly controllerActions: readonly string[];
+  /** The contexts' data moves that the step runs or stops (review/data-moves.ts). */
+  readonly dataMoves: readonly string[];
 }
 
 /** Access policies: who may talk to whom, on the network, in the mesh, and on the event bus. */
@@ -158,5 +161,6 @@ export function promotionPlan(transition: PhaseTransition): PromotionPlan {
     },
     gateway: gatewayLimits(after.plan, after.manifests),
     controllerActions: controllerActions(diff),
+    dataMoves: dataMoveLines(before.plan, after.plan),
   };
 }

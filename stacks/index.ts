@@ -12,6 +12,7 @@ import { serviceUrl } from '../core/cluster-dns';
 import { dataBearingReason } from '../synthesis/data-bearing';
 import { MESH_COMPONENT } from '../synthesis/phase-chart';
 import { synthesizePhase } from '../synthesis/synthesize';
+import { ComponentKind } from '../core/component-kinds';
 import { Manifest } from '../core/manifest';
 import { careerCopilot, PhaseNumber, retainedPhase, selectPhase } from '../phases';
 import { ValidationError } from '../core/validation-error';
@@ -94,21 +95,23 @@ async function deploy() {
   } else {
     credentials.push(new GeneratedCredentials('credentials', { stores: plan.dataStores, namespace: plan.namespace, provider, dependsOn: [namespace] }));
   }
-  for (const [component, objects] of byComponent) {
-    if (holdsData(objects)) {
-      dataComponents.push(new PhaseComponent(component, { manifests: objects, provider, dependsOn: [namespace, ...credentials], skipAwait: config.skipAwait }));
+  // What every workload waits for, tier by tier, each after the ones before it: the stores; the network policies
+  // (the Jobs below connect only where they allow); the managed stores' application roles (aws: every Job and
+  // service connects as one); the data moves (the auth split and each context's), so that a route leaves the
+  // monolith, and a writer starts, only after its context's move is verified.
+  const hasKind = (...kinds: ComponentKind[]) => (objects: Manifest[]) => objects.some((m) => kinds.includes(m.componentKind));
+  const tiers = [holdsData, hasKind('NetworkPolicies'), hasKind('DatabaseRole'), hasKind('DataMove', 'AuthDataSplit')];
+  for (const inTier of tiers) {
+    const before = [namespace, ...credentials, ...dataComponents];
+    for (const [component, objects] of byComponent) {
+      if (inTier(objects)) dataComponents.push(new PhaseComponent(component, { manifests: objects, provider, dependsOn: before, skipAwait: config.skipAwait }));
     }
   }
-  // The managed stores' application roles (aws) next: every Job and service of the phase connects as one.
-  const isRole = (objects: Manifest[]) => objects.some((m) => m.componentKind === 'DatabaseRole');
-  const stores = [...dataComponents];
-  for (const [component, objects] of byComponent) {
-    if (isRole(objects)) dataComponents.push(new PhaseComponent(component, { manifests: objects, provider, dependsOn: [namespace, ...stores], skipAwait: config.skipAwait }));
-  }
+  const inAnyTier = (objects: Manifest[]) => tiers.some((inTier) => inTier(objects));
   const components = new Map<string, PhaseComponent>();
   // The mesh first: the Rollouts name its VirtualServices, and Argo Rollouts refuses a Rollout whose are missing.
   const ordered = [...byComponent]
-    .filter(([, objects]) => !holdsData(objects) && !isRole(objects))
+    .filter(([, objects]) => !inAnyTier(objects))
     .sort(([a], [b]) => Number(b === MESH_COMPONENT) - Number(a === MESH_COMPONENT));
   for (const [component, objects] of ordered) {
     const mesh = components.get(MESH_COMPONENT);

@@ -6,6 +6,7 @@ import { PhasePlan, superuserStores, WorkloadPlan, WorkloadRole } from '../phase
 import { ApiGateway, GATEWAY_METRICS_PORT, GATEWAY_METRICS_PORT_NAME } from '../constructs/api-gateway';
 import { DEFAULT_LATENCY_BUCKETS_SECONDS } from '../constructs/gateway-metrics-program';
 import { AuthDataSplitJob } from '../constructs/auth-data-split-job';
+import { DataMoveJob, dataMoveJobName } from '../constructs/data-move-job';
 import { DatabaseRoleJob, databaseRoleJobName } from '../constructs/database-role-job';
 import { serviceUrl } from '../core/cluster-dns';
 import { ComponentKind } from '../core/component-kinds';
@@ -134,6 +135,21 @@ export class PhaseChart extends Chart {
       const job = new AuthDataSplitJob(this, 'auth-data-split', { scripts: plan.authDataSplit.scripts, monolithStore: plan.authDataSplit.monolith.name, authStore: plan.authDataSplit.auth.name, partOf: plan.product, image: images.psql });
       jobs.push({ name: job.name, stores: [plan.authDataSplit.monolith.name, plan.authDataSplit.auth.name] });
     }
+    for (const move of plan.dataMoves) {
+      const id = dataMoveJobName(move.context);
+      this.kinds.set(id, 'DataMove');
+      const job = new DataMoveJob(this, id, {
+        context: move.context,
+        tables: move.tables,
+        monolithStore: move.monolith.name,
+        store: move.store.name,
+        database: move.store.database,
+        gates: move.gates,
+        partOf: plan.product,
+        image: images.psql,
+      });
+      jobs.push({ name: job.name, stores: [move.monolith.name, move.store.name] });
+    }
     if (plan.eventStore) {
       this.kinds.set('event-store-schema', 'EventStoreSchema');
       const job = new EventStoreSchemaJob(this, 'event-store-schema', { store: plan.eventStore.name, database: plan.eventStore.database, partOf: plan.product, image: images.psql });
@@ -229,8 +245,11 @@ export class PhaseChart extends Chart {
         eventBusName: EVENT_BUS_NAME,
         jobs,
         externalDataCidr: environment.externalDataCidr,
-        // The monolith's database reads the auth store through postgres_fdw (the compatibility view).
-        storeLinks: plan.authDataSplit ? [{ from: plan.authDataSplit.monolith.name, to: plan.authDataSplit.auth.name }] : [],
+        // The monolith's database reads the moved stores through postgres_fdw (the compatibility views).
+        storeLinks: [
+          ...(plan.authDataSplit ? [{ from: plan.authDataSplit.monolith.name, to: plan.authDataSplit.auth.name }] : []),
+          ...plan.dataMoves.map((m) => ({ from: m.monolith.name, to: m.store.name })),
+        ],
       }),
       mesh: plan.platform.mesh,
     });

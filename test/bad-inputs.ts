@@ -153,7 +153,32 @@ const modelRows: ModelRow[] = [
     what: 'an unknown field',
     mutate: (m) => ((m.contexts[0] as unknown as Loose).colour = 'blue'),
     error:
-      'contexts[0].colour: is not a known field; known fields are name, title, entities, valueObjects, service, dataStore, publishes, consumes, dependsOn',
+      'contexts[0].colour: is not a known field; known fields are name, title, entities, valueObjects, service, dataStore, monolithTables, publishes, consumes, dependsOn',
+  },
+  {
+    what: 'monolith tables moved into a store that is not PostgreSQL',
+    mutate: (m) => (m.contexts[4].monolithTables = [{ ...m.contexts[2].monolithTables[0], serviceTable: 'job_metrics' }]),
+    error: 'contexts[4].monolithTables: context "analytics" keeps its data in "analytics-db" (mongodb); monolith tables move into a PostgreSQL store only',
+  },
+  {
+    what: 'a moved table whose key is not one of its columns',
+    mutate: (m) => (m.contexts[2].monolithTables[0].primaryKey = 'uuid'),
+    error: 'contexts[2].monolithTables[0].primaryKey: not a column of the move: "uuid" is not one of id, title, company, created_at',
+  },
+  {
+    what: 'a moved column type outside the allowed spellings',
+    mutate: (m) => (m.contexts[2].monolithTables[0].columns[1].type = 'text); DROP TABLE jobs; --'),
+    error: 'contexts[2].monolithTables[0].columns[1].type: "text); DROP TABLE jobs; --" is not smallint, integer, bigint, boolean, text, varchar(N), numeric, numeric(P[,S]), date, timestamp, timestamptz, uuid, json or jsonb',
+  },
+  {
+    what: "a compatibility view named after a monolith table",
+    mutate: (m) => (m.contexts[2].monolithTables[0].compatView = 'users'),
+    error: 'contexts[2].monolithTables[0].compatView: "users" is a monolith table; the compatibility view needs a name of its own',
+  },
+  {
+    what: 'a context with monolith tables first extracted when the monolith retires',
+    mutate: (m) => (m.contexts[6].monolithTables = [{ ...m.contexts[2].monolithTables[0], serviceTable: 'imported_jobs', compatView: 'imported_jobs_compat' }], m.phases[3].services = m.phases[3].services.filter((s) => s !== 'integration')),
+    error: 'contexts[6].monolithTables: the integration service first runs in phase 4, which retires the monolith: its tables must move while the monolith still runs',
   },
   {
     what: 'a missing field',
@@ -359,7 +384,7 @@ const stackRows: Array<Omit<Extract<BadInput, { input: 'stack' }>, 'input'>> = [
     stack: 'prod',
     config: { ...PROD, phase: '1', images: JSON.stringify([...PHASE_1_DIGESTS, `mtail=ghcr.io/google/mtail:v3.2.26@${DIGEST}`]) },
     previous: { phase: 0, highestPhase: 0 },
-    error: `images.psql: ${PROD_WHY}, and the image of the PostgreSQL client of the schema, data and role Jobs, "postgres:16.4-alpine" (batch/Job career-copilot/monolith-db-role, batch/Job career-copilot/user-db-role, batch/Job career-copilot/auth-db-role, batch/Job career-copilot/auth-data-split), has none; add "psql=postgres:16.4-alpine@sha256:<digest>" to images`,
+    error: `images.psql: ${PROD_WHY}, and the image of the PostgreSQL client of the schema, data and role Jobs, "postgres:16.4-alpine" (batch/Job career-copilot/monolith-db-role, batch/Job career-copilot/user-db-role, batch/Job career-copilot/auth-db-role, batch/Job career-copilot/auth-data-split, batch/Job career-copilot/user-data-move), has none; add "psql=postgres:16.4-alpine@sha256:<digest>" to images`,
   },
   { what: 'a support image that is not pinned', config: { phase: '0', images: '["psql=postgres"]' }, error: 'images.psql: "postgres" is not pinned; give repository:version (not latest), repository:version@sha256:digest or repository@sha256:digest, such as career-copilot/user-service:1.4.2' },
   { what: 'a history that cannot be read', config: { phase: '4' }, previous: { phase: 'banana', highestPhase: 'banana' }, error: 'phase: cannot be checked against the stack\'s history: its last outputs record phase "banana" and highestPhase "banana", which is not a phase 0-4; set allowPhaseSkip to true' },

@@ -15,6 +15,7 @@ export function generatePlatform(count: number): PlatformModel {
     valueObjects: [],
     service: { ...base.contexts[0].service, name: `${name}-service`, image: { repository: `bench/${name}-service`, tag: '1.0.0' } },
     dataStore: { name: `${name}-db`, engine: 'postgresql', database: `${name.replace('-', '_')}_db`, storageGi: 1, readReplicas: 0 },
+    monolithTables: [],
     publishes: [{ name: `Event${i}Happened`, partitions: 1, retentionHours: 24 }],
     consumes: i > 0 ? [`Event${i - 1}Happened`] : [],
     dependsOn: i > 0 ? [names[i - 1]] : [],

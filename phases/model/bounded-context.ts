@@ -1,5 +1,6 @@
 import { Static, Type } from '@sinclair/typebox';
 import { DataStoreSpec } from './data-store';
+import { MonolithTableSpec } from './monolith-table';
 import { DnsLabel, EventName } from './names';
 import { WorkloadSpec } from './workload';
 
@@ -30,6 +31,12 @@ export const BoundedContextSpec = Type.Object(
     service: WorkloadSpec,
     /** The context's own database (database per service). */
     dataStore: DataStoreSpec,
+    /**
+     * The monolith's tables whose data the context owns: they move into `dataStore` (a PostgreSQL store) when its
+     * service is extracted, and its routes leave the monolith only once the move is verified. Empty for a context
+     * that takes no data from the monolith (say why beside it).
+     */
+    monolithTables: Type.Array(MonolithTableSpec),
     /** Domain events this context publishes; each becomes a topic on the event bus. */
     publishes: Type.Array(DomainEventSpec),
     /** Events of other contexts this context reacts to. */

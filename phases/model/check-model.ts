@@ -1,4 +1,5 @@
 import { BoundedContextSpec } from './bounded-context';
+import { checkMonolithTables } from './check-monolith-tables';
 import { DataStoreSpec } from './data-store';
 import { ROUTE_STATUSES } from './endpoint';
 import { IMAGE_DIGEST } from './image-ref';
@@ -141,6 +142,8 @@ export function checkModel(model: PlatformModel): void {
       checkMemory(`${field}.resources.${bound}.memory`, workload.resources[bound].memory);
     }
   }
+
+  checkMonolithTables(model);
 
   // Contexts: dependencies and consumed events must exist; dependencies form no cycle.
   const published = model.contexts.flatMap((c) => c.publishes.map((e) => e.name));

@@ -59,10 +59,19 @@ describe.each(STEPS)('step %i -> %i', (from, to) => {
     if (to < from) expect(t.after.plan.dataStores.map((s) => s.name)).toEqual(t.before.plan.dataStores.map((s) => s.name));
   });
 
-  test('changes no immutable field on a surviving object', () => {
+  test('changes no immutable field on a surviving object, but re-creates the data move Jobs whose routes change', () => {
     const t = step(from, to);
-    const hits = t.diff.changed.flatMap((c) => immutableFieldChanges(`${c.after.document.apiVersion}/${c.after.document.kind}`, c.fields).map((h) => `${c.key}: ${h.rule.field}`));
-    expect(hits).toEqual([]);
+    const hits = t.diff.changed.flatMap((c) =>
+      immutableFieldChanges(`${c.after.document.apiVersion}/${c.after.document.kind}`, c.fields).map((h) => ({ component: c.after.component, kind: c.after.componentKind, field: h.rule.field, changed: c.fields.map((f) => f.segments.join('.')) })),
+    );
+    const rerun = t.after.plan.dataMoves.filter((m) => {
+      const was = t.before.plan.dataMoves.find((b) => b.context === m.context);
+      return was !== undefined && was.gates.join(' ') !== m.gates.join(' ');
+    });
+    expect(hits.filter((h) => h.kind !== 'DataMove')).toEqual([]);
+    expect(hits.map((h) => h.component).sort()).toEqual(rerun.map((m) => `${m.context}-data-move`).sort());
+    // What changes in each is the list of routes it gates, nothing else.
+    for (const hit of hits) expect(hit.changed.every((f) => f.includes('DATA_MOVE_GATES'))).toBe(true);
   });
 });
 

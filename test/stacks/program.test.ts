@@ -84,6 +84,22 @@ describe.each(Object.keys(TARGETS))('Pulumi program, %s target', (target) => {
     expect(credentials.filter(superuser).map((r) => r.name)).toEqual(expected);
   });
 
+  test.each(PHASES.map((p) => [p]))('phase %i changes no route and starts no writer before the data moves, which run after the network policies', (phase) => {
+    const { resources } = runs.get(`${target}/${phase}`)!;
+    const plan = selectPhase(model, phase);
+    const moves = [...(plan.authDataSplit ? ['auth-data-split'] : []), ...plan.dataMoves.map((m) => `${m.context}-data-move`)];
+    expect(moves.length).toBe([0, 2, 4, 4, 0][phase]);
+    for (const move of moves) {
+      const job = resources.find((r) => r.name === `job:career-copilot/${move}`)!;
+      const before = ['network-policies', target === 'aws' ? 'data-stores' : 'monolith-db'];
+      expect({ move, after: before.filter((c) => !job.dependsOn.includes(c)) }).toEqual({ move, after: [] });
+      // The gateway's routes (its ConfigMap) and every workload wait for it.
+      const waiting = resources.filter((r) => r.type === 'kubernetes:apps/v1:Deployment' || r.name === 'configmap:career-copilot/api-gateway-files');
+      expect(waiting.length).toBeGreaterThan(3);
+      expect(waiting.filter((r) => !r.dependsOn.includes(move)).map((r) => r.name)).toEqual([]);
+    }
+  });
+
   test.each(PHASES.map((p) => [p]))('phase %i applies each pod template after the ConfigMaps and Secrets of its component', (phase) => {
     const { resources } = runs.get(`${target}/${phase}`)!;
     const manifests = manifestsOf(target, phase);

@@ -25,9 +25,9 @@ describe('synthesizePhase', () => {
   const P2_SERVICES = ['user-service', 'auth-service', 'jobs-service', 'applications-service', 'analytics-service', 'notifications-service'];
   test.each([
     [0, ['namespace', ...P0_STORES, 'feature-flags', 'backend', 'frontend', 'network-policies']],
-    [1, ['namespace', ...P1_STORES, 'auth-data-split', 'feature-flags', 'backend', 'frontend', 'api-gateway', 'user-service', 'auth-service', 'network-policies']],
-    [2, ['namespace', ...P2_STORES, 'auth-data-split', 'feature-flags', 'backend', 'frontend', 'api-gateway', ...P2_SERVICES, 'network-policies']],
-    [3, ['namespace', ...P3_STORES, 'event-bus', 'auth-data-split', 'event-store-schema', 'feature-flags', 'backend', 'frontend', 'api-gateway', ...P2_SERVICES, 'integration-service', 'saga-orchestrator', 'network-policies']],
+    [1, ['namespace', ...P1_STORES, 'auth-data-split', 'user-data-move', 'feature-flags', 'backend', 'frontend', 'api-gateway', 'user-service', 'auth-service', 'network-policies']],
+    [2, ['namespace', ...P2_STORES, 'auth-data-split', 'user-data-move', 'jobs-data-move', 'applications-data-move', 'feature-flags', 'backend', 'frontend', 'api-gateway', ...P2_SERVICES, 'network-policies']],
+    [3, ['namespace', ...P3_STORES, 'event-bus', 'auth-data-split', 'user-data-move', 'jobs-data-move', 'applications-data-move', 'event-store-schema', 'feature-flags', 'backend', 'frontend', 'api-gateway', ...P2_SERVICES, 'integration-service', 'saga-orchestrator', 'network-policies']],
     [4, ['namespace', ...P3_STORES, 'event-bus', 'event-store-schema', 'feature-flags', 'frontend', 'api-gateway', ...P2_SERVICES, 'integration-service', 'saga-orchestrator', 'config-server', 'service-mesh', 'network-policies']],
   ])('phase %i deploys exactly its components', (phase, expected) => {
     expect(components(phase)).toEqual(expected);
