@@ -26,6 +26,7 @@ monolith_superuser_psql() { PGHOST="$MONOLITH_DB_HOST" PGPORT="$MONOLITH_DB_PORT
 # The export holds password hashes: never leave it behind, even after a failure.
 trap 'rm -f /tmp/monolith-users.csv' EXIT
 
+echo "auth data split for: \${DATA_MOVE_GATES:-nothing listed}"
 echo "auth data split 1/3: auth tables"
 auth_psql --single-transaction -f /sql/auth-schema.sql
 
@@ -62,6 +63,11 @@ export interface AuthDataSplitJobProps {
   readonly authStore: string;
   /** The `app.kubernetes.io/part-of` label. */
   readonly partOf: string;
+  /**
+   * What waits for the split (the auth context's routes as `path=status`), in the Job's environment: when they
+   * change, the Job changes, so the split runs again, as a catch-up, at the step that changes them. @default []
+   */
+  readonly gates?: readonly string[];
   /** Name of the Job. @default 'auth-data-split' */
   readonly name?: string;
   /** Secret with the monolith store's superuser `username` and `password`. @default - `<monolithStore>-superuser`, which CloudNativePG writes when superuser access is enabled */
@@ -135,6 +141,7 @@ export class AuthDataSplitJob extends Construct {
       entrypoint: 'run.sh',
       secretEnv: authDataSplitEnv(props),
       passwords: authDataSplitPasswords(props),
+      env: { DATA_MOVE_GATES: (props.gates ?? []).join(' ') },
       image: props.image,
       resources: props.resources,
     });

@@ -124,7 +124,13 @@ export interface PhasePlan {
   /** The event store's database, when the phase runs it. */
   readonly eventStore?: DataStoreSpec;
   /** The shared monolith database and auth store, when the phase splits auth data out of the monolith. */
-  readonly authDataSplit?: { readonly monolith: DataStoreSpec; readonly auth: DataStoreSpec; readonly scripts: AuthDataSplitScripts };
+  readonly authDataSplit?: {
+    readonly monolith: DataStoreSpec;
+    readonly auth: DataStoreSpec;
+    readonly scripts: AuthDataSplitScripts;
+    /** The auth context's routes in the phase, as `path=status`: the split runs again when they change (DataMovePlan.gates). */
+    readonly gates: readonly string[];
+  };
   /** The contexts whose monolith tables move into their stores in this phase (while the monolith and they run). */
   readonly dataMoves: readonly DataMovePlan[];
 }

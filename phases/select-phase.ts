@@ -189,7 +189,9 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
   // context that owns authentication is the one whose tokens the edge verifies.
   const auth = model.contexts.find((c) => c.name === model.edgeAuthentication.context);
   const authDataSplit =
-    auth && spec.monolith && spec.services.includes(auth.name) ? { monolith: model.monolith.database, auth: auth.dataStore, scripts: model.authDataSplit } : undefined;
+    auth && spec.monolith && spec.services.includes(auth.name)
+      ? { monolith: model.monolith.database, auth: auth.dataStore, scripts: model.authDataSplit, gates: routeGates(routes, auth.name) }
+      : undefined;
 
   return {
     product: model.product,
@@ -220,7 +222,7 @@ export function selectPhase(model: PlatformModel, phase: unknown, options: Selec
             monolith: model.monolith.database,
             store: c.dataStore,
             tables: c.monolithTables,
-            gates: routes.filter((r) => r.context === c.name).map((r) => `${r.path}=${r.status}`),
+            gates: routeGates(routes, c.name),
           }))
       : [],
   };
@@ -233,4 +235,9 @@ function imageOverrides(model: PlatformModel, images: Readonly<Record<string, st
     if (!known.includes(name)) throw new ValidationError(`${field}.${name}`, `unknown workload: ${notOneOf(name, known)}`);
     return [name, parseImageReference(`${field}.${name}`, reference)];
   }));
+}
+
+/** A context's routes as `path=status`: what waits for its data move, which runs again when they change. */
+function routeGates(routes: readonly RoutePlan[], context: string): string[] {
+  return routes.filter((r) => r.context === context).map((r) => `${r.path}=${r.status}`);
 }

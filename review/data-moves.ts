@@ -21,5 +21,16 @@ export function dataMoveLines(before: PhasePlan, after: PhasePlan): string[] {
   const stopped = before.dataMoves
     .filter((m) => !after.dataMoves.some((a) => a.context === m.context))
     .map((m) => `\`${m.context}-data-move\` stops: ${after.spec.monolith ? `the ${m.service} is not deployed` : 'the monolith retires'}; ${m.store.name} keeps the moved tables, and the monolith's database keeps its own.`);
-  return [...running, ...stopped];
+  const split = after.authDataSplit;
+  const splitWas = before.authDataSplit;
+  const authSplit = split
+    ? [
+        splitWas && splitWas.gates.join(' ') === split.gates.join(' ')
+          ? `\`auth-data-split\` (the users' credentials, from ${split.monolith.name} into ${split.auth.name}): unchanged, not run again (its routes keep their status).`
+          : `\`auth-data-split\` (the users' credentials, from ${split.monolith.name} into ${split.auth.name}) ${splitWas || after.phase < before.phase ? 'runs again as a catch-up (users the auth service deleted since stay deleted)' : 'moves them for the first time'}, and checks every monolith user is there before any route or workload of the step changes.`,
+      ]
+    : splitWas
+      ? [`\`auth-data-split\` stops: the monolith retires; ${splitWas.auth.name} keeps the users.`]
+      : [];
+  return [...authSplit, ...running, ...stopped];
 }

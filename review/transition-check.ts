@@ -35,6 +35,9 @@ function typeOf(manifest: Manifest): string {
   return `${manifest.document.apiVersion}/${manifest.document.kind}`;
 }
 
+/** The components whose Job runs again, by design, when the routes it gates change. */
+const RERUN_KINDS: readonly string[] = ['DataMove', 'AuthDataSplit'];
+
 /**
  * Checks one step: data-bearing objects are never deleted, renamed or replaced; immutable fields never change
  * on surviving objects; and every added, removed or changed object belongs to a component whose inputs in the
@@ -74,9 +77,9 @@ export function checkTransition(before: PhaseState, after: PhaseState, diff: Man
       });
     }
     for (const hit of immutable) {
-      // A data move's Job is re-created on purpose when its routes change: that re-run is the catch-up the step
-      // needs (review/data-moves.ts), and the model-inputs rule below still checks that its inputs changed.
-      if (!reason && change.after.componentKind === 'DataMove' && change.after.document.kind === 'Job') continue;
+      // A data move's Job (the auth split's too) is re-created on purpose when its routes change: that re-run is the
+      // catch-up the step needs (review/data-moves.ts), and the model-inputs rule below checks that its inputs changed.
+      if (!reason && RERUN_KINDS.includes(change.after.componentKind) && change.after.document.kind === 'Job') continue;
       const field = changedField(hit);
       violations.push({
         rule: reason ? 'data-replaced' : 'immutable-field',

@@ -132,7 +132,14 @@ export class PhaseChart extends Chart {
     }
     if (plan.authDataSplit) {
       this.kinds.set('auth-data-split', 'AuthDataSplit');
-      const job = new AuthDataSplitJob(this, 'auth-data-split', { scripts: plan.authDataSplit.scripts, monolithStore: plan.authDataSplit.monolith.name, authStore: plan.authDataSplit.auth.name, partOf: plan.product, image: images.psql });
+      const job = new AuthDataSplitJob(this, 'auth-data-split', {
+        scripts: plan.authDataSplit.scripts,
+        monolithStore: plan.authDataSplit.monolith.name,
+        authStore: plan.authDataSplit.auth.name,
+        gates: plan.authDataSplit.gates,
+        partOf: plan.product,
+        image: images.psql,
+      });
       jobs.push({ name: job.name, stores: [plan.authDataSplit.monolith.name, plan.authDataSplit.auth.name] });
     }
     for (const move of plan.dataMoves) {

@@ -13,8 +13,8 @@ const AUTH_PASSWORD_FILE = '/secrets/auth/password';
  * 3. `importUsers` (auth database, one transaction): upserts the rows keeping their ids (other monolith tables
  *    refer to them), only where the monolith's row is the same user (same `created_at`) and not older, and never
  *    one the split copied before that is gone since: the auth service owns its users once copied, so a user it
- *    deleted stays deleted when the Job runs again (each promotion to phases 1-3, and a rollback from phase 4,
- *    re-runs it as a catch-up). Then checks that every monolith user is present as the same user or was copied
+ *    deleted stays deleted when the Job runs again (it lists the auth routes in its environment, so a step that
+ *    changes them, a rollback from phase 4 too, re-runs it as a catch-up). Then checks that every monolith user is present as the same user or was copied
  *    and deleted since, else rolls everything back; records the ids copied; then moves the id sequence past the
  *    largest id and past the monolith's own sequence (ids of deleted monolith users are never handed out again),
  *    never backwards. The seed's `INSERT` renumbered users and filtered on a

@@ -31,7 +31,7 @@ describe('AuthDataSplitJob', () => {
       MONOLITH_DB_USERNAME: 'monolith-db-app/username',
       MONOLITH_SUPERUSER_USERNAME: 'monolith-db-superuser/username',
     });
-    expect(env.filter((e) => !e.valueFrom).map((e) => e.name)).toEqual(['HOME', 'PGAPPNAME', 'PGCONNECT_TIMEOUT', 'PGPASSFILE']);
+    expect(env.filter((e) => !e.valueFrom).map((e) => e.name)).toEqual(['HOME', 'PGAPPNAME', 'PGCONNECT_TIMEOUT', 'PGPASSFILE', 'DATA_MOVE_GATES']);
   });
 
   test('mounts each of the three passwords as a file, for the connection the environment names', () => {

@@ -5,7 +5,7 @@
  * so the test can count where each write landed. Run by `npm run test:live` (as root), never by `npm test`.
  */
 import { get } from 'http';
-import { careerCopilot, PhaseNumber, selectPhase } from '../../phases';
+import { careerCopilot, compatViewName, PhaseNumber, selectPhase, serviceTableName } from '../../phases';
 import { clusterEnvironment, LOCAL_STACK_CONFIG } from '../../local/cluster';
 import { NODE_BRIDGE_CIDR, nodeImages } from '../../local/node/real-node';
 import { NodeStandIns } from '../../local/node/stand-ins';
@@ -134,6 +134,26 @@ async function expectFlowsEnforced(phase: PhaseNumber): Promise<void> {
   expect(denied.filter((r) => r.outcome !== 'closed')).toEqual([]);
 }
 
+/**
+ * The contexts' data moves ran in real pods against the stand-in servers: every seeded row of each moved table is in
+ * its service's store as the same row (the Job's verification, recorded there), and the monolith's database reads
+ * it back through its compatibility view: from the monolith's store pod to the service's, through the policies the
+ * node enforces.
+ */
+function expectDataMoved(phase: PhaseNumber): void {
+  const moves = selectPhase(model, phase).dataMoves;
+  expect(moves.length).toBeGreaterThan(0);
+  for (const move of moves) {
+    for (const table of move.tables) {
+      const [rows] = standIns.postgres.psql(move.monolith.name, move.monolith.database, `SELECT count(*) FROM public."${table.table}";`);
+      const verified = standIns.postgres.psql(move.store.name, move.store.database, `SELECT monolith_rows || '/' || same_rows || '/' || service_rows FROM public.data_move_verifications WHERE table_name = '${serviceTableName(table)}';`);
+      expect({ table: table.table, verified }).toEqual({ table: table.table, verified: [`${rows}/${rows}/0`] });
+      expect({ view: compatViewName(table), rows: standIns.postgres.psql(move.monolith.name, move.monolith.database, `SELECT count(*) FROM public."${compatViewName(table)}";`) }).toEqual({ view: compatViewName(table), rows: [rows] });
+      process.stdout.write(`phase ${phase}: ${move.context} data move verified ${table.table} -> ${move.store.name} ${serviceTableName(table)}: ${rows} rows; the monolith reads ${rows} through ${compatViewName(table)}\n`);
+    }
+  }
+}
+
 const monolith = () => serviceUrl(env, model.monolith.backend.name);
 const gateway = () => serviceUrl(env, model.platform.gateway.name);
 
@@ -234,6 +254,7 @@ describeOnNode('live promotion on a real node under traffic', () => {
     expect(report.sent).toBeGreaterThan(100);
     // The auth data split ran on the real databases: every user's auth columns are in auth-db.
     expect(standIns.postgres.psql('auth-db', 'auth_service_db', 'SELECT count(*) FROM users;')).toEqual([String(MONOLITH_SEED_USERS)]);
+    expectDataMoved(1);
     await expectFlowsEnforced(1);
   });
 
@@ -247,6 +268,7 @@ describeOnNode('live promotion on a real node under traffic', () => {
     const read = await fetch(`${gateway()}/api/v1/applications`, { headers: { ...TRAFFIC.headers, 'x-request-id': 'live-read-model', 'x-forwarded-for': '203.0.113.200' } });
     expect(read.status).toBe(200);
     expect(await read.json()).toMatchObject({ service, requestId: 'live-read-model', readsFrom: 'read-model' });
+    expectDataMoved(2);
     await expectFlowsEnforced(2);
   });
 

@@ -17,10 +17,14 @@ describe('the plan\'s data moves', () => {
     expect(line(2, 3, 'jobs')).toContain('runs again as a catch-up, because its routes change');
     expect(line(2, 3, 'user')).toContain(': unchanged, not run again (its routes keep their status).');
     expect(line(1, 2, 'user')).toContain('runs again as a catch-up');
+    // The auth split the same way: its routes become migrated in phase 2, and stay so in phase 3.
+    expect(lines(1, 2)[0]).toContain('`auth-data-split` (the users\' credentials, from monolith-db into auth-db) runs again as a catch-up');
+    expect(lines(2, 3)[0]).toContain('`auth-data-split` (the users\' credentials, from monolith-db into auth-db): unchanged, not run again');
   });
 
   test('retiring the monolith stops the moves and keeps both copies; bringing it back runs them again', () => {
     expect(lines(3, 4)).toEqual([
+      '`auth-data-split` stops: the monolith retires; auth-db keeps the users.',
       "`user-data-move` stops: the monolith retires; user-db keeps the moved tables, and the monolith's database keeps its own.",
       "`jobs-data-move` stops: the monolith retires; jobs-db keeps the moved tables, and the monolith's database keeps its own.",
       "`applications-data-move` stops: the monolith retires; applications-db keeps the moved tables, and the monolith's database keeps its own.",

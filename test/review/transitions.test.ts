@@ -68,8 +68,10 @@ describe.each(STEPS)('step %i -> %i', (from, to) => {
       const was = t.before.plan.dataMoves.find((b) => b.context === m.context);
       return was !== undefined && was.gates.join(' ') !== m.gates.join(' ');
     });
-    expect(hits.filter((h) => h.kind !== 'DataMove')).toEqual([]);
-    expect(hits.map((h) => h.component).sort()).toEqual(rerun.map((m) => `${m.context}-data-move`).sort());
+    const split = { before: t.before.plan.authDataSplit, after: t.after.plan.authDataSplit };
+    const splitRerun = split.before && split.after && split.before.gates.join(' ') !== split.after.gates.join(' ') ? ['auth-data-split'] : [];
+    expect(hits.filter((h) => h.kind !== 'DataMove' && h.kind !== 'AuthDataSplit')).toEqual([]);
+    expect(hits.map((h) => h.component).sort()).toEqual([...rerun.map((m) => `${m.context}-data-move`), ...splitRerun].sort());
     // What changes in each is the list of routes it gates, nothing else.
     for (const hit of hits) expect(hit.changed.every((f) => f.includes('DATA_MOVE_GATES'))).toBe(true);
   });
