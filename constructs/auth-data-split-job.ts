@@ -4,6 +4,7 @@ import { ResourceRequirements } from '../phases/model/workload';
 import { showValue, ValidationError } from '../core/validation-error';
 import { SecretEnvRef } from './microservice';
 import { checkDnsLabel } from './prop-checks';
+import { appConnection, PsqlConnection, superuserConnection } from './psql-connections';
 import { PASSWORDS_PATH, PsqlJob, PsqlPassword } from './psql-job';
 import { connectionSecretName, superuserSecretName } from './store-secrets';
 
@@ -80,24 +81,23 @@ export interface AuthDataSplitJobProps {
 
 type SecretNames = Pick<AuthDataSplitJobProps, 'monolithStore' | 'authStore' | 'monolithSuperuserSecretName'>;
 
-/** The CloudNativePG Secrets the Job reads: the two stores' application roles and the monolith store's superuser. */
-function secretNames(props: SecretNames): { auth: string; monolith: string; superuser: string } {
-  return {
-    auth: connectionSecretName({ name: props.authStore }),
-    monolith: connectionSecretName({ name: props.monolithStore }),
-    superuser: props.monolithSuperuserSecretName ?? superuserSecretName({ name: props.monolithStore }),
-  };
+/**
+ * The Job's three connections, from the CloudNativePG Secrets: the two stores' application roles and the monolith
+ * store's superuser, on the monolith's server and database.
+ */
+function connections(props: SecretNames): PsqlConnection[] {
+  const monolith = appConnection('MONOLITH_DB', connectionSecretName({ name: props.monolithStore }), 'monolith');
+  const superuser = props.monolithSuperuserSecretName ?? superuserSecretName({ name: props.monolithStore });
+  return [
+    appConnection('AUTH_DB', connectionSecretName({ name: props.authStore }), 'auth'),
+    monolith,
+    superuserConnection(monolith, 'MONOLITH_SUPERUSER_USERNAME', superuser, 'monolith-superuser'),
+  ];
 }
 
 /** The environment of the Job: every connection setting but the passwords, from a key of a CloudNativePG Secret. */
 export function authDataSplitEnv(props: SecretNames): SecretEnvRef[] {
-  const { auth, monolith, superuser } = secretNames(props);
-  const from = (secretName: string, keys: Record<string, string>) => Object.entries(keys).map(([env, key]) => ({ env, secretName, key }));
-  return [
-    ...from(auth, { AUTH_DB_HOST: 'host', AUTH_DB_PORT: 'port', AUTH_DB_NAME: 'dbname', AUTH_DB_USERNAME: 'username' }),
-    ...from(monolith, { MONOLITH_DB_HOST: 'host', MONOLITH_DB_PORT: 'port', MONOLITH_DB_NAME: 'dbname', MONOLITH_DB_USERNAME: 'username' }),
-    ...from(superuser, { MONOLITH_SUPERUSER_USERNAME: 'username' }),
-  ];
+  return connections(props).flatMap((c) => c.env);
 }
 
 /**
@@ -105,13 +105,7 @@ export function authDataSplitEnv(props: SecretNames): SecretEnvRef[] {
  * environment names: psql reads them from its password file, the compatibility view's user mapping from `auth`'s.
  */
 export function authDataSplitPasswords(props: SecretNames): PsqlPassword[] {
-  const { auth, monolith, superuser } = secretNames(props);
-  const monolithDb = { hostEnv: 'MONOLITH_DB_HOST', portEnv: 'MONOLITH_DB_PORT', databaseEnv: 'MONOLITH_DB_NAME' };
-  return [
-    { name: 'auth', secretName: auth, hostEnv: 'AUTH_DB_HOST', portEnv: 'AUTH_DB_PORT', databaseEnv: 'AUTH_DB_NAME', userEnv: 'AUTH_DB_USERNAME' },
-    { name: 'monolith', secretName: monolith, ...monolithDb, userEnv: 'MONOLITH_DB_USERNAME' },
-    { name: 'monolith-superuser', secretName: superuser, ...monolithDb, userEnv: 'MONOLITH_SUPERUSER_USERNAME' },
-  ];
+  return connections(props).map((c) => c.password);
 }
 
 /**

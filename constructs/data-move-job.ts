@@ -3,9 +3,9 @@ import { MonolithTableSpec } from '../phases/model/monolith-table';
 import { ResourceRequirements } from '../phases/model/workload';
 import { showValue, ValidationError } from '../core/validation-error';
 import { compatViewsSql, DATA_MOVE_SCRATCH, importSql, lastKeyFile, monolithExportSql, rowsFile, serviceSchemaSql } from './data-move-sql';
-import { SecretEnvRef } from './microservice';
 import { checkDnsLabel } from './prop-checks';
-import { PsqlJob, PsqlPassword } from './psql-job';
+import { appConnection, superuserConnection } from './psql-connections';
+import { PsqlJob } from './psql-job';
 import { connectionSecretName, superuserSecretName } from './store-secrets';
 
 /** Props of `DataMoveJob`. */
@@ -102,15 +102,11 @@ export class DataMoveJob extends Construct {
     if (props.store === props.monolithStore) throw new ValidationError('store', `${showValue(props.store)} is the monolith's store; a data move copies into another store`);
     if (props.tables.length === 0) throw new ValidationError('tables', 'is empty: a data move copies at least one table');
 
-    const store = connectionSecretName({ name: props.store });
-    const monolith = connectionSecretName({ name: props.monolithStore });
-    const superuser = superuserSecretName({ name: props.monolithStore });
-    const from = (secretName: string, keys: Record<string, string>): SecretEnvRef[] => Object.entries(keys).map(([env, key]) => ({ env, secretName, key }));
-    const monolithDb = { hostEnv: 'MONOLITH_DB_HOST', portEnv: 'MONOLITH_DB_PORT', databaseEnv: 'MONOLITH_DB_NAME' };
-    const passwords: PsqlPassword[] = [
-      { name: 'store', secretName: store, hostEnv: 'STORE_DB_HOST', portEnv: 'STORE_DB_PORT', databaseEnv: 'STORE_DB_NAME', userEnv: 'STORE_DB_USERNAME' },
-      { name: 'monolith', secretName: monolith, ...monolithDb, userEnv: 'MONOLITH_DB_USERNAME' },
-      { name: 'monolith-superuser', secretName: superuser, ...monolithDb, userEnv: 'MONOLITH_SUPERUSER_USERNAME' },
+    const monolith = appConnection('MONOLITH_DB', connectionSecretName({ name: props.monolithStore }), 'monolith');
+    const connections = [
+      appConnection('STORE_DB', connectionSecretName({ name: props.store }), 'store'),
+      monolith,
+      superuserConnection(monolith, 'MONOLITH_SUPERUSER_USERNAME', superuserSecretName({ name: props.monolithStore }), 'monolith-superuser'),
     ];
 
     this.name = dataMoveJobName(props.context);
@@ -119,12 +115,8 @@ export class DataMoveJob extends Construct {
       partOf: props.partOf,
       files: dataMoveFiles(props),
       entrypoint: 'run.sh',
-      secretEnv: [
-        ...from(store, { STORE_DB_HOST: 'host', STORE_DB_PORT: 'port', STORE_DB_NAME: 'dbname', STORE_DB_USERNAME: 'username' }),
-        ...from(monolith, { MONOLITH_DB_HOST: 'host', MONOLITH_DB_PORT: 'port', MONOLITH_DB_NAME: 'dbname', MONOLITH_DB_USERNAME: 'username' }),
-        ...from(superuser, { MONOLITH_SUPERUSER_USERNAME: 'username' }),
-      ],
-      passwords,
+      secretEnv: connections.flatMap((c) => c.env),
+      passwords: connections.map((c) => c.password),
       env: { DATA_MOVE_GATES: (props.gates ?? []).join(' ') },
       image: props.image,
       resources: props.resources,
