@@ -31,6 +31,8 @@ export function serviceSchemaSql(context: string, tables: readonly MonolithTable
     return `CREATE TABLE IF NOT EXISTS public.${q(serviceTableName(table))} (\n    ${columns.join(',\n    ')}\n);`;
   });
   return `-- The ${context} context's tables in its service's database. Creates what is missing, changes nothing else.
+-- "already exists, skipping" on every re-run is no news.
+SET client_min_messages = warning;
 ${creates.join('\n')}
 -- Every row the move copied, by table and key, with its digest as copied: a copied row that differs from it now
 -- (or is gone) was changed (or deleted) by the service, which owns it from then on.
@@ -104,9 +106,12 @@ WHERE s.${key} = m.${key}
   const sequence = table.generatedKey
     ? `
 -- New service rows get keys after every key of both databases (a deleted row's key may still be referred to).
+-- (Its value is not worth a line of the Job's log.)
+\\o /dev/null
 SELECT setval(pg_get_serial_sequence('${target}', '${table.primaryKey}'), target)
 FROM (SELECT GREATEST(COALESCE(max(${key}), 0), :monolith_last_key) AS target FROM ${target}) AS t
 WHERE target > COALESCE(pg_sequence_last_value(pg_get_serial_sequence('${target}', '${table.primaryKey}')::regclass), 0);
+\\o
 `
     : '';
   return `-- The ${context} context's data move: public.${q(table.table)} of the monolith (CSV on standard input) into
@@ -206,6 +211,8 @@ GRANT SELECT ON public.${q(compatViewName(table))} TO :"monolith_app_user";`;
 -- The password from the store Secret's key mounted as a file: never in psql's environment or arguments.
 \\set store_password \`cat ${STORE_PASSWORD_FILE}\`
 \\getenv monolith_app_user MONOLITH_DB_USERNAME
+-- "already exists, skipping" on every re-run is no news.
+SET client_min_messages = warning;
 
 CREATE EXTENSION IF NOT EXISTS postgres_fdw;
 CREATE SERVER IF NOT EXISTS ${server} FOREIGN DATA WRAPPER postgres_fdw
